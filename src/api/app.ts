@@ -1,0 +1,65 @@
+/**
+ * Builds the Neutron API server without listening: the CLI listens, tests call it over a real
+ * socket. Bodies are JSON whatever the content type says (as Neutron's WSGI layer treats them), and
+ * every failure, Fastify's own included, leaves through the one fault map.
+ */
+import Fastify, { LogController } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { BadRequest, NotFound } from '../core/errors.js';
+import type { Domain } from '../domain/index.js';
+import type { IdentityStrategy } from '../identity/identity.js';
+import { renderError } from './errors.js';
+import { collectionRoutes } from './resources/collection-routes.js';
+import { discoveryRoutes } from './resources/discovery.js';
+import { routerActionRoutes } from './resources/router-actions.js';
+import './context.js';
+
+export interface AppDeps {
+  readonly domain: Domain;
+  readonly identity: IdentityStrategy;
+  readonly logger?: Logger;
+  /** Largest accepted request body, bytes (413 above it). */
+  readonly bodyLimit?: number;
+}
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    return503OnClosing: false,
+  }) as unknown as FastifyInstance;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new BadRequest('Malformed request body'), undefined);
+    }
+  });
+
+  app.decorateRequest('ctx', undefined as never);
+  app.addHook('onRequest', async (req) => {
+    req.ctx = await deps.identity.authenticate(req.headers);
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const rendered = renderError(err);
+    if (rendered.status >= 500) req.log.error({ err, url: req.url, method: req.method }, 'request failed');
+    void reply.code(rendered.status).send(rendered.body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const rendered = renderError(new NotFound(`The resource could not be found: ${req.method} ${req.url.split('?')[0]}`));
+    void reply.code(404).send(rendered.body);
+  });
+
+  discoveryRoutes(app);
+  for (const collection of deps.domain.collections.values()) collectionRoutes(app, collection);
+  routerActionRoutes(app, deps.domain.routers);
+  return app;
+}

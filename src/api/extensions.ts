@@ -1,0 +1,40 @@
+/**
+ * The extensions this server really implements, by Neutron alias. Clients (openstack, Tempest)
+ * decide what to call from this list, so an alias is added here only with the behaviour behind it.
+ */
+export interface Extension {
+  readonly alias: string;
+  readonly name: string;
+  readonly description: string;
+}
+
+export const EXTENSIONS: readonly Extension[] = [
+  { alias: 'allowed-address-pairs', name: 'Allowed Address Pairs', description: 'Provides allowed address pairs' },
+  { alias: 'binding', name: 'Port Binding', description: 'Expose port bindings of a virtual port to external application' },
+  { alias: 'external-net', name: 'Neutron external network', description: 'Adds external network attribute to network resource.' },
+  { alias: 'extra_dhcp_opt', name: 'Neutron Extra DHCP options', description: 'Extra options configuration for DHCP.' },
+  { alias: 'extraroute', name: 'Neutron Extra Route', description: 'Extra routes configuration for L3 router' },
+  { alias: 'ext-gw-mode', name: 'Neutron L3 Configurable external gateway mode', description: 'Extension of the router abstraction for specifying whether SNAT should occur on the external gateway' },
+  { alias: 'fields', name: 'Fields', description: 'Select the attributes of a resource that a list or show returns.' },
+  { alias: 'filter-validation', name: 'Filter parameters validation', description: 'Provides validation on filtering parameters.' },
+  { alias: 'net-mtu', name: 'Network MTU', description: 'Provides MTU attribute for a network resource.' },
+  { alias: 'net-mtu-writable', name: 'Network MTU (writable)', description: 'Provides a writable MTU attribute for a network resource.' },
+  { alias: 'network_availability_zone', name: 'Network Availability Zone', description: 'Availability zone support for network.' },
+  { alias: 'pagination', name: 'Pagination support', description: 'Extension that indicates that pagination is enabled.' },
+  { alias: 'port-security', name: 'Port Security', description: 'Provides port security' },
+  { alias: 'project-id', name: 'project_id field enabled', description: 'Extension that indicates that project_id field is enabled.' },
+  { alias: 'provider', name: 'Provider Network', description: 'Expose mapping of virtual networks to physical networks' },
+  { alias: 'revision-if-match', name: 'If-Match constraints based on revision_number', description: 'Extension indicating that If-Match based on revision_number is supported.' },
+  { alias: 'router', name: 'Neutron L3 Router', description: 'Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.' },
+  { alias: 'security-group', name: 'security-group', description: 'The security groups extension.' },
+  { alias: 'sorting', name: 'Sorting support', description: 'Extension that indicates that sorting is enabled.' },
+  { alias: 'standard-attr-description', name: 'standard-attr-description', description: 'Extension to add descriptions to standard attributes' },
+  { alias: 'standard-attr-revisions', name: 'Resource revision numbers', description: 'This extension will display the revision number of neutron resources.' },
+  { alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute: subnet, trunk, network_segment_range, router, network, policy, subnetpool, port, security_group, floatingip', description: 'Enables to set tag on resources with standard attribute.' },
+  { alias: 'standard-attr-timestamp', name: 'Resource timestamps', description: 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.' },
+  { alias: 'stateful-security-group', name: 'Stateful security group', description: 'Indicates if the security group is stateful or not' },
+];
+
+export function extensionView(e: Extension): Record<string, unknown> {
+  return { alias: e.alias, name: e.name, description: e.description, updated: '2026-11-25T00:00:00-00:00', links: [] };
+}

@@ -1,0 +1,121 @@
+/**
+ * Reads a list request's query string the way Neutron does: any visible attribute filters (repeat a
+ * key to OR its values), `fields`, several sort_key/sort_dir pairs, limit/marker/page_reverse, the
+ * tag filters, and ports' fixed_ips. An unknown filter is a 400 (Neutron's filter-validation).
+ */
+import { BadRequest } from '../core/errors.js';
+import type { ResourceDef } from '../model/resource.js';
+import { attributeOf, filterTypeOf } from '../model/resource.js';
+import type { Condition, ListQuery, SortKey, TagFilter } from '../store/store.js';
+
+export type RawQuery = Record<string, string | string[] | undefined>;
+
+export interface ParsedList {
+  readonly query: ListQuery;
+  readonly fields?: readonly string[];
+  readonly limit?: number;
+  readonly markerId?: string;
+  readonly pageReverse: boolean;
+}
+
+const all = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const last = (v: string | string[] | undefined): string | undefined => {
+  const a = all(v);
+  return a[a.length - 1];
+};
+
+function toBool(key: string, value: string): boolean {
+  const s = value.toLowerCase();
+  if (s === 'true' || s === '1') return true;
+  if (s === 'false' || s === '0') return false;
+  throw new BadRequest(`Invalid input for ${key}. Reason: '${value}' cannot be converted to boolean.`);
+}
+
+function filterValue(def: ResourceDef, key: string, value: string): unknown {
+  const type = filterTypeOf(attributeOf(def, key)!);
+  if (type === 'boolean') return toBool(key, value);
+  if (type === 'integer') {
+    if (!/^-?\d+$/.test(value)) throw new BadRequest(`Invalid input for ${key}. Reason: '${value}' is not an integer.`);
+    return Number(value);
+  }
+  return value;
+}
+
+const TAG_KEYS: Record<string, keyof TagFilter> = { tags: 'all', 'tags-any': 'any', 'not-tags': 'notAll', 'not-tags-any': 'notAny' };
+const CONTROL = new Set(['fields', 'sort_key', 'sort_dir', 'limit', 'marker', 'page_reverse']);
+
+function parseFixedIps(values: string[]): { ipAddresses: string[]; subnetIds: string[] } {
+  const out = { ipAddresses: [] as string[], subnetIds: [] as string[] };
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    const key = v.slice(0, eq);
+    const val = v.slice(eq + 1);
+    if (key === 'ip_address') out.ipAddresses.push(val);
+    else if (key === 'subnet_id') out.subnetIds.push(val);
+    else throw new BadRequest(`Invalid input for fixed_ips. Reason: '${v}' is not ip_address=... or subnet_id=....`);
+  }
+  return out;
+}
+
+function parseSort(def: ResourceDef, raw: RawQuery): SortKey[] {
+  const keys = all(raw.sort_key);
+  const dirs = all(raw.sort_dir);
+  if (dirs.length > 0 && dirs.length !== keys.length) {
+    throw new BadRequest('The number of sort_keys and sort_dirs must be same');
+  }
+  const sort: SortKey[] = keys.map((attr, i) => {
+    const a = attributeOf(def, attr);
+    if (!a || !a.sort) throw new BadRequest(`[${attr}] is invalid attribute for sort_key`);
+    const dir = dirs[i] ?? 'asc';
+    if (dir !== 'asc' && dir !== 'desc') throw new BadRequest(`[${dir}] is invalid value for sort_dir`);
+    return { attr: attr === 'tenant_id' ? 'project_id' : attr, dir };
+  });
+  if (!sort.some((s) => s.attr === 'id')) sort.push({ attr: 'id', dir: sort[0]?.dir ?? 'asc' });
+  return sort;
+}
+
+export function parseListQuery(def: ResourceDef, raw: RawQuery): ParsedList {
+  const conditions: Condition[] = [];
+  const tags: Record<string, string[]> = {};
+  let fixedIps: ListQuery['fixedIps'];
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === undefined || CONTROL.has(key)) continue;
+    const values = all(value);
+    if (key in TAG_KEYS && def.taggable) {
+      tags[TAG_KEYS[key]] = values.flatMap((v) => v.split(',')).filter(Boolean);
+      continue;
+    }
+    if (key === 'fixed_ips' && def.collection === 'ports') {
+      fixedIps = parseFixedIps(values);
+      continue;
+    }
+    const attr = attributeOf(def, key);
+    if (!attr || filterTypeOf(attr) === false) throw new BadRequest(`[${key}] is invalid attribute for filtering`);
+    conditions.push({ attr: key, values: values.map((v) => filterValue(def, key, v)) });
+  }
+  const limitText = last(raw.limit);
+  let limit: number | undefined;
+  if (limitText !== undefined) {
+    if (!/^\d+$/.test(limitText)) throw new BadRequest(`Limit must be an integer 0 or greater and not '${limitText}'`);
+    limit = Number(limitText) || undefined;
+  }
+  const pageReverse = raw.page_reverse !== undefined && toBool('page_reverse', last(raw.page_reverse)!);
+  const markerId = last(raw.marker);
+  const fields = raw.fields === undefined ? undefined : all(raw.fields).flatMap((f) => f.split(',')).filter(Boolean);
+  const sort = parseSort(def, raw);
+  return {
+    query: {
+      conditions,
+      tags: Object.keys(tags).length ? (tags as TagFilter) : undefined,
+      fixedIps,
+      sort,
+      limit,
+      marker: markerId === undefined ? undefined : { id: markerId },
+      pageReverse,
+    },
+    fields: fields?.length ? fields : undefined,
+    limit,
+    markerId,
+    pageReverse,
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * The generic controller: list, show, create (single or bulk), update and delete for any resource,
+ * and the tags API, all driven by the resource definition.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BadRequest } from '../../core/errors.js';
+import type { Collection } from '../../domain/collection.js';
+import { checkTags } from '../../domain/collection.js';
+import { tagName } from '../../model/validators.js';
+import { baseUrl, ctxOf, ifMatchOf } from '../context.js';
+import { paginationLinks } from '../links.js';
+import type { RawQuery } from '../query.js';
+import { parseListQuery } from '../query.js';
+import { view } from '../render.js';
+
+type IdParams = { id: string };
+type TagParams = { id: string; tag: string };
+
+function bodyObject(body: unknown): Record<string, unknown> {
+  if (body === null || body === undefined || typeof body !== 'object' || Array.isArray(body)) {
+    throw new BadRequest('Resource body required');
+  }
+  return body as Record<string, unknown>;
+}
+
+function rawQueryString(req: FastifyRequest): string {
+  const q = req.url.indexOf('?');
+  return q < 0 ? '' : req.url.slice(q + 1);
+}
+
+export function collectionRoutes(app: FastifyInstance, collection: Collection): void {
+  const { def } = collection;
+  const base = `/v2.0/${def.collection}`;
+
+  app.get(base, async (req) => {
+    const parsed = parseListQuery(def, req.query as RawQuery);
+    const docs = await collection.list(ctxOf(req), parsed.query);
+    const body: Record<string, unknown> = { [def.collection]: docs.map((d) => view(def, d, parsed.fields)) };
+    const links = paginationLinks(`${baseUrl(req)}${base}`, rawQueryString(req), docs, parsed.limit, parsed.markerId !== undefined, parsed.pageReverse);
+    if (links.length) body[`${def.collection}_links`] = links;
+    return body;
+  });
+
+  app.get<{ Params: IdParams }>(`${base}/:id`, async (req) => {
+    const fields = parseListQuery(def, pick(req.query as RawQuery, 'fields')).fields;
+    const doc = await collection.show(ctxOf(req), req.params.id);
+    return { [def.member]: view(def, doc, fields) };
+  });
+
+  app.post(base, async (req, reply) => {
+    const body = bodyObject(req.body);
+    const keys = Object.keys(body);
+    if (keys.length !== 1 || (keys[0] !== def.member && keys[0] !== def.collection)) {
+      throw new BadRequest(`Unable to find '${def.member}' in request body`);
+    }
+    reply.code(201);
+    if (keys[0] === def.collection) {
+      const items = body[def.collection];
+      if (!Array.isArray(items) || items.length === 0) throw new BadRequest('Resources required');
+      const bodies = items.map((item) => {
+        const o = bodyObject(item);
+        return def.member in o && Object.keys(o).length === 1 ? o[def.member] : o;
+      });
+      const docs = await collection.create(ctxOf(req), bodies);
+      return { [def.collection]: docs.map((d) => view(def, d)) };
+    }
+    const [doc] = await collection.create(ctxOf(req), [body[def.member]]);
+    return { [def.member]: view(def, doc) };
+  });
+
+  app.put<{ Params: IdParams }>(`${base}/:id`, async (req) => {
+    const body = bodyObject(req.body);
+    if (Object.keys(body).length !== 1 || !(def.member in body)) {
+      throw new BadRequest(`Unable to find '${def.member}' in request body`);
+    }
+    const doc = await collection.update(ctxOf(req), req.params.id, body[def.member], ifMatchOf(req));
+    return { [def.member]: view(def, doc) };
+  });
+
+  app.delete<{ Params: IdParams }>(`${base}/:id`, async (req, reply) => {
+    await collection.remove(ctxOf(req), req.params.id, ifMatchOf(req));
+    reply.code(204).send();
+  });
+
+  if (!def.taggable) return;
+
+  app.get<{ Params: IdParams }>(`${base}/:id/tags`, async (req) => ({ tags: await collection.tags(ctxOf(req), req.params.id) }));
+
+  app.put<{ Params: IdParams }>(`${base}/:id/tags`, async (req) => {
+    const body = bodyObject(req.body);
+    const tags = checkTags(body.tags);
+    return { tags: await collection.changeTags(ctxOf(req), req.params.id, () => tags) };
+  });
+
+  app.delete<{ Params: IdParams }>(`${base}/:id/tags`, async (req, reply) => {
+    await collection.changeTags(ctxOf(req), req.params.id, () => []);
+    reply.code(204).send();
+  });
+
+  app.get<{ Params: TagParams }>(`${base}/:id/tags/:tag`, async (req, reply) => {
+    await collection.hasTag(ctxOf(req), req.params.id, req.params.tag);
+    reply.code(204).send();
+  });
+
+  app.put<{ Params: TagParams }>(`${base}/:id/tags/:tag`, async (req, reply) => {
+    const tag = tagName(req.params.tag, 'tag') as string;
+    await collection.changeTags(ctxOf(req), req.params.id, (tags) => (tags.includes(tag) ? tags : [...tags, tag]));
+    reply.code(201).send();
+  });
+
+  app.delete<{ Params: TagParams }>(`${base}/:id/tags/:tag`, async (req, reply) => {
+    await collection.hasTag(ctxOf(req), req.params.id, req.params.tag);
+    await collection.changeTags(ctxOf(req), req.params.id, (tags) => tags.filter((t) => t !== req.params.tag));
+    reply.code(204).send();
+  });
+}
+
+function pick(q: RawQuery, key: string): RawQuery {
+  return q[key] === undefined ? {} : { [key]: q[key] };
+}

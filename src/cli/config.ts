@@ -1,0 +1,129 @@
+/**
+ * Configuration: defaults, then a JSON file (--config or ALCOR_CONFIG), then environment
+ * variables, then flags; the last one to speak wins. Everything is checked before anything starts.
+ */
+import { readFileSync } from 'node:fs';
+import { canonicalMac } from '../core/mac.js';
+
+export interface Config {
+  listen: { host: string; port: number };
+  dataDir: string;
+  baseMac: string;
+  vniRange: { min: number; max: number };
+  physicalMtu: number;
+  logLevel: string;
+  authStrategy: 'noauth';
+  /** The project an un-scoped noauth request acts in. */
+  noauthProject: string;
+  bodyLimit: number;
+  synchronous: 'FULL' | 'NORMAL';
+}
+
+export const DEFAULTS: Config = {
+  listen: { host: '127.0.0.1', port: 9696 },
+  dataDir: './data',
+  baseMac: 'fa:16:3e:00:00:00',
+  vniRange: { min: 1, max: 65535 },
+  physicalMtu: 1500,
+  logLevel: 'info',
+  authStrategy: 'noauth',
+  noauthProject: 'admin',
+  bodyLimit: 1024 * 1024,
+  synchronous: 'FULL',
+};
+
+export const CONFIG_HELP = `Configuration (flag / environment variable / key in the JSON config file):
+  --listen HOST:PORT     ALCOR_LISTEN        listen        address to serve on (default 127.0.0.1:9696)
+  --data DIR             ALCOR_DATA_DIR      dataDir       SQLite data directory (default ./data)
+  --base-mac MAC         ALCOR_BASE_MAC      baseMac       MAC prefix; zero octets are random (default fa:16:3e:00:00:00)
+  --vni-range MIN:MAX    ALCOR_VNI_RANGE     vniRange      VXLAN VNIs for tenant networks (default 1:65535)
+  --physical-mtu N       ALCOR_PHYSICAL_MTU  physicalMtu   underlay MTU; VXLAN networks get N-50 (default 1500)
+  --log-level LEVEL      ALCOR_LOG_LEVEL     logLevel      trace, debug, info, warn, error (default info)
+  --noauth-project ID    ALCOR_NOAUTH_PROJECT noauthProject project of requests without X-Project-Id (default admin)
+  --synchronous MODE     ALCOR_SYNCHRONOUS   synchronous   FULL (survives power loss) or NORMAL (default FULL)
+  --config FILE          ALCOR_CONFIG                      JSON file with any of the keys above`;
+
+export type Overrides = Partial<Record<'listen' | 'dataDir' | 'baseMac' | 'vniRange' | 'physicalMtu' | 'logLevel' | 'noauthProject' | 'synchronous', string>>;
+
+function fail(what: string, value: unknown, expected: string): never {
+  throw new Error(`invalid ${what} ${JSON.stringify(value)}: expected ${expected}`);
+}
+
+function parseListen(v: string): Config['listen'] {
+  const m = /^(.*):(\d{1,5})$/.exec(v);
+  if (!m || Number(m[2]) > 65535) fail('listen address', v, 'HOST:PORT');
+  return { host: m[1].replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(m[2]) };
+}
+
+function parseVniRange(v: string): Config['vniRange'] {
+  const m = /^(\d+):(\d+)$/.exec(v);
+  const min = m ? Number(m[1]) : NaN;
+  const max = m ? Number(m[2]) : NaN;
+  if (!m || min < 1 || max > 16777215 || min > max) fail('VNI range', v, 'MIN:MAX within 1:16777215');
+  return { min, max };
+}
+
+function apply(config: Config, o: Overrides): void {
+  if (o.listen !== undefined) config.listen = parseListen(o.listen);
+  if (o.dataDir !== undefined) config.dataDir = o.dataDir;
+  if (o.baseMac !== undefined) {
+    const mac = canonicalMac(o.baseMac);
+    if (!mac || (parseInt(mac.slice(0, 2), 16) & 1) === 1) fail('base MAC', o.baseMac, 'a unicast MAC such as fa:16:3e:00:00:00');
+    config.baseMac = mac;
+  }
+  if (o.vniRange !== undefined) config.vniRange = parseVniRange(o.vniRange);
+  if (o.physicalMtu !== undefined) {
+    const n = Number(o.physicalMtu);
+    if (!Number.isInteger(n) || n < 1280 || n > 9216) fail('physical MTU', o.physicalMtu, 'an integer from 1280 to 9216');
+    config.physicalMtu = n;
+  }
+  if (o.logLevel !== undefined) {
+    if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(o.logLevel)) fail('log level', o.logLevel, 'trace|debug|info|warn|error|fatal|silent');
+    config.logLevel = o.logLevel;
+  }
+  if (o.noauthProject !== undefined) config.noauthProject = o.noauthProject;
+  if (o.synchronous !== undefined) {
+    if (o.synchronous !== 'FULL' && o.synchronous !== 'NORMAL') fail('synchronous mode', o.synchronous, 'FULL or NORMAL');
+    config.synchronous = o.synchronous;
+  }
+}
+
+function fromFile(path: string): Overrides {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) fail('config file', path, 'a JSON object');
+  const out: Overrides = {};
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!['listen', 'dataDir', 'baseMac', 'vniRange', 'physicalMtu', 'logLevel', 'noauthProject', 'synchronous'].includes(key)) {
+      throw new Error(`unknown key "${key}" in config file ${path}`);
+    }
+    out[key as keyof Overrides] = String(value);
+  }
+  return out;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Overrides {
+  return {
+    listen: env.ALCOR_LISTEN,
+    dataDir: env.ALCOR_DATA_DIR,
+    baseMac: env.ALCOR_BASE_MAC,
+    vniRange: env.ALCOR_VNI_RANGE,
+    physicalMtu: env.ALCOR_PHYSICAL_MTU,
+    logLevel: env.ALCOR_LOG_LEVEL,
+    noauthProject: env.ALCOR_NOAUTH_PROJECT,
+    synchronous: env.ALCOR_SYNCHRONOUS,
+  };
+}
+
+export function loadConfig(flags: Overrides & { config?: string }, env: NodeJS.ProcessEnv = process.env): Config {
+  const config: Config = structuredClone(DEFAULTS);
+  const file = flags.config ?? env.ALCOR_CONFIG;
+  if (file) apply(config, fromFile(file));
+  apply(config, fromEnv(env));
+  apply(config, flags);
+  return config;
+}

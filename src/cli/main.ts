@@ -1,0 +1,68 @@
+/** The `alcor` command. Thin: parses flags, builds config, calls the layers. */
+import { parseArgs } from 'node:util';
+import { CONFIG_HELP, loadConfig } from './config.js';
+import { startServer } from './server.js';
+
+const USAGE = `Usage: alcor <command> [options]
+
+Commands:
+  start     serve the Neutron API v2.0 (embedded SQLite store)
+
+Run "alcor start --help" for its options.`;
+
+const START_OPTIONS = {
+  listen: { type: 'string' },
+  data: { type: 'string' },
+  'base-mac': { type: 'string' },
+  'vni-range': { type: 'string' },
+  'physical-mtu': { type: 'string' },
+  'log-level': { type: 'string' },
+  'noauth-project': { type: 'string' },
+  synchronous: { type: 'string' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+async function start(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: START_OPTIONS, strict: true });
+  if (values.help) {
+    process.stdout.write(`Usage: alcor start [options]\n\n${CONFIG_HELP}\n`);
+    return;
+  }
+  const config = loadConfig({
+    listen: values.listen,
+    dataDir: values.data,
+    baseMac: values['base-mac'],
+    vniRange: values['vni-range'],
+    physicalMtu: values['physical-mtu'],
+    logLevel: values['log-level'],
+    noauthProject: values['noauth-project'],
+    synchronous: values.synchronous,
+    config: values.config,
+  });
+  const server = await startServer(config);
+  const stop = (): void => {
+    server.close().then(() => process.exit(0), (err) => {
+      process.stderr.write(`alcor: shutdown failed: ${String(err)}\n`);
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start(rest);
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      throw new Error(`unknown command "${command}"\n${USAGE}`);
+  }
+}

@@ -1,0 +1,37 @@
+/** Composition root for `alcor start`: store, domain, identity and API, and their orderly end. */
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../api/app.js';
+import { createDomain } from '../domain/index.js';
+import { NoAuth } from '../identity/noauth.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Config } from './config.js';
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const logger = pino({ level: config.logLevel, base: { service: 'alcor' } });
+  const store = new SqliteStore({ dataDir: config.dataDir, synchronous: config.synchronous });
+  const domain = createDomain(store, config);
+  const app = buildApp({ domain, identity: new NoAuth(config.noauthProject), logger, bodyLimit: config.bodyLimit });
+  await app.listen({ host: config.listen.host, port: config.listen.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.listen.port;
+  const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+  const url = `http://${host}:${port}`;
+  logger.info({ url, dataDir: config.dataDir, auth: config.authStrategy }, 'alcor controller listening');
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    url,
+    close() {
+      // In-flight requests finish (Fastify stops accepting and waits), then queued writes commit.
+      closing ??= app.close().then(() => store.close()).then(() => logger.info('alcor controller stopped'));
+      return closing;
+    },
+  };
+}

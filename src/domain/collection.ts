@@ -1,0 +1,211 @@
+/**
+ * One generic driver for every resource, as Neutron's base controller is: standard attributes,
+ * visibility, ownership, If-Match revisions, tags and bulk all-or-nothing live here once; a
+ * resource's own rules live in its hooks.
+ */
+import type { RequestContext } from '../core/context.js';
+import { BadRequest, NeutronError, PolicyNotAuthorized, PreconditionFailed, TagNotFound } from '../core/errors.js';
+import { newId, timestamp } from '../core/ids.js';
+import type { ResourceDef } from '../model/resource.js';
+import { tagName } from '../model/validators.js';
+import type { Doc, ListQuery, ReadTx, Scope, Store, WriteTx } from '../store/store.js';
+import { UniqueViolation } from '../store/store.js';
+import type { Attrs } from './attributes.js';
+import { owningProject, validateCreate, validateUpdate } from './attributes.js';
+import { withRetry } from './retry.js';
+
+export interface ResourceHooks {
+  readonly def: ResourceDef;
+  notFound(id: string): NeutronError;
+  /** Beside its own rows, what a non-admin caller may see. */
+  readonly sharedScope?: 'network' | 'network-of-row';
+  /** Rows of other projects this caller may read (shared networks, their subnets). */
+  sharedVisible?(doc: Doc, tx: ReadTx): Promise<boolean>;
+  create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx): Promise<Doc>;
+  update?(ctx: RequestContext, current: Doc, changes: Attrs, tx: WriteTx): Promise<Doc>;
+  delete?(ctx: RequestContext, current: Doc, tx: WriteTx): Promise<void>;
+  /** Fills derived attributes (a network's subnets, a group's rules) in one query per page. */
+  expand?(docs: Doc[], tx: ReadTx): Promise<void>;
+  /** Runs before a list by this caller (the default security group appears on first need). */
+  beforeList?(ctx: RequestContext): Promise<void>;
+}
+
+export interface IfMatch {
+  readonly revisionNumber?: number;
+}
+
+export class Collection {
+  readonly def: ResourceDef;
+
+  constructor(private readonly store: Store, readonly hooks: ResourceHooks) {
+    this.def = hooks.def;
+  }
+
+  private async visible(ctx: RequestContext, doc: Doc, tx: ReadTx): Promise<boolean> {
+    if (ctx.isAdmin || doc.project_id === ctx.projectId) return true;
+    return this.hooks.sharedVisible ? this.hooks.sharedVisible(doc, tx) : false;
+  }
+
+  /** The row if this caller may see it; its absence and its invisibility look alike (404). */
+  async find(ctx: RequestContext, id: string, tx: ReadTx): Promise<Doc> {
+    const doc = await tx.get(this.def, id);
+    if (!doc || !(await this.visible(ctx, doc, tx))) throw this.hooks.notFound(id);
+    return doc;
+  }
+
+  private async findOwned(ctx: RequestContext, id: string, action: string, tx: ReadTx): Promise<Doc> {
+    const doc = await this.find(ctx, id, tx);
+    if (ctx.readOnly || (!ctx.isAdmin && doc.project_id !== ctx.projectId)) {
+      throw new PolicyNotAuthorized(`(rule:${action}_${this.def.member}) is disallowed by policy`);
+    }
+    return doc;
+  }
+
+  async show(ctx: RequestContext, id: string): Promise<Doc> {
+    return this.store.read(async (tx) => {
+      const doc = await this.find(ctx, id, tx);
+      await this.hooks.expand?.([doc], tx);
+      return doc;
+    });
+  }
+
+  scope(ctx: RequestContext): Scope | undefined {
+    if (ctx.isAdmin) return undefined;
+    return this.hooks.sharedScope
+      ? { projectId: ctx.projectId, alsoShared: this.hooks.sharedScope }
+      : { projectId: ctx.projectId };
+  }
+
+  async list(ctx: RequestContext, query: ListQuery): Promise<Doc[]> {
+    await this.hooks.beforeList?.(ctx);
+    return this.store.read(async (tx) => {
+      let marker: Doc | undefined;
+      if (query.marker) marker = await this.find(ctx, query.marker.id, tx);
+      const docs = await tx.list(this.def, { ...query, marker, scope: this.scope(ctx) });
+      // A reversed page is read backwards from the marker but shown in the natural order.
+      if (query.pageReverse) docs.reverse();
+      await this.hooks.expand?.(docs, tx);
+      return docs;
+    });
+  }
+
+  private checkWritable(ctx: RequestContext): void {
+    if (ctx.readOnly) {
+      throw new PolicyNotAuthorized(`(rule:create_${this.def.member}) is disallowed by policy`);
+    }
+  }
+
+  /** Creates one or many (bulk): all commit together or none does. */
+  async create(ctx: RequestContext, bodies: readonly unknown[]): Promise<Doc[]> {
+    this.checkWritable(ctx);
+    const inputs = bodies.map((b) => validateCreate(this.def, ctx, b));
+    const docs = await withRetry(() =>
+      this.store.write(async (tx) => {
+        const out: Doc[] = [];
+        for (const attrs of inputs) out.push(await this.createIn(ctx, attrs, tx));
+        return out;
+      }),
+    );
+    return this.expanded(docs);
+  }
+
+  /** Used by other services that create rows of this kind inside their own transaction. */
+  async createIn(ctx: RequestContext, attrs: Attrs, tx: WriteTx): Promise<Doc> {
+    const projectId = owningProject(ctx, attrs);
+    delete attrs.project_id;
+    delete attrs.tenant_id;
+    const now = timestamp();
+    const base: Doc = {
+      id: newId(),
+      project_id: projectId,
+      tenant_id: projectId,
+      created_at: now,
+      updated_at: now,
+      revision_number: 1,
+    };
+    if (this.def.taggable) base.tags = [];
+    const doc = await this.hooks.create(ctx, attrs, base, tx);
+    for (const [name, attr] of Object.entries(this.def.attributes)) {
+      if (attr.visible === false) delete doc[name];
+    }
+    await tx.insert(this.def, doc);
+    return doc;
+  }
+
+  async update(ctx: RequestContext, id: string, body: unknown, ifMatch: IfMatch = {}): Promise<Doc> {
+    const changes = validateUpdate(this.def, ctx, body);
+    const doc = await withRetry(() =>
+      this.store.write(async (tx) => {
+        const current = await this.findOwned(ctx, id, 'update', tx);
+        checkRevision(current, ifMatch);
+        const next = this.hooks.update
+          ? await this.hooks.update(ctx, current, changes, tx)
+          : { ...current, ...changes };
+        return this.bump(next, tx);
+      }),
+    );
+    return this.expanded([doc]).then((d) => d[0]);
+  }
+
+  async remove(ctx: RequestContext, id: string, ifMatch: IfMatch = {}): Promise<void> {
+    await this.store.write(async (tx) => {
+      const current = await this.findOwned(ctx, id, 'delete', tx);
+      checkRevision(current, ifMatch);
+      await this.removeIn(ctx, current, tx);
+    });
+  }
+
+  async removeIn(ctx: RequestContext, current: Doc, tx: WriteTx): Promise<void> {
+    await this.hooks.delete?.(ctx, current, tx);
+    await tx.delete(this.def, current.id);
+  }
+
+  async bump(next: Doc, tx: WriteTx): Promise<Doc> {
+    next.revision_number = (next.revision_number as number) + 1;
+    next.updated_at = timestamp();
+    await tx.update(this.def, next);
+    return next;
+  }
+
+  async tags(ctx: RequestContext, id: string): Promise<string[]> {
+    const doc = await this.show(ctx, id);
+    return doc.tags as string[];
+  }
+
+  async hasTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
+    const tags = await this.tags(ctx, id);
+    if (!tags.includes(tag)) throw new TagNotFound(`Tag ${tag} could not be found for ${this.def.member} ${id}.`);
+  }
+
+  /** Applies `change` to the tag list under the row's write lock; returns the new list. */
+  async changeTags(ctx: RequestContext, id: string, change: (tags: string[]) => string[]): Promise<string[]> {
+    return this.store.write(async (tx) => {
+      const current = await this.findOwned(ctx, id, 'update', tx);
+      const tags = change([...(current.tags as string[])]);
+      await this.bump({ ...current, tags }, tx);
+      return tags;
+    });
+  }
+
+  async expanded(docs: Doc[]): Promise<Doc[]> {
+    if (!this.hooks.expand) return docs;
+    await this.store.read((tx) => this.hooks.expand!(docs, tx));
+    return docs;
+  }
+}
+
+export function checkTags(value: unknown): string[] {
+  if (!Array.isArray(value)) throw new BadRequest('Invalid input for tags. Reason: tags must be a list.');
+  const tags = value.map((t) => tagName(t, 'tags') as string);
+  return [...new Set(tags)];
+}
+
+function checkRevision(doc: Doc, ifMatch: IfMatch): void {
+  if (ifMatch.revisionNumber !== undefined && ifMatch.revisionNumber !== doc.revision_number) {
+    throw new PreconditionFailed(
+      `Constrained to ${ifMatch.revisionNumber}, but current revision is ${String(doc.revision_number)}`,
+    );
+  }
+}
+
+export { UniqueViolation };

@@ -1,0 +1,47 @@
+/** Wires the services together; the API and CLI see only this. */
+import type { DomainConfig } from '../core/config.js';
+import * as defs from '../model/definitions.js';
+import type { Store } from '../store/store.js';
+import { Collection } from './collection.js';
+import { networkHooks } from './networks.js';
+import { portHooks, releasePort } from './ports.js';
+import { Routers } from './routers.js';
+import { securityGroupRuleHooks } from './security-group-rules.js';
+import { SecurityGroups } from './security-groups.js';
+import { subnetHooks } from './subnets.js';
+
+export interface Domain {
+  readonly store: Store;
+  /** By collection name: networks, subnets, ports, security_groups, security_group_rules, routers. */
+  readonly collections: ReadonlyMap<string, Collection>;
+  readonly routers: Routers;
+}
+
+export function createDomain(store: Store, config: DomainConfig): Domain {
+  const collections = new Map<string, Collection>();
+  const get = (name: string) => (): Collection => collections.get(name)!;
+  const securityGroups = new SecurityGroups(store);
+  const routers = new Routers(store, get('routers'), get('networks'), get('subnets'), get('ports'));
+
+  const hooks = [
+    networkHooks(config, () => ({
+      async deletePorts(_ctx, ports, tx) {
+        for (const p of ports) {
+          await releasePort(tx, p.id);
+          await tx.delete(defs.port, p.id);
+        }
+      },
+      async deleteSubnets(_ctx, networkId, tx) {
+        const subnets = await tx.list(defs.subnet, { conditions: [{ attr: 'network_id', values: [networkId] }] });
+        for (const s of subnets) await tx.delete(defs.subnet, s.id);
+      },
+    })),
+    subnetHooks(get('networks')),
+    portHooks(config, get('networks'), get('security_groups'), securityGroups),
+    securityGroups.hooks(),
+    securityGroupRuleHooks(get('security_groups')),
+    routers.hooks(),
+  ];
+  for (const h of hooks) collections.set(h.def.collection, new Collection(store, h));
+  return { store, collections, routers };
+}

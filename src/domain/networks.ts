@@ -1,0 +1,97 @@
+import type { DomainConfig } from '../core/config.js';
+import type { RequestContext } from '../core/context.js';
+import { InvalidInput, InvalidSharedSetting, NetworkInUse, NetworkNotFound } from '../core/errors.js';
+import * as defs from '../model/definitions.js';
+import type { Doc, ReadTx, WriteTx } from '../store/store.js';
+import type { Attrs } from './attributes.js';
+import type { ResourceHooks } from './collection.js';
+import { allocateVni, claimVni } from './segments.js';
+
+/** VXLAN adds 50 bytes of outer headers, as Neutron's type driver subtracts from the physical MTU. */
+const VXLAN_OVERHEAD = 50;
+
+/** Ports that Neutron removes along with their network rather than counting as "in use". */
+export const AUTO_DELETED_OWNERS = new Set(['network:dhcp']);
+
+export interface NetworkCascade {
+  /** Removes every subnet of the network (and what holds addresses in them) inside tx. */
+  deleteSubnets(ctx: RequestContext, networkId: string, tx: WriteTx): Promise<void>;
+  deletePorts(ctx: RequestContext, ports: Doc[], tx: WriteTx): Promise<void>;
+}
+
+export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade): ResourceHooks {
+  const maxMtu = config.physicalMtu - VXLAN_OVERHEAD;
+  const checkMtu = (mtu: unknown): number => {
+    const value = (mtu ?? maxMtu) as number;
+    if (value > maxMtu) throw new InvalidInput(`Invalid input for operation: Requested MTU is too big, maximum is ${maxMtu}.`);
+    return value;
+  };
+
+  return {
+    def: defs.network,
+    notFound: (id) => new NetworkNotFound(`Network ${id} could not be found.`),
+    sharedScope: 'network',
+    async sharedVisible(doc) {
+      return doc.shared === true || doc['router:external'] === true;
+    },
+
+    async create(_ctx, attrs: Attrs, base: Doc, tx: WriteTx) {
+      const type = (attrs['provider:network_type'] as string | undefined) ?? 'vxlan';
+      if (type !== 'vxlan') {
+        throw new InvalidInput(`Invalid input for operation: network_type value '${type}' not supported.`);
+      }
+      if (attrs['provider:physical_network'] != null) {
+        throw new InvalidInput('Invalid input for operation: provider:physical_network specified for vxlan network.');
+      }
+      const requested = attrs['provider:segmentation_id'] as number | null | undefined;
+      const vni = requested == null
+        ? await allocateVni(tx, config.vniRange)
+        : await claimVni(tx, config.vniRange, requested);
+      return {
+        ...base,
+        ...attrs,
+        status: 'ACTIVE',
+        mtu: checkMtu(attrs.mtu),
+        'provider:network_type': 'vxlan',
+        'provider:physical_network': null,
+        'provider:segmentation_id': vni,
+        availability_zones: [],
+        ipv4_address_scope: null,
+        ipv6_address_scope: null,
+        l2_adjacency: true,
+      };
+    },
+
+    async update(_ctx, current, changes, tx) {
+      if ('mtu' in changes) checkMtu(changes.mtu);
+      if (current.shared === true && changes.shared === false) {
+        const others = await tx.list(defs.port, { conditions: [{ attr: 'network_id', values: [current.id] }] });
+        if (others.some((p) => p.project_id !== current.project_id && p.project_id !== '')) {
+          throw new InvalidSharedSetting(
+            `Unable to reconfigure sharing settings for network ${current.id}. Multiple tenants are using it.`,
+          );
+        }
+      }
+      return { ...current, ...changes };
+    },
+
+    async delete(ctx, current, tx) {
+      const ports = await tx.list(defs.port, { conditions: [{ attr: 'network_id', values: [current.id] }] });
+      if (ports.some((p) => !AUTO_DELETED_OWNERS.has(p.device_owner as string))) {
+        throw new NetworkInUse(
+          `Unable to complete operation on network ${current.id}. There are one or more ports still in use on the network.`,
+        );
+      }
+      await cascade().deletePorts(ctx, ports, tx);
+      await cascade().deleteSubnets(ctx, current.id, tx);
+    },
+
+    async expand(docs: Doc[], tx: ReadTx) {
+      if (docs.length === 0) return;
+      const byNetwork = new Map<string, string[]>(docs.map((d) => [d.id, []]));
+      const subnets = await tx.list(defs.subnet, { conditions: [{ attr: 'network_id', values: [...byNetwork.keys()] }] });
+      for (const s of subnets) byNetwork.get(s.network_id as string)?.push(s.id);
+      for (const d of docs) d.subnets = byNetwork.get(d.id);
+    },
+  };
+}

@@ -1,0 +1,298 @@
+import type { DomainConfig } from '../core/config.js';
+import type { RequestContext } from '../core/context.js';
+import {
+  AddressPairAndPortSecurityRequired, BadRequest, DuplicateAddressPairInRequest, InvalidInput,
+  InvalidIpForNetwork, InvalidIpForSubnet, IpAddressGenerationFailure, NeutronError, PolicyNotAuthorized,
+  PortSecurityAndIPRequiredForSecurityGroups, PortNotFound,
+} from '../core/errors.js';
+import { parseIp } from '../core/ip.js';
+import * as defs from '../model/definitions.js';
+import type { Doc, ReadTx, WriteTx } from '../store/store.js';
+import type { Attrs } from './attributes.js';
+import type { Collection, ResourceHooks } from './collection.js';
+import type { SubnetView } from './ipam.js';
+import { eui64Address, hold, isAutoAddress, isUsableAddress, pickFree, subnetView } from './ipam.js';
+import { claimMac, pickMac } from './mac-pool.js';
+import type { SecurityGroups } from './security-groups.js';
+
+export interface FixedIp {
+  subnet_id: string;
+  ip_address: string;
+}
+
+interface FixedIpRequest {
+  subnet_id?: string;
+  ip_address?: string;
+}
+
+class PortBound extends NeutronError {
+  constructor(port: Doc, mac: string) {
+    super(409, 'PortBound', `Unable to complete operation on port ${port.id}, port is already bound, port type: ${String(port['binding:vif_type'])}, old_mac ${String(port.mac_address)}, new_mac ${mac}.`);
+  }
+}
+
+class L3PortInUse extends NeutronError {
+  constructor(port: Doc) {
+    super(409, 'L3PortInUse', `Port ${port.id} cannot be deleted directly via the port API: has device owner ${String(port.device_owner)}.`);
+  }
+}
+
+/** Owners whose ports get no security groups: Neutron's network:* service ports. */
+const isServiceOwner = (owner: unknown): boolean => typeof owner === 'string' && owner.startsWith('network:');
+const ROUTER_OWNERS = new Set(['network:router_interface', 'network:router_gateway', 'network:router_interface_distributed', 'network:ha_router_replicated_interface']);
+
+async function networkSubnets(tx: ReadTx, networkId: string): Promise<SubnetView[]> {
+  const docs = await tx.list(defs.subnet, { conditions: [{ attr: 'network_id', values: [networkId] }] });
+  return docs.map(subnetView);
+}
+
+/**
+ * Allocation of a port's addresses inside the caller's transaction. Explicit requests are checked
+ * one by one; automatic allocation follows Neutron: one IPv4 subnet, one stateful IPv6 subnet, and
+ * the EUI-64 address on every SLAAC or DHCPv6-stateless subnet.
+ */
+export async function allocateFixedIps(
+  tx: WriteTx, port: { id: string; network_id: string; mac_address: string; device_owner: string },
+  requests: FixedIpRequest[] | undefined, keep: FixedIp[] = [],
+): Promise<FixedIp[]> {
+  const subnets = await networkSubnets(tx, port.network_id);
+  const byId = new Map(subnets.map((s) => [s.id, s]));
+  const out: FixedIp[] = [];
+  const take = async (s: SubnetView, ip: bigint): Promise<void> => {
+    out.push({ subnet_id: s.id, ip_address: await hold(tx, s, ip, port.id) });
+  };
+  const takeAny = async (s: SubnetView): Promise<boolean> => {
+    if (isAutoAddress(s) && !ROUTER_OWNERS.has(port.device_owner)) {
+      await take(s, eui64Address(s, port.mac_address));
+      return true;
+    }
+    const ip = await pickFree(tx, s);
+    if (ip === undefined) return false;
+    await take(s, ip);
+    return true;
+  };
+
+  for (const k of keep) {
+    const s = byId.get(k.subnet_id);
+    if (s) await take(s, parseIp(k.ip_address)!.value);
+  }
+
+  if (requests === undefined) {
+    const v4 = subnets.filter((s) => s.version === 4);
+    const stateful6 = subnets.filter((s) => s.version === 6 && !isAutoAddress(s));
+    const auto6 = subnets.filter((s) => isAutoAddress(s));
+    for (const group of [v4, stateful6]) {
+      if (group.length === 0) continue;
+      let done = false;
+      for (const s of group) if ((done = await takeAny(s))) break;
+      if (!done) throw new IpAddressGenerationFailure(`No more IP addresses available on network ${port.network_id}.`);
+    }
+    for (const s of auto6) await takeAny(s);
+    return out;
+  }
+
+  for (const req of requests) {
+    let s: SubnetView | undefined;
+    if (req.subnet_id !== undefined) {
+      s = byId.get(req.subnet_id);
+      if (!s) {
+        throw new InvalidInput(`Invalid input for operation: Failed to create port on network ${port.network_id}, because fixed_ips included invalid subnet ${req.subnet_id}.`);
+      }
+    }
+    if (req.ip_address === undefined) {
+      if (!s) throw new BadRequest('Invalid input for fixed_ips. Reason: a fixed IP needs a subnet_id or an ip_address.');
+      if (!(await takeAny(s))) {
+        throw new IpAddressGenerationFailure(`No more IP addresses available for subnet ${s.id}.`);
+      }
+      continue;
+    }
+    const ip = parseIp(req.ip_address)!;
+    if (!s) {
+      s = subnets.find((c) => c.version === ip.version && isUsableAddress(c, ip.value));
+      if (!s) {
+        throw new InvalidIpForNetwork(`IP address ${req.ip_address} is not a valid IP for any of the subnets on the specified network.`);
+      }
+    }
+    if (s.version !== ip.version || !isUsableAddress(s, ip.value)) {
+      throw new InvalidIpForSubnet(`IP address ${req.ip_address} is not a valid IP for the specified subnet.`);
+    }
+    if (s.gateway === ip.value && !ROUTER_OWNERS.has(port.device_owner)) {
+      throw new InvalidIpForSubnet(`IP address ${req.ip_address} is the gateway of subnet ${s.id} and cannot be given to a port.`);
+    }
+    await take(s, ip.value);
+  }
+  return out;
+}
+
+function checkAddressPairs(pairs: Array<{ ip_address: string; mac_address?: string }>, mac: string): Array<{ ip_address: string; mac_address: string }> {
+  const seen = new Set<string>();
+  return pairs.map((p) => {
+    const pair = { ip_address: p.ip_address, mac_address: p.mac_address ?? mac };
+    const key = `${pair.ip_address}|${pair.mac_address}`;
+    if (seen.has(key)) {
+      throw new DuplicateAddressPairInRequest(`Request contains duplicate address pair: mac_address ${pair.mac_address} ip_address ${pair.ip_address}.`);
+    }
+    seen.add(key);
+    return pair;
+  });
+}
+
+function checkDhcpOpts(opts: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  return opts.map((o) => {
+    if (o.opt_value === null || o.opt_value === undefined || o.opt_value === '') {
+      throw new InvalidInput(`Invalid input for operation: Invalid data format for extra-dhcp-opt: opt_value of ${String(o.opt_name)} is empty.`);
+    }
+    return { opt_name: o.opt_name, opt_value: o.opt_value, ip_version: o.ip_version ?? 4 };
+  });
+}
+
+function binding(hostId: string): { vif_type: string; vif_details: Record<string, unknown> } {
+  return hostId === ''
+    ? { vif_type: 'unbound', vif_details: {} }
+    : { vif_type: 'tap', vif_details: { port_filter: true } };
+}
+
+export function portHooks(
+  config: DomainConfig, networks: () => Collection, groups: () => Collection, securityGroups: SecurityGroups,
+): ResourceHooks {
+  async function resolveGroups(ctx: RequestContext, ids: string[], tx: ReadTx): Promise<void> {
+    for (const id of ids) await groups().find(ctx, id, tx);
+  }
+
+  return {
+    def: defs.port,
+    notFound: (id) => new PortNotFound(`Port ${id} could not be found.`),
+
+    async create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx) {
+      const network = await networks().find(ctx, attrs.network_id as string, tx);
+      const networkOwner = ctx.isAdmin || network.project_id === ctx.projectId;
+      if (attrs.mac_address !== undefined && !networkOwner) {
+        throw new PolicyNotAuthorized('(rule:create_port:mac_address) is disallowed by policy');
+      }
+      if (attrs.fixed_ips !== undefined && !networkOwner && (attrs.fixed_ips as FixedIpRequest[]).some((f) => f.ip_address !== undefined)) {
+        throw new PolicyNotAuthorized('(rule:create_port:fixed_ips:ip_address) is disallowed by policy');
+      }
+      const mac = attrs.mac_address === undefined
+        ? await pickMac(tx, network.id, config.baseMac)
+        : await claimMac(tx, network.id, attrs.mac_address as string);
+      const portSecurity = (attrs.port_security_enabled as boolean | undefined) ?? (network.port_security_enabled as boolean);
+      let sgs = attrs.security_groups as string[] | undefined;
+      if (sgs === undefined) {
+        sgs = portSecurity && !isServiceOwner(attrs.device_owner)
+          ? [await securityGroups.ensureDefault(base.project_id as string, tx)]
+          : [];
+      } else {
+        if (sgs.length > 0 && !portSecurity) {
+          throw new PortSecurityAndIPRequiredForSecurityGroups('Port security must be enabled and port must have an IP address in order to use security groups.');
+        }
+        await resolveGroups(ctx, sgs, tx);
+      }
+      const pairs = attrs.allowed_address_pairs as Array<{ ip_address: string; mac_address?: string }>;
+      if (pairs.length > 0 && !portSecurity) {
+        throw new AddressPairAndPortSecurityRequired('Port Security must be enabled in order to have allowed address pairs on a port.');
+      }
+      const fixedIps = await allocateFixedIps(
+        tx, { id: base.id, network_id: network.id, mac_address: mac, device_owner: attrs.device_owner as string },
+        attrs.fixed_ips as FixedIpRequest[] | undefined,
+      );
+      await tx.setPortSecurityGroups(base.id, sgs);
+      const b = binding(attrs['binding:host_id'] as string);
+      return {
+        ...base,
+        ...attrs,
+        mac_address: mac,
+        fixed_ips: fixedIps,
+        status: 'DOWN',
+        security_groups: sgs,
+        port_security_enabled: portSecurity,
+        allowed_address_pairs: checkAddressPairs(pairs, mac),
+        extra_dhcp_opts: checkDhcpOpts(attrs.extra_dhcp_opts as Array<Record<string, unknown>>),
+        'binding:profile': attrs['binding:profile'] ?? {},
+        'binding:vif_type': b.vif_type,
+        'binding:vif_details': b.vif_details,
+        ip_allocation: 'immediate',
+      };
+    },
+
+    async update(ctx, current, changes, tx) {
+      const next: Doc = { ...current, ...changes };
+      if ('mac_address' in changes && changes.mac_address !== current.mac_address) {
+        if (current['binding:host_id'] !== '') throw new PortBound(current, changes.mac_address as string);
+        await claimMac(tx, current.network_id as string, changes.mac_address as string);
+      }
+      if ('fixed_ips' in changes) {
+        const requests = changes.fixed_ips as FixedIpRequest[];
+        const held = current.fixed_ips as FixedIp[];
+        const keep: FixedIp[] = [];
+        const fresh: FixedIpRequest[] = [];
+        const claimed = new Set<string>();
+        for (const r of requests) {
+          const match = held.find((h) => !claimed.has(h.ip_address)
+            && (r.ip_address === undefined ? h.subnet_id === r.subnet_id : h.ip_address === r.ip_address && (r.subnet_id === undefined || r.subnet_id === h.subnet_id)));
+          if (match) {
+            claimed.add(match.ip_address);
+            keep.push(match);
+          } else {
+            fresh.push(r);
+          }
+        }
+        await tx.removeIps(current.id);
+        next.fixed_ips = await allocateFixedIps(
+          tx, { id: current.id, network_id: current.network_id as string, mac_address: next.mac_address as string, device_owner: next.device_owner as string },
+          fresh, keep,
+        );
+      }
+      const portSecurity = next.port_security_enabled as boolean;
+      if ('security_groups' in changes) {
+        await resolveGroups(ctx, changes.security_groups as string[], tx);
+      } else if ('port_security_enabled' in changes && !portSecurity && (current.security_groups as string[]).length > 0) {
+        next.security_groups = current.security_groups;
+      }
+      if (!portSecurity && (next.security_groups as string[]).length > 0) {
+        throw new PortSecurityAndIPRequiredForSecurityGroups('Port security must be enabled and port must have an IP address in order to use security groups.');
+      }
+      if (!portSecurity && (next.allowed_address_pairs as unknown[]).length > 0) {
+        throw new AddressPairAndPortSecurityRequired('Port Security must be enabled in order to have allowed address pairs on a port.');
+      }
+      if ('allowed_address_pairs' in changes) {
+        next.allowed_address_pairs = checkAddressPairs(changes.allowed_address_pairs as Array<{ ip_address: string }>, next.mac_address as string);
+      }
+      if ('extra_dhcp_opts' in changes) {
+        next.extra_dhcp_opts = mergeDhcpOpts(current.extra_dhcp_opts as Array<Record<string, unknown>>, changes.extra_dhcp_opts as Array<Record<string, unknown>>);
+      }
+      if ('security_groups' in changes) await tx.setPortSecurityGroups(current.id, next.security_groups as string[]);
+      if ('binding:host_id' in changes) {
+        const b = binding(next['binding:host_id'] as string);
+        next['binding:vif_type'] = b.vif_type;
+        next['binding:vif_details'] = b.vif_details;
+      }
+      if ('binding:profile' in changes && changes['binding:profile'] === null) next['binding:profile'] = {};
+      return next;
+    },
+
+    async delete(_ctx, current, tx) {
+      if (ROUTER_OWNERS.has(current.device_owner as string) && current.device_id !== '') {
+        throw new L3PortInUse(current);
+      }
+      await releasePort(tx, current.id);
+    },
+  };
+}
+
+/** Frees what a port holds beside its own row; routers and network deletion use it too. */
+export async function releasePort(tx: WriteTx, portId: string): Promise<void> {
+  await tx.removeIps(portId);
+  await tx.setPortSecurityGroups(portId, []);
+}
+
+/** Neutron merges extra DHCP options by name; a null value removes one. */
+function mergeDhcpOpts(current: Array<Record<string, unknown>>, changes: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  const key = (o: Record<string, unknown>) => `${String(o.opt_name)}|${String(o.ip_version ?? 4)}`;
+  const merged = new Map(current.map((o) => [key(o), o]));
+  for (const o of changes) {
+    if (o.opt_value === null || o.opt_value === undefined) merged.delete(key(o));
+    else merged.set(key(o), checkDhcpOpts([o])[0]);
+  }
+  return [...merged.values()];
+}
+

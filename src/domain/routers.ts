@@ -1,0 +1,239 @@
+import type { RequestContext } from '../core/context.js';
+import {
+  BadRequest, BadRouterRequest, NeutronError, NotFound, PortInUse, RouterInUse, RouterInterfaceNotFound,
+  RouterInterfaceNotFoundForSubnet, RouterNotFound,
+} from '../core/errors.js';
+import { cidrContains, parseCidr, parseIp } from '../core/ip.js';
+import { isUuid } from '../core/ids.js';
+import * as defs from '../model/definitions.js';
+import type { Doc, Store, WriteTx } from '../store/store.js';
+import type { Attrs } from './attributes.js';
+import type { Collection, ResourceHooks } from './collection.js';
+import { withRetry } from './retry.js';
+import type { FixedIp } from './ports.js';
+import { releasePort } from './ports.js';
+
+const INTERFACE = 'network:router_interface';
+const GATEWAY = 'network:router_gateway';
+
+interface GatewayInfo {
+  network_id: string;
+  enable_snat?: boolean;
+  external_fixed_ips?: Array<{ subnet_id?: string; ip_address?: string }>;
+}
+
+class InvalidRoutes extends NeutronError {
+  constructor(message: string) {
+    super(400, 'InvalidRoutes', `Invalid format for routes: ${message}`);
+  }
+}
+
+export interface RouterInterfaceInfo {
+  id: string;
+  tenant_id: string;
+  project_id: string;
+  port_id: string;
+  network_id: string;
+  subnet_id: string;
+  subnet_ids: string[];
+}
+
+export class Routers {
+  constructor(
+    private readonly store: Store,
+    private readonly routers: () => Collection,
+    private readonly networks: () => Collection,
+    private readonly subnets: () => Collection,
+    private readonly ports: () => Collection,
+  ) {}
+
+  private async routerPorts(tx: WriteTx, routerId: string, owner: string): Promise<Doc[]> {
+    const ports = await tx.list(defs.port, { conditions: [{ attr: 'device_id', values: [routerId] }] });
+    return ports.filter((p) => p.device_owner === owner);
+  }
+
+  private async setGateway(ctx: RequestContext, router: Doc, info: GatewayInfo | null, tx: WriteTx): Promise<unknown> {
+    for (const old of await this.routerPorts(tx, router.id, GATEWAY)) {
+      await releasePort(tx, old.id);
+      await tx.delete(defs.port, old.id);
+    }
+    if (info === null) return null;
+    const network = await this.networks().find(ctx, info.network_id, tx);
+    if (network['router:external'] !== true) {
+      throw new BadRouterRequest(`Bad router request: Network ${network.id} is not an external network.`);
+    }
+    const admin: RequestContext = { ...ctx, isAdmin: true };
+    const port = await this.ports().createIn(admin, {
+      network_id: network.id, project_id: '', name: '', description: '', admin_state_up: true,
+      device_id: router.id, device_owner: GATEWAY, fixed_ips: info.external_fixed_ips?.length ? info.external_fixed_ips : undefined,
+      security_groups: [], allowed_address_pairs: [], extra_dhcp_opts: [], 'binding:host_id': '',
+      'binding:vnic_type': 'normal', 'binding:profile': {},
+    }, tx);
+    return {
+      network_id: network.id,
+      enable_snat: info.enable_snat ?? true,
+      external_fixed_ips: (port.fixed_ips as FixedIp[]).map((f) => ({ subnet_id: f.subnet_id, ip_address: f.ip_address })),
+    };
+  }
+
+  private async checkRoutes(router: Doc, routes: Array<{ destination: string; nexthop: string }>, tx: WriteTx): Promise<void> {
+    const interfaces = await this.routerPorts(tx, router.id, INTERFACE);
+    const subnetIds = interfaces.flatMap((p) => (p.fixed_ips as FixedIp[]).map((f) => f.subnet_id));
+    const subnets = subnetIds.length
+      ? await tx.list(defs.subnet, { conditions: [{ attr: 'id', values: subnetIds }] })
+      : [];
+    const own = new Set(interfaces.flatMap((p) => (p.fixed_ips as FixedIp[]).map((f) => f.ip_address)));
+    for (const r of routes) {
+      const hop = parseIp(r.nexthop)!;
+      const connected = subnets.some((s) => cidrContains(parseCidr(s.cidr)!, hop));
+      if (!connected || own.has(r.nexthop)) {
+        throw new InvalidRoutes(`${JSON.stringify(r)}, the nexthop is not connected with router`);
+      }
+    }
+  }
+
+  hooks(): ResourceHooks {
+    return {
+      def: defs.router,
+      notFound: (id) => new RouterNotFound(`Router ${id} could not be found`),
+
+      create: async (ctx, attrs: Attrs, base: Doc, tx: WriteTx) => {
+        const router: Doc = { ...base, ...attrs, status: 'ACTIVE', availability_zones: [], routes: [] };
+        router.external_gateway_info = await this.setGateway(ctx, router, attrs.external_gateway_info as GatewayInfo | null, tx);
+        return router;
+      },
+
+      update: async (ctx, current, changes, tx) => {
+        const next = { ...current, ...changes };
+        if ('external_gateway_info' in changes) {
+          const info = changes.external_gateway_info as GatewayInfo | null;
+          const old = current.external_gateway_info as GatewayInfo | null;
+          const sameNetwork = info !== null && old !== null && info.network_id === old.network_id && !info.external_fixed_ips;
+          next.external_gateway_info = sameNetwork
+            ? { ...old, enable_snat: info.enable_snat ?? old.enable_snat }
+            : await this.setGateway(ctx, current, info, tx);
+        }
+        if ('routes' in changes) await this.checkRoutes(current, changes.routes as Array<{ destination: string; nexthop: string }>, tx);
+        return next;
+      },
+
+      delete: async (ctx, current, tx) => {
+        if ((await this.routerPorts(tx, current.id, INTERFACE)).length > 0) {
+          throw new RouterInUse(`Router ${current.id} still has ports`);
+        }
+        await this.setGateway(ctx, current, null, tx);
+      },
+    };
+  }
+
+  private async ownedRouter(ctx: RequestContext, routerId: string, tx: WriteTx): Promise<Doc> {
+    const router = await this.routers().find(ctx, routerId, tx);
+    if (ctx.readOnly || (!ctx.isAdmin && router.project_id !== ctx.projectId)) {
+      throw new NotFound(`Router ${routerId} could not be found`);
+    }
+    return router;
+  }
+
+  private static interfaceRequest(body: unknown): { subnetId?: string; portId?: string } {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new BadRequest('Bad router request: the body must be a dictionary.');
+    }
+    const b = body as Record<string, unknown>;
+    const unknown = Object.keys(b).filter((k) => k !== 'subnet_id' && k !== 'port_id');
+    if (unknown.length) throw new BadRequest(`Unrecognized attribute(s) '${unknown.join(', ')}'`);
+    if (b.subnet_id !== undefined && b.port_id !== undefined) {
+      throw new BadRouterRequest('Bad router request: Cannot specify both subnet-id and port-id.');
+    }
+    if (b.subnet_id === undefined && b.port_id === undefined) {
+      throw new BadRouterRequest('Bad router request: Either subnet_id or port_id must be specified.');
+    }
+    for (const key of ['subnet_id', 'port_id'] as const) {
+      if (b[key] !== undefined && !isUuid(b[key])) {
+        throw new BadRequest(`Invalid input for ${key}. Reason: '${String(b[key])}' is not a valid UUID.`);
+      }
+    }
+    return { subnetId: b.subnet_id as string | undefined, portId: b.port_id as string | undefined };
+  }
+
+  private info(router: Doc, port: Doc): RouterInterfaceInfo {
+    const ips = port.fixed_ips as FixedIp[];
+    return {
+      id: router.id,
+      tenant_id: router.project_id as string,
+      project_id: router.project_id as string,
+      port_id: port.id,
+      network_id: port.network_id as string,
+      subnet_id: ips[0]?.subnet_id,
+      subnet_ids: ips.map((f) => f.subnet_id),
+    };
+  }
+
+  async addInterface(ctx: RequestContext, routerId: string, body: unknown): Promise<RouterInterfaceInfo> {
+    const req = Routers.interfaceRequest(body);
+    return withRetry(() => this.store.write(async (tx) => {
+      const router = await this.ownedRouter(ctx, routerId, tx);
+      const existing = await this.routerPorts(tx, router.id, INTERFACE);
+      const attached = new Set(existing.flatMap((p) => (p.fixed_ips as FixedIp[]).map((f) => f.subnet_id)));
+      let port: Doc;
+      if (req.portId !== undefined) {
+        port = await this.ports().find(ctx, req.portId, tx);
+        if (port.device_id !== '' || port.device_owner !== '' && port.device_owner !== INTERFACE) {
+          throw new PortInUse(`Unable to complete operation on port ${port.id} for network ${String(port.network_id)}. Port already has an attached device ${String(port.device_id)}.`);
+        }
+        const ips = port.fixed_ips as FixedIp[];
+        if (ips.length === 0) throw new BadRouterRequest('Bad router request: Router port must have at least one fixed IP.');
+        for (const f of ips) {
+          if (attached.has(f.subnet_id)) throw new BadRouterRequest(`Bad router request: Router already has a port on subnet ${f.subnet_id}.`);
+        }
+        port = await this.ports().bump({ ...port, device_id: router.id, device_owner: INTERFACE }, tx);
+      } else {
+        const subnet = await this.subnets().find(ctx, req.subnetId!, tx);
+        if (subnet.gateway_ip === null) {
+          throw new BadRouterRequest('Bad router request: Subnet for router interface must have a gateway IP.');
+        }
+        if (attached.has(subnet.id)) throw new BadRouterRequest(`Bad router request: Router already has a port on subnet ${subnet.id}.`);
+        const admin: RequestContext = { ...ctx, isAdmin: true };
+        port = await this.ports().createIn(admin, {
+          network_id: subnet.network_id, project_id: router.project_id, name: '', description: '',
+          admin_state_up: true, device_id: router.id, device_owner: INTERFACE,
+          fixed_ips: [{ subnet_id: subnet.id, ip_address: subnet.gateway_ip }],
+          security_groups: [], allowed_address_pairs: [], extra_dhcp_opts: [], 'binding:host_id': '',
+          'binding:vnic_type': 'normal', 'binding:profile': {},
+        }, tx);
+      }
+      await this.routers().bump(router, tx);
+      return this.info(router, port);
+    }));
+  }
+
+  async removeInterface(ctx: RequestContext, routerId: string, body: unknown): Promise<RouterInterfaceInfo> {
+    const req = Routers.interfaceRequest(body);
+    return this.store.write(async (tx) => {
+      const router = await this.ownedRouter(ctx, routerId, tx);
+      const interfaces = await this.routerPorts(tx, router.id, INTERFACE);
+      let port: Doc | undefined;
+      if (req.portId !== undefined) {
+        port = interfaces.find((p) => p.id === req.portId);
+        if (!port) throw new RouterInterfaceNotFound(`Router ${router.id} does not have an interface with id ${req.portId}`);
+        if (req.subnetId !== undefined && !(port.fixed_ips as FixedIp[]).some((f) => f.subnet_id === req.subnetId)) {
+          throw new RouterInterfaceNotFoundForSubnet(`Router ${router.id} has no interface on subnet ${req.subnetId}`);
+        }
+      } else {
+        await this.subnets().find(ctx, req.subnetId!, tx);
+        port = interfaces.find((p) => (p.fixed_ips as FixedIp[]).some((f) => f.subnet_id === req.subnetId));
+        if (!port) throw new RouterInterfaceNotFoundForSubnet(`Router ${router.id} has no interface on subnet ${req.subnetId!}`);
+      }
+      const info = this.info(router, port);
+      const routes = router.routes as Array<{ destination: string; nexthop: string }>;
+      const cidrs = (await tx.list(defs.subnet, { conditions: [{ attr: 'id', values: info.subnet_ids }] })).map((s) => parseCidr(s.cidr)!);
+      const stranded = routes.find((r) => cidrs.some((c) => cidrContains(c, parseIp(r.nexthop)!)));
+      if (stranded) {
+        throw new NeutronError(409, 'RouterInterfaceInUseByRoute', `Router interface for subnet ${info.subnet_id} on router ${router.id} cannot be deleted, as it is required by one or more routes.`);
+      }
+      await releasePort(tx, port.id);
+      await tx.delete(defs.port, port.id);
+      await this.routers().bump(router, tx);
+      return info;
+    });
+  }
+}

@@ -1,0 +1,119 @@
+import type { RequestContext } from '../core/context.js';
+import {
+  InvalidInput, NeutronError, SecurityGroupInvalidPortRange, SecurityGroupInvalidPortValue,
+  SecurityGroupMissingIcmpType, SecurityGroupRemoteGroupAndRemoteIpPrefix, SecurityGroupRuleExists,
+  SecurityGroupRuleInvalidProtocol, SecurityGroupRuleNotFound, SecurityGroupRuleParameterConflict,
+} from '../core/errors.js';
+import { formatCidr, parseCidr } from '../core/ip.js';
+import * as defs from '../model/definitions.js';
+import { PROTOCOL_NAMES } from '../model/definitions.js';
+import type { Doc, WriteTx } from '../store/store.js';
+import type { Attrs } from './attributes.js';
+import type { Collection, ResourceHooks } from './collection.js';
+
+const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
+const ICMP_PROTOCOLS = new Set([1, 58]);
+
+class RuleError extends NeutronError {
+  constructor(type: string, message: string) {
+    super(400, type, message);
+  }
+}
+
+/** The protocol number a rule means, or null for any; names and numbers compare equal. */
+function protocolNumber(protocol: unknown): number | null {
+  if (protocol === null || protocol === undefined || protocol === 'any') return null;
+  const text = String(protocol).toLowerCase();
+  if (text in PROTOCOL_NAMES) return PROTOCOL_NAMES[text];
+  if (/^\d+$/.test(text) && Number(text) <= 255) return Number(text);
+  throw new SecurityGroupRuleInvalidProtocol(
+    `Security group rule protocol ${String(protocol)} not supported. Only protocol values [${Object.keys(PROTOCOL_NAMES).sort().join(', ')}] and integer representations [0 to 255] are supported.`,
+  );
+}
+
+function checkPorts(attrs: Attrs, proto: number | null): void {
+  const min = attrs.port_range_min as number | null;
+  const max = attrs.port_range_max as number | null;
+  if (min === null && max === null) return;
+  if (proto === null) {
+    throw new RuleError('SecurityGroupProtocolRequiredWithPorts', 'Must also specify protocol if port range is given.');
+  }
+  if (PORT_PROTOCOLS.has(proto)) {
+    if (min === 0 || max === 0) throw new SecurityGroupInvalidPortValue('Invalid value for port 0.');
+    if (min === null || max === null || min > max) {
+      throw new SecurityGroupInvalidPortRange('For TCP/UDP protocols, port_range_min must be <= port_range_max');
+    }
+    return;
+  }
+  if (ICMP_PROTOCOLS.has(proto)) {
+    for (const [name, value] of [['type', min], ['code', max]] as const) {
+      if (value !== null && value > 255) {
+        throw new RuleError('SecurityGroupInvalidIcmpValue', `Invalid value for ICMP ${name} (port-range-${name === 'type' ? 'min' : 'max'}): ${value}. It must be 0 to 255.`);
+      }
+    }
+    if (min === null && max !== null) {
+      throw new SecurityGroupMissingIcmpType(`ICMP code (port-range-max) ${max} is provided but ICMP type (port-range-min) is missing.`);
+    }
+    return;
+  }
+  throw new RuleError('SecurityGroupInvalidProtocolForPortRange', `Invalid protocol ${String(attrs.protocol)} for port range, only supported for TCP, UDP, UDPLITE, SCTP and DCCP.`);
+}
+
+/** Neutron treats "any address" and no prefix as the same rule. */
+function prefixKey(prefix: unknown): string | null {
+  if (prefix === null || prefix === '0.0.0.0/0' || prefix === '::/0') return null;
+  return prefix as string;
+}
+
+function sameRule(a: Doc, b: Attrs): boolean {
+  return a.direction === b.direction
+    && a.ethertype === b.ethertype
+    && protocolNumber(a.protocol) === protocolNumber(b.protocol)
+    && a.port_range_min === b.port_range_min
+    && a.port_range_max === b.port_range_max
+    && prefixKey(a.remote_ip_prefix) === prefixKey(b.remote_ip_prefix)
+    && a.remote_group_id === b.remote_group_id;
+}
+
+export function securityGroupRuleHooks(groups: () => Collection): ResourceHooks {
+  return {
+    def: defs.securityGroupRule,
+    notFound: (id) => new SecurityGroupRuleNotFound(`Security group rule ${id} does not exist`),
+
+    async create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx) {
+      const sg = await groups().find(ctx, attrs.security_group_id as string, tx);
+      const proto = protocolNumber(attrs.protocol);
+      if (proto === 58 && attrs.ethertype === 'IPv4') {
+        throw new RuleError('SecurityGroupEthertypeConflictWithProtocol', `Invalid ethertype IPv4 for protocol ${String(attrs.protocol)}.`);
+      }
+      checkPorts(attrs, proto);
+      if (attrs.remote_ip_prefix !== null && attrs.remote_group_id !== null) {
+        throw new SecurityGroupRemoteGroupAndRemoteIpPrefix('Only remote_ip_prefix or remote_group_id may be provided.');
+      }
+      let prefix: string | null = null;
+      if (attrs.remote_ip_prefix !== null) {
+        const text = attrs.remote_ip_prefix as string;
+        const cidr = parseCidr(text.includes('/') ? text : `${text}/${text.includes(':') ? 128 : 32}`);
+        if (!cidr) throw new InvalidInput(`Invalid input for remote_ip_prefix. Reason: '${text}' is not a valid IP subnet.`);
+        if ((cidr.version === 4) !== (attrs.ethertype === 'IPv4')) {
+          throw new SecurityGroupRuleParameterConflict(`Conflicting value ethertype ${String(attrs.ethertype)} for CIDR ${text}`);
+        }
+        prefix = formatCidr(cidr);
+      }
+      if (attrs.remote_group_id !== null) await groups().find(ctx, attrs.remote_group_id as string, tx);
+      const rule: Doc = {
+        ...base,
+        ...attrs,
+        protocol: attrs.protocol === 'any' ? null : attrs.protocol === null ? null : String(attrs.protocol).toLowerCase(),
+        remote_ip_prefix: prefix,
+        normalized_cidr: prefix,
+        remote_address_group_id: null,
+        belongs_to_default_sg: (await tx.defaultSecurityGroup(sg.project_id as string)) === sg.id,
+      };
+      const siblings = await tx.list(defs.securityGroupRule, { conditions: [{ attr: 'security_group_id', values: [sg.id] }] });
+      const dup = siblings.find((r) => sameRule(r, rule));
+      if (dup) throw new SecurityGroupRuleExists(`Security group rule already exists. Rule id is ${dup.id}.`);
+      return rule;
+    },
+  };
+}

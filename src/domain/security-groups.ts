@@ -1,0 +1,131 @@
+import type { RequestContext } from '../core/context.js';
+import {
+  NeutronError, SecurityGroupCannotRemoveDefault, SecurityGroupCannotUpdateDefault, SecurityGroupInUse,
+  SecurityGroupNotFound,
+} from '../core/errors.js';
+import { newId, timestamp } from '../core/ids.js';
+import * as defs from '../model/definitions.js';
+import type { Doc, ReadTx, Store, WriteTx } from '../store/store.js';
+import type { ResourceHooks } from './collection.js';
+
+class SecurityGroupDefaultAlreadyExists extends NeutronError {
+  constructor() {
+    super(409, 'SecurityGroupDefaultAlreadyExists', 'Default security group already exists.');
+  }
+}
+
+type RuleSeed = Pick<Doc, never> & {
+  direction: string; ethertype: string; remote_group_id: string | null;
+};
+
+function ruleDoc(sg: Doc, seed: RuleSeed, isDefault: boolean): Doc {
+  const now = timestamp();
+  return {
+    id: newId(),
+    project_id: sg.project_id,
+    tenant_id: sg.project_id,
+    security_group_id: sg.id,
+    description: '',
+    protocol: null,
+    port_range_min: null,
+    port_range_max: null,
+    remote_ip_prefix: null,
+    remote_address_group_id: null,
+    normalized_cidr: null,
+    belongs_to_default_sg: isDefault,
+    created_at: now,
+    updated_at: now,
+    revision_number: 1,
+    ...seed,
+  };
+}
+
+/** Every new group lets all traffic out, as Neutron's do. */
+const EGRESS: RuleSeed[] = [
+  { direction: 'egress', ethertype: 'IPv4', remote_group_id: null },
+  { direction: 'egress', ethertype: 'IPv6', remote_group_id: null },
+];
+
+export class SecurityGroups {
+  constructor(private readonly store: Store) {}
+
+  /** The project's default group, created with Neutron's default rules on first need. */
+  async ensureDefault(projectId: string, tx: WriteTx): Promise<string> {
+    const existing = await tx.defaultSecurityGroup(projectId);
+    if (existing) return existing;
+    const now = timestamp();
+    const sg: Doc = {
+      id: newId(), project_id: projectId, tenant_id: projectId, name: 'default',
+      description: 'Default security group', stateful: true, tags: [],
+      created_at: now, updated_at: now, revision_number: 1,
+    };
+    await tx.insert(defs.securityGroup, sg);
+    await tx.setDefaultSecurityGroup(projectId, sg.id);
+    const seeds: RuleSeed[] = [
+      ...EGRESS,
+      { direction: 'ingress', ethertype: 'IPv4', remote_group_id: sg.id },
+      { direction: 'ingress', ethertype: 'IPv6', remote_group_id: sg.id },
+    ];
+    for (const seed of seeds) await tx.insert(defs.securityGroupRule, ruleDoc(sg, seed, true));
+    return sg.id;
+  }
+
+  async ensureDefaultOutside(projectId: string): Promise<void> {
+    const exists = await this.store.read((tx) => tx.defaultSecurityGroup(projectId));
+    if (!exists) await this.store.write((tx) => this.ensureDefault(projectId, tx));
+  }
+
+  hooks(): ResourceHooks {
+    return {
+      def: defs.securityGroup,
+      notFound: (id) => new SecurityGroupNotFound(`Security group ${id} does not exist`),
+      beforeList: async (ctx: RequestContext) => {
+        if (!ctx.readOnly) await this.ensureDefaultOutside(ctx.projectId);
+      },
+
+      create: async (_ctx, attrs, base, tx) => {
+        if (attrs.name === 'default') {
+          await this.ensureDefault(base.project_id as string, tx);
+          throw new SecurityGroupDefaultAlreadyExists();
+        }
+        await this.ensureDefault(base.project_id as string, tx);
+        const sg = { ...base, ...attrs };
+        for (const seed of EGRESS) await tx.insert(defs.securityGroupRule, ruleDoc(sg, seed, false));
+        return sg;
+      },
+
+      update: async (_ctx, current, changes, tx) => {
+        const isDefault = (await tx.defaultSecurityGroup(current.project_id as string)) === current.id;
+        if (isDefault && 'name' in changes && changes.name !== 'default') {
+          throw new SecurityGroupCannotUpdateDefault('Updating default security group not allowed.');
+        }
+        return { ...current, ...changes };
+      },
+
+      delete: async (ctx, current, tx) => {
+        const isDefault = (await tx.defaultSecurityGroup(current.project_id as string)) === current.id;
+        if (isDefault && !ctx.isAdmin) {
+          throw new SecurityGroupCannotRemoveDefault('Insufficient rights for removing default security group.');
+        }
+        if ((await tx.portsUsingSecurityGroup(current.id)) > 0) {
+          throw new SecurityGroupInUse(`Security Group ${current.id} in use.`);
+        }
+        const rules = await tx.list(defs.securityGroupRule, {
+          conditions: [{ attr: 'security_group_id', values: [current.id] }],
+        });
+        for (const r of rules) await tx.delete(defs.securityGroupRule, r.id);
+        if (isDefault) await tx.setDefaultSecurityGroup(current.project_id as string, null);
+      },
+
+      expand: async (docs: Doc[], tx: ReadTx) => {
+        if (docs.length === 0) return;
+        const byGroup = new Map<string, Doc[]>(docs.map((d) => [d.id, []]));
+        const rules = await tx.list(defs.securityGroupRule, {
+          conditions: [{ attr: 'security_group_id', values: [...byGroup.keys()] }],
+        });
+        for (const r of rules) byGroup.get(r.security_group_id as string)?.push(r);
+        for (const d of docs) d.security_group_rules = byGroup.get(d.id);
+      },
+    };
+  }
+}

@@ -1,0 +1,196 @@
+import type { RequestContext } from '../core/context.js';
+import {
+  BadRequest, GatewayConflictWithAllocationPools, InvalidAllocationPool, InvalidInput,
+  OutOfBoundsAllocationPool, OverlappingAllocationPools, PolicyNotAuthorized, SubnetInUse, SubnetNotFound,
+} from '../core/errors.js';
+import type { Cidr, IpVersion } from '../core/ip.js';
+import { cidrContains, cidrLast, cidrsOverlap, formatCidr, formatIp, parseCidr, parseIp } from '../core/ip.js';
+import * as defs from '../model/definitions.js';
+import type { Doc, WriteTx } from '../store/store.js';
+import type { Attrs } from './attributes.js';
+import type { Collection, ResourceHooks } from './collection.js';
+import type { Range } from './ipam.js';
+import { defaultPools, formatPools } from './ipam.js';
+
+function checkVersion(version: IpVersion, address: string, what: string): bigint {
+  const ip = parseIp(address)!;
+  if (ip.version !== version) {
+    throw new InvalidInput(`Invalid input for operation: ${what} ${address} does not match the ip_version ${version}.`);
+  }
+  return ip.value;
+}
+
+function checkGateway(cidr: Cidr, gateway: unknown): bigint | null {
+  if (gateway === null) return null;
+  const gw = checkVersion(cidr.version, gateway as string, 'gateway_ip');
+  const inside = gw >= cidr.network && gw <= cidrLast(cidr);
+  const isNetworkOrBroadcast = gw === cidr.network || (cidr.version === 4 && cidr.prefixlen < 31 && gw === cidrLast(cidr));
+  if (inside && isNetworkOrBroadcast) {
+    throw new InvalidInput(`Invalid input for operation: Gateway is not valid on subnet: ${gateway as string}.`);
+  }
+  return gw;
+}
+
+function checkPools(cidr: Cidr, raw: Array<{ start: string; end: string }>, subnetCidr: string): Range[] {
+  const pools = raw.map((p) => {
+    const start = checkVersion(cidr.version, p.start, 'allocation_pools');
+    const end = checkVersion(cidr.version, p.end, 'allocation_pools');
+    if (start > end) throw new InvalidAllocationPool(`The allocation pool ${p.start}-${p.end} is not valid.`);
+    const usableFirst = cidr.network + (cidr.version === 4 && cidr.prefixlen >= 31 ? 0n : 1n);
+    const usableLast = cidrLast(cidr) - (cidr.version === 4 && cidr.prefixlen < 31 ? 1n : 0n);
+    if (start < usableFirst || end > usableLast) {
+      throw new OutOfBoundsAllocationPool(`The allocation pool ${p.start}-${p.end} spans beyond the subnet cidr ${subnetCidr}.`);
+    }
+    return { start, end };
+  });
+  const sorted = [...pools].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i].start <= sorted[i - 1].end) {
+      const fmt = (r: Range) => `${formatIp(cidr.version, r.start)}-${formatIp(cidr.version, r.end)}`;
+      throw new OverlappingAllocationPools(
+        `Found overlapping allocation pools: ${fmt(sorted[i - 1])} and ${fmt(sorted[i])} for subnet ${subnetCidr}.`,
+      );
+    }
+  }
+  return pools;
+}
+
+function checkGatewayOutsidePools(cidr: Cidr, gateway: bigint | null, pools: readonly Range[]): void {
+  if (gateway === null) return;
+  for (const p of pools) {
+    if (gateway >= p.start && gateway <= p.end) {
+      throw new GatewayConflictWithAllocationPools(
+        `Gateway ip ${formatIp(cidr.version, gateway)} conflicts with allocation pool ${formatIp(cidr.version, p.start)}-${formatIp(cidr.version, p.end)}.`,
+      );
+    }
+  }
+}
+
+function checkHostRoutes(version: IpVersion, routes: Array<{ destination: string; nexthop: string }>): void {
+  for (const r of routes) {
+    const dest = parseCidr(r.destination)!;
+    if (dest.version !== version) checkVersion(version, r.destination.split('/')[0], 'host_routes destination');
+    checkVersion(version, r.nexthop, 'host_routes nexthop');
+  }
+}
+
+function checkIpv6Modes(version: IpVersion, attrs: Attrs, cidr: Cidr): void {
+  const ra = attrs.ipv6_ra_mode as string | null;
+  const addr = attrs.ipv6_address_mode as string | null;
+  if (version === 4) {
+    if (ra !== null) throw new InvalidInput(`Invalid input for operation: ipv6_ra_mode set to '${ra}' with ip_version set to '4' is not valid. ipv6_ra_mode can only be set on IPv6 subnets.`);
+    if (addr !== null) throw new InvalidInput(`Invalid input for operation: ipv6_address_mode set to '${addr}' with ip_version set to '4' is not valid. ipv6_address_mode can only be set on IPv6 subnets.`);
+    return;
+  }
+  if (ra !== null && addr !== null && ra !== addr) {
+    throw new InvalidInput(`Invalid input for operation: ipv6_ra_mode set to '${ra}' with ipv6_address_mode set to '${addr}' is not valid. If both attributes are set, they must be the same value.`);
+  }
+  const auto = addr === 'slaac' || addr === 'dhcpv6-stateless' || (addr === null && (ra === 'slaac' || ra === 'dhcpv6-stateless'));
+  if (auto && cidr.prefixlen !== 64) {
+    throw new InvalidInput(`Invalid input for operation: Invalid CIDR ${formatCidr(cidr)} for IPv6 address mode. OpenStack uses the EUI-64 address format, which requires the prefix to be /64.`);
+  }
+}
+
+export function subnetHooks(networks: () => Collection): ResourceHooks {
+  return {
+    def: defs.subnet,
+    notFound: (id) => new SubnetNotFound(`Subnet ${id} could not be found.`),
+    sharedScope: 'network-of-row',
+    async sharedVisible(doc, tx) {
+      const net = await tx.get(defs.network, doc.network_id as string);
+      return net !== undefined && (net.shared === true || net['router:external'] === true);
+    },
+
+    async create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx) {
+      const network = await networks().find(ctx, attrs.network_id as string, tx);
+      if (!ctx.isAdmin && network.project_id !== base.project_id) {
+        throw new PolicyNotAuthorized('(rule:create_subnet) is disallowed by policy');
+      }
+      const version = attrs.ip_version as IpVersion;
+      if (version !== 4 && version !== 6) {
+        throw new InvalidInput(`Invalid input for ip_version. Reason: '${String(version)}' is not in [4, 6].`);
+      }
+      if (attrs.cidr === undefined) {
+        throw new BadRequest('Bad subnets request: a subnetpool must be specified in the absence of a cidr.');
+      }
+      if (attrs.subnetpool_id != null || attrs.use_default_subnetpool === true) {
+        throw new BadRequest('Bad subnets request: subnet pools are not supported; give a cidr.');
+      }
+      const cidr = parseCidr(attrs.cidr)!;
+      if (cidr.version !== version) {
+        throw new InvalidInput(`Invalid input for operation: Cidr ${formatCidr(cidr)} does not match ip_version ${version}.`);
+      }
+      if (cidr.prefixlen === 0) {
+        throw new InvalidInput('Invalid input for operation: 0 is not allowed as CIDR prefix length.');
+      }
+      if (attrs.prefixlen !== undefined && attrs.prefixlen !== cidr.prefixlen) {
+        throw new BadRequest('Bad subnets request: prefixlen cannot be given with a cidr of another length.');
+      }
+      const siblings = await tx.list(defs.subnet, { conditions: [{ attr: 'network_id', values: [network.id] }] });
+      for (const s of siblings) {
+        if (cidrsOverlap(parseCidr(s.cidr)!, cidr)) {
+          throw new InvalidInput(
+            `Invalid input for operation: Requested subnet with cidr: ${formatCidr(cidr)} for network: ${network.id} overlaps with another subnet.`,
+          );
+        }
+      }
+      checkIpv6Modes(version, attrs, cidr);
+      const gateway = attrs.gateway_ip === undefined ? cidr.network + 1n : checkGateway(cidr, attrs.gateway_ip);
+      const gatewayInCidr = gateway !== null && cidrContains(cidr, { version, value: gateway });
+      let pools: Range[];
+      if (attrs.allocation_pools === undefined) {
+        pools = defaultPools(cidr, gatewayInCidr ? gateway : null);
+      } else {
+        pools = checkPools(cidr, attrs.allocation_pools as Array<{ start: string; end: string }>, formatCidr(cidr));
+        checkGatewayOutsidePools(cidr, gateway, pools);
+      }
+      checkHostRoutes(version, attrs.host_routes as Array<{ destination: string; nexthop: string }>);
+      for (const ns of attrs.dns_nameservers as string[]) checkVersion(version, ns, 'dns_nameservers');
+      delete attrs.prefixlen;
+      delete attrs.use_default_subnetpool;
+      return {
+        ...base,
+        ...attrs,
+        cidr: formatCidr(cidr),
+        gateway_ip: gateway === null ? null : formatIp(version, gateway),
+        allocation_pools: formatPools(version, pools),
+      };
+    },
+
+    async update(_ctx, current, changes, tx) {
+      const cidr = parseCidr(current.cidr)!;
+      const next = { ...current, ...changes };
+      const gateway = 'gateway_ip' in changes ? checkGateway(cidr, changes.gateway_ip) : (current.gateway_ip === null ? null : parseIp(current.gateway_ip)!.value);
+      if ('gateway_ip' in changes && gateway !== null && current.gateway_ip !== next.gateway_ip) {
+        const key = formatIp(cidr.version, gateway);
+        const holder = await tx.list(defs.port, { fixedIps: { ipAddresses: [key], subnetIds: [current.id] } });
+        if (holder.length > 0 && holder[0].device_owner !== 'network:router_interface') {
+          throw new InvalidInput(`Invalid input for operation: Gateway ip ${key} is in use by port ${holder[0].id}.`);
+        }
+      }
+      if ('allocation_pools' in changes) {
+        const pools = checkPools(cidr, changes.allocation_pools as Array<{ start: string; end: string }>, current.cidr as string);
+        checkGatewayOutsidePools(cidr, gateway, pools);
+        next.allocation_pools = formatPools(cidr.version, pools);
+      } else if ('gateway_ip' in changes) {
+        const pools = (current.allocation_pools as Array<{ start: string; end: string }>).map((p) => ({
+          start: parseIp(p.start)!.value, end: parseIp(p.end)!.value,
+        }));
+        checkGatewayOutsidePools(cidr, gateway, pools);
+      }
+      if ('host_routes' in changes) checkHostRoutes(cidr.version, changes.host_routes as Array<{ destination: string; nexthop: string }>);
+      if ('dns_nameservers' in changes) for (const ns of changes.dns_nameservers as string[]) checkVersion(cidr.version, ns, 'dns_nameservers');
+      next.gateway_ip = gateway === null ? null : formatIp(cidr.version, gateway);
+      return next;
+    },
+
+    async delete(_ctx, current, tx) {
+      const holders = await tx.list(defs.port, { fixedIps: { subnetIds: [current.id] }, limit: 1 });
+      if (holders.length > 0) {
+        throw new SubnetInUse(
+          `Unable to complete operation on subnet ${current.id}: One or more ports have an IP allocation from this subnet.`,
+        );
+      }
+    },
+  };
+}

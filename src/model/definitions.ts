@@ -1,0 +1,201 @@
+import type { AttributeDef, ResourceDef } from './resource.js';
+import * as v from './validators.js';
+
+const NAME = v.string(255);
+const DESCRIPTION = v.string(255);
+
+/** Attributes every resource carries (neutron's standard attributes, project and tags). */
+function standard(extra: { tags?: boolean } = {}): Record<string, AttributeDef> {
+  const attrs: Record<string, AttributeDef> = {
+    id: { post: false, put: false, sort: true },
+    project_id: { post: true, put: false, derived: true, convert: v.projectId, sort: true },
+    tenant_id: { post: true, put: false, derived: true, convert: v.projectId, sort: true },
+    name: { post: true, put: true, default: '', convert: NAME, sort: true },
+    description: { post: true, put: true, default: '', convert: DESCRIPTION, sort: true },
+    created_at: { post: false, put: false, sort: true },
+    updated_at: { post: false, put: false, sort: true },
+    revision_number: { post: false, put: false, filter: 'integer', sort: true },
+  };
+  if (extra.tags !== false) attrs.tags = { post: false, put: false, filter: false };
+  return attrs;
+}
+
+const STANDARD_COLUMNS = { id: 'id', project_id: 'project_id', tenant_id: 'project_id', name: 'name' };
+
+export const network: ResourceDef = {
+  member: 'network',
+  collection: 'networks',
+  taggable: true,
+  columns: { ...STANDARD_COLUMNS, shared: 'shared', 'router:external': 'external' },
+  attributes: {
+    ...standard(),
+    admin_state_up: { post: true, put: true, default: true, convert: v.toBoolean, sort: true },
+    shared: { post: true, put: true, default: false, convert: v.toBoolean, sort: true },
+    'router:external': { post: true, put: true, default: false, convert: v.toBoolean, adminOnly: true },
+    status: { post: false, put: false, filter: 'string', sort: true },
+    subnets: { post: false, put: false, filter: false },
+    mtu: { post: true, put: true, derived: true, convert: v.integer(68, 65535), filter: 'integer', sort: true },
+    port_security_enabled: { post: true, put: true, default: true, convert: v.toBoolean },
+    'provider:network_type': {
+      post: true, put: false, derived: true, adminOnly: true, filter: 'string',
+      convert: v.oneOf(['vxlan', 'flat', 'vlan', 'local']),
+    },
+    'provider:physical_network': {
+      post: true, put: false, derived: true, adminOnly: true, filter: 'string',
+      convert: v.string(64, { nullable: true }),
+    },
+    'provider:segmentation_id': {
+      post: true, put: false, derived: true, adminOnly: true, filter: 'integer',
+      convert: v.integer(0, 16777215, { nullable: true }),
+    },
+    availability_zone_hints: { post: true, put: false, default: [], convert: v.listOf(v.string(255)) },
+    availability_zones: { post: false, put: false, filter: false },
+    ipv4_address_scope: { post: false, put: false, filter: false },
+    ipv6_address_scope: { post: false, put: false, filter: false },
+    l2_adjacency: { post: false, put: false, filter: false },
+  },
+};
+
+const allocationPool = v.shape({ start: v.ipAddress, end: v.ipAddress }, ['start', 'end']);
+const hostRoute = v.shape({ destination: v.subnetCidr, nexthop: v.ipAddress }, ['destination', 'nexthop']);
+const IPV6_MODES = ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless', null] as const;
+
+export const subnet: ResourceDef = {
+  member: 'subnet',
+  collection: 'subnets',
+  taggable: true,
+  columns: { ...STANDARD_COLUMNS, network_id: 'network_id', cidr: 'cidr', ip_version: 'ip_version' },
+  attributes: {
+    ...standard(),
+    network_id: { post: true, put: false, convert: v.uuid, sort: true },
+    ip_version: { post: true, put: false, convert: v.integer(4, 6), filter: 'integer', sort: true },
+    cidr: { post: true, put: false, derived: true, convert: v.subnetCidr, sort: true },
+    prefixlen: { post: true, put: false, derived: true, visible: false, convert: v.integer(0, 128) },
+    subnetpool_id: { post: true, put: false, default: null, convert: v.uuidOrNull },
+    use_default_subnetpool: { post: true, put: false, default: false, visible: false, convert: v.toBoolean },
+    gateway_ip: { post: true, put: true, derived: true, convert: v.ipAddressOrNull, sort: true },
+    allocation_pools: { post: true, put: true, derived: true, convert: v.listOf(allocationPool), filter: false },
+    dns_nameservers: { post: true, put: true, default: [], convert: v.listOf(v.ipAddress, { unique: true }), filter: false },
+    host_routes: { post: true, put: true, default: [], convert: v.listOf(hostRoute), filter: false },
+    enable_dhcp: { post: true, put: true, default: true, convert: v.toBoolean, sort: true },
+    ipv6_ra_mode: { post: true, put: false, default: null, convert: v.oneOf(IPV6_MODES), filter: 'string' },
+    ipv6_address_mode: { post: true, put: false, default: null, convert: v.oneOf(IPV6_MODES), filter: 'string' },
+    service_types: { post: true, put: true, default: [], convert: v.listOf(v.string(255)), filter: false },
+    segment_id: { post: true, put: false, default: null, convert: v.uuidOrNull, filter: 'string' },
+  },
+};
+
+const fixedIp = v.shape({ subnet_id: v.uuid, ip_address: v.ipAddress });
+const addressPair = v.shape({ ip_address: v.ipOrCidr, mac_address: v.macAddress }, ['ip_address']);
+const dhcpOpt = v.shape(
+  { opt_name: v.string(255), opt_value: v.string(255, { nullable: true }), ip_version: v.integer(4, 6) },
+  ['opt_name'],
+);
+
+export const port: ResourceDef = {
+  member: 'port',
+  collection: 'ports',
+  taggable: true,
+  columns: {
+    ...STANDARD_COLUMNS,
+    network_id: 'network_id',
+    device_id: 'device_id',
+    device_owner: 'device_owner',
+    mac_address: 'mac_address',
+    'binding:host_id': 'host_id',
+  },
+  attributes: {
+    ...standard(),
+    network_id: { post: true, put: false, convert: v.uuid, sort: true },
+    admin_state_up: { post: true, put: true, default: true, convert: v.toBoolean, sort: true },
+    mac_address: { post: true, put: true, derived: true, convert: v.macAddress, sort: true, adminOnly: true },
+    fixed_ips: { post: true, put: true, derived: true, convert: v.listOf(fixedIp), filter: false },
+    device_id: { post: true, put: true, default: '', convert: v.string(255), sort: true },
+    device_owner: { post: true, put: true, default: '', convert: v.string(255), sort: true },
+    status: { post: false, put: false, filter: 'string', sort: true },
+    security_groups: { post: true, put: true, derived: true, convert: v.listOf(v.uuid, { unique: true }), filter: false },
+    allowed_address_pairs: { post: true, put: true, default: [], convert: v.listOf(addressPair), filter: false },
+    port_security_enabled: { post: true, put: true, derived: true, convert: v.toBoolean, filter: 'boolean' },
+    extra_dhcp_opts: { post: true, put: true, default: [], convert: v.listOf(dhcpOpt), filter: false },
+    'binding:host_id': { post: true, put: true, default: '', convert: v.string(255), adminOnly: true },
+    'binding:vnic_type': {
+      post: true, put: true, default: 'normal', adminOnly: false,
+      convert: v.oneOf(['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa', 'remote-managed']),
+    },
+    'binding:profile': { post: true, put: true, default: {}, convert: v.dictOrNull, adminOnly: true, filter: false },
+    'binding:vif_type': { post: false, put: false, filter: 'string' },
+    'binding:vif_details': { post: false, put: false, filter: false },
+    ip_allocation: { post: false, put: false, filter: false },
+  },
+};
+
+export const securityGroup: ResourceDef = {
+  member: 'security_group',
+  collection: 'security_groups',
+  taggable: true,
+  columns: { ...STANDARD_COLUMNS },
+  attributes: {
+    ...standard(),
+    stateful: { post: true, put: true, default: true, convert: v.toBoolean },
+    security_group_rules: { post: false, put: false, filter: false },
+  },
+};
+
+export const PROTOCOL_NAMES: Record<string, number> = {
+  ah: 51, dccp: 33, egp: 8, esp: 50, gre: 47, icmp: 1, icmpv6: 58, igmp: 2, ipip: 4, ipv6: 41,
+  'ipv6-encap': 41, 'ipv6-frag': 44, 'ipv6-icmp': 58, 'ipv6-nonxt': 59, 'ipv6-opts': 60,
+  'ipv6-route': 43, ospf: 89, pgm: 113, rsvp: 46, sctp: 132, tcp: 6, udp: 17, udplite: 136, vrrp: 112,
+};
+
+const ruleStandard = standard({ tags: false });
+delete (ruleStandard as Record<string, AttributeDef>).name;
+
+export const securityGroupRule: ResourceDef = {
+  member: 'security_group_rule',
+  collection: 'security_group_rules',
+  taggable: false,
+  columns: { id: 'id', project_id: 'project_id', tenant_id: 'project_id', security_group_id: 'security_group_id' },
+  attributes: {
+    ...ruleStandard,
+    security_group_id: { post: true, put: false, convert: v.uuid, sort: true },
+    direction: { post: true, put: false, convert: v.oneOf(['ingress', 'egress']), sort: true },
+    ethertype: { post: true, put: false, default: 'IPv4', convert: v.oneOf(['IPv4', 'IPv6']), sort: true },
+    protocol: { post: true, put: false, default: null, convert: v.string(255, { nullable: true }), filter: 'string', sort: true },
+    port_range_min: { post: true, put: false, default: null, convert: v.integer(0, 65535, { nullable: true }), filter: 'integer', sort: true },
+    port_range_max: { post: true, put: false, default: null, convert: v.integer(0, 65535, { nullable: true }), filter: 'integer', sort: true },
+    remote_ip_prefix: { post: true, put: false, default: null, convert: (x, a) => (x === null ? null : v.ipOrCidr(x, a)), filter: 'string' },
+    remote_group_id: { post: true, put: false, default: null, convert: v.uuidOrNull, filter: 'string' },
+    remote_address_group_id: { post: false, put: false, filter: 'string' },
+    normalized_cidr: { post: false, put: false, filter: false },
+    belongs_to_default_sg: { post: false, put: false, filter: 'boolean' },
+  },
+};
+
+const externalFixedIp = v.shape({ subnet_id: v.uuid, ip_address: v.ipAddress });
+export const gatewayInfo = v.shape({
+  network_id: v.uuid,
+  enable_snat: v.toBoolean,
+  external_fixed_ips: v.listOf(externalFixedIp),
+}, ['network_id']);
+const route = v.shape({ destination: v.subnetCidr, nexthop: v.ipAddress }, ['destination', 'nexthop']);
+
+export const router: ResourceDef = {
+  member: 'router',
+  collection: 'routers',
+  taggable: true,
+  columns: { ...STANDARD_COLUMNS },
+  attributes: {
+    ...standard(),
+    admin_state_up: { post: true, put: true, default: true, convert: v.toBoolean, sort: true },
+    status: { post: false, put: false, filter: 'string', sort: true },
+    external_gateway_info: {
+      post: true, put: true, default: null, filter: false,
+      convert: (x, a) => (x === null ? null : gatewayInfo(x, a)),
+    },
+    routes: { post: false, put: true, default: [], convert: v.listOf(route), filter: false },
+    availability_zone_hints: { post: true, put: false, default: [], convert: v.listOf(v.string(255)), filter: false },
+    availability_zones: { post: false, put: false, filter: false },
+  },
+};
+
+export const RESOURCES: readonly ResourceDef[] = [network, subnet, port, securityGroup, securityGroupRule, router];

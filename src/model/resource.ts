@@ -1,0 +1,61 @@
+/**
+ * Resources are data, as in neutron-lib's api/definitions: one definition per resource says for
+ * every attribute whether it may be posted, updated, shown, filtered and sorted, its default and its
+ * converter. The generic collection handler, the store's column map and the tests all read it.
+ */
+import type { Converter } from './validators.js';
+
+export type FilterType = 'string' | 'boolean' | 'integer';
+
+export interface AttributeDef {
+  readonly post: boolean;
+  readonly put: boolean;
+  /** Shown in responses (default true). */
+  readonly visible?: boolean;
+  /** Absent on POST means: required when there is no default. */
+  readonly default?: unknown;
+  /** Optional on POST without a default: the domain derives it (e.g. gateway_ip, mac_address). */
+  readonly derived?: boolean;
+  readonly convert?: Converter;
+  /** How a query-string filter value is read; false when the attribute cannot be filtered. */
+  readonly filter?: FilterType | false;
+  readonly sort?: boolean;
+  /** Only an admin may set it (Neutron's policy: provider:*, binding:*, router:external...). */
+  readonly adminOnly?: boolean;
+}
+
+export interface ResourceDef {
+  /** Singular body key: "network". */
+  readonly member: string;
+  /** Collection and URL segment: "networks". */
+  readonly collection: string;
+  readonly attributes: Readonly<Record<string, AttributeDef>>;
+  /** The standard tags API applies (PUT/DELETE /{collection}/{id}/tags/{tag}). */
+  readonly taggable: boolean;
+  /** Indexed store columns: attribute name -> column name. Filters and sorts on these use indexes. */
+  readonly columns: Readonly<Record<string, string>>;
+}
+
+export function defaultOf(attr: AttributeDef): unknown {
+  const d = attr.default;
+  return d !== null && typeof d === 'object' ? structuredClone(d) : d;
+}
+
+export function isRequiredOnPost(attr: AttributeDef): boolean {
+  return attr.post && attr.default === undefined && !attr.derived;
+}
+
+export function filterTypeOf(attr: AttributeDef): FilterType | false {
+  if (attr.filter !== undefined) return attr.filter;
+  if (attr.visible === false) return false;
+  const d = attr.default;
+  if (typeof d === 'boolean') return 'boolean';
+  if (typeof d === 'number') return 'integer';
+  if (d !== null && typeof d === 'object') return false;
+  return 'string';
+}
+
+/** The attribute by that name, never one inherited from Object.prototype ("constructor", "__proto__"). */
+export function attributeOf(def: ResourceDef, name: string): AttributeDef | undefined {
+  return Object.hasOwn(def.attributes, name) ? def.attributes[name] : undefined;
+}

@@ -1,0 +1,158 @@
+/**
+ * Attribute converters in the manner of neutron-lib's validators: each takes the raw JSON value and
+ * either returns the stored form or throws InvalidInput with Neutron's wording, so a definition is
+ * the whole story of what an attribute accepts.
+ */
+import { InvalidInput } from '../core/errors.js';
+import { isUuid } from '../core/ids.js';
+import { canonicalIp, parseCidr, formatCidr } from '../core/ip.js';
+import { canonicalMac, isMulticastMac } from '../core/mac.js';
+
+export type Converter = (value: unknown, attr: string) => unknown;
+
+export function invalid(attr: string, reason: string): never {
+  throw new InvalidInput(`Invalid input for ${attr}. Reason: ${reason}.`);
+}
+
+const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v));
+
+export const toBoolean: Converter = (v, attr) => {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') {
+    const s = v.toLowerCase();
+    if (s === 'true' || s === '1') return true;
+    if (s === 'false' || s === '0') return false;
+  }
+  if (v === 1 || v === 0) return v === 1;
+  return invalid(attr, `${show(v)} cannot be converted to boolean`);
+};
+
+export function string(maxLen = 255, opts: { nullable?: boolean } = {}): Converter {
+  return (v, attr) => {
+    if (v === null && opts.nullable) return null;
+    if (typeof v !== 'string') return invalid(attr, `${show(v)} is not a valid string`);
+    if (v.length > maxLen) return invalid(attr, `${show(v)} exceeds maximum length of ${maxLen}`);
+    return v;
+  };
+}
+
+export const uuid: Converter = (v, attr) => {
+  if (!isUuid(v)) return invalid(attr, `${show(v)} is not a valid UUID`);
+  return v;
+};
+
+export const uuidOrNull: Converter = (v, attr) => (v === null ? null : uuid(v, attr));
+
+export const projectId: Converter = (v, attr) => {
+  if (typeof v !== 'string' || v.length === 0 || v.length > 255) {
+    return invalid(attr, `${show(v)} is not a valid project id`);
+  }
+  return v;
+};
+
+export function integer(min: number, max: number, opts: { nullable?: boolean } = {}): Converter {
+  return (v, attr) => {
+    if (v === null && opts.nullable) return null;
+    let n: number;
+    if (typeof v === 'number') n = v;
+    else if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) n = Number(v);
+    else return invalid(attr, `${show(v)} is not an integer`);
+    if (!Number.isInteger(n)) return invalid(attr, `${show(v)} is not an integer`);
+    if (n < min) return invalid(attr, `${show(v)} is too small - must be at least '${min}'`);
+    if (n > max) return invalid(attr, `${show(v)} is too large - must be no more than '${max}'`);
+    return n;
+  };
+}
+
+export function oneOf(values: readonly (string | null)[]): Converter {
+  return (v, attr) => {
+    if (!values.includes(v as string | null)) {
+      return invalid(attr, `${show(v)} is not in ${JSON.stringify(values)}`);
+    }
+    return v;
+  };
+}
+
+export const ipAddress: Converter = (v, attr) => {
+  const ip = typeof v === 'string' ? canonicalIp(v) : undefined;
+  if (ip === undefined) return invalid(attr, `${show(v)} is not a valid IP address`);
+  return ip;
+};
+
+export const ipAddressOrNull: Converter = (v, attr) => (v === null ? null : ipAddress(v, attr));
+
+export const subnetCidr: Converter = (v, attr) => {
+  const c = parseCidr(v);
+  if (!c) return invalid(attr, `${show(v)} is not a valid IP subnet`);
+  return formatCidr(c);
+};
+
+/** An address or a prefix, as allowed_address_pairs and remote_ip_prefix take them. */
+export const ipOrCidr: Converter = (v, attr) => {
+  if (typeof v === 'string' && !v.includes('/')) {
+    const ip = canonicalIp(v);
+    if (ip !== undefined) return ip;
+  }
+  const c = parseCidr(v);
+  if (!c) return invalid(attr, `${show(v)} is not a valid IP subnet`);
+  return formatCidr(c);
+};
+
+export const macAddress: Converter = (v, attr) => {
+  const mac = canonicalMac(v);
+  if (!mac || isMulticastMac(mac) || mac === '00:00:00:00:00:00') {
+    return invalid(attr, `${show(v)} is not a valid MAC address`);
+  }
+  return mac;
+};
+
+export function listOf(item: Converter, opts: { unique?: boolean; max?: number } = {}): Converter {
+  return (v, attr) => {
+    if (!Array.isArray(v)) return invalid(attr, `${show(v)} is not a list`);
+    if (opts.max !== undefined && v.length > opts.max) {
+      return invalid(attr, `list exceeds the maximum of ${opts.max} items`);
+    }
+    const out = v.map((x) => item(x, attr));
+    if (opts.unique) {
+      const seen = new Set(out.map((x) => JSON.stringify(x)));
+      if (seen.size !== out.length) return invalid(attr, `Duplicate items in the list: ${show(v)}`);
+    }
+    return out;
+  };
+}
+
+export const dict: Converter = (v, attr) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    return invalid(attr, `${show(v)} is not a dictionary`);
+  }
+  return v;
+};
+
+export const dictOrNull: Converter = (v, attr) => (v === null ? null : dict(v, attr));
+
+/** A dict with known keys only, each checked by its own converter; `required` keys must be present. */
+export function shape(
+  fields: Record<string, Converter>,
+  required: readonly string[] = [],
+): Converter {
+  return (v, attr) => {
+    const d = dict(v, attr) as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(d)) {
+      const conv = fields[key];
+      if (!conv) return invalid(attr, `Unrecognized attribute(s) '${key}'`);
+      out[key] = conv(d[key], `${attr}.${key}`);
+    }
+    for (const key of required) {
+      if (!(key in out)) return invalid(attr, `Required key '${key}' not specified`);
+    }
+    return out;
+  };
+}
+
+export const tagName: Converter = (v, attr) => {
+  if (typeof v !== 'string' || v.length === 0 || v.length > 255 || v.includes(',') || v.includes('/')) {
+    return invalid(attr, `${show(v)} is not a valid tag`);
+  }
+  return v;
+};

@@ -1,0 +1,109 @@
+/**
+ * Turns a ListQuery into one SELECT. Attributes with an indexed column are compared on it, others
+ * through json_extract on the stored document; every ordering ends with id, and a marker becomes a
+ * keyset condition, so paging never uses OFFSET.
+ */
+import type { ResourceDef } from '../../model/resource.js';
+import type { Condition, Doc, ListQuery, SortKey } from '../store.js';
+
+export interface Sql {
+  text: string;
+  params: unknown[];
+}
+
+export function bindable(value: unknown): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value === undefined) return null;
+  if (value !== null && typeof value === 'object') return JSON.stringify(value);
+  return value;
+}
+
+export function expr(def: ResourceDef, attr: string): string {
+  const column = def.columns[attr];
+  if (column) return column;
+  return `json_extract(doc, '$."${attr.replace(/["'\\]/g, '')}"')`;
+}
+
+export function whereConditions(def: ResourceDef, conditions: readonly Condition[], params: unknown[]): string[] {
+  const clauses: string[] = [];
+  for (const c of conditions) {
+    if (c.values.length === 0) {
+      clauses.push('0');
+      continue;
+    }
+    const nonNull = c.values.filter((v) => v !== null);
+    const parts: string[] = [];
+    if (nonNull.length > 0) {
+      parts.push(`${expr(def, c.attr)} IN (${nonNull.map(() => '?').join(',')})`);
+      params.push(...nonNull.map(bindable));
+    }
+    if (nonNull.length !== c.values.length) parts.push(`${expr(def, c.attr)} IS NULL`);
+    clauses.push(parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`);
+  }
+  return clauses;
+}
+
+function tagClause(tags: readonly string[], params: unknown[], mode: 'all' | 'any'): string {
+  const one = `EXISTS (SELECT 1 FROM json_each(doc, '$.tags') WHERE value = ?)`;
+  params.push(...tags);
+  return `(${tags.map(() => one).join(mode === 'all' ? ' AND ' : ' OR ')})`;
+}
+
+function keysetClause(def: ResourceDef, sort: readonly SortKey[], marker: Doc, reverse: boolean, params: unknown[]): string {
+  const ors: string[] = [];
+  for (let i = 0; i < sort.length; i++) {
+    const ands: string[] = [];
+    for (let j = 0; j < i; j++) {
+      ands.push(`${expr(def, sort[j].attr)} IS ?`);
+      params.push(bindable(marker[sort[j].attr]));
+    }
+    const ascending = (sort[i].dir === 'asc') !== reverse;
+    ands.push(`${expr(def, sort[i].attr)} ${ascending ? '>' : '<'} ?`);
+    params.push(bindable(marker[sort[i].attr]));
+    ors.push(`(${ands.join(' AND ')})`);
+  }
+  return `(${ors.join(' OR ')})`;
+}
+
+export function buildList(def: ResourceDef, q: ListQuery): Sql {
+  const params: unknown[] = [];
+  const where = whereConditions(def, q.conditions ?? [], params);
+  if (q.scope) {
+    const own = 'project_id = ?';
+    params.push(q.scope.projectId);
+    if (q.scope.alsoShared === 'network') {
+      where.push(`(${own} OR shared = 1 OR external = 1)`);
+    } else if (q.scope.alsoShared === 'network-of-row') {
+      where.push(`(${own} OR network_id IN (SELECT id FROM networks WHERE shared = 1 OR external = 1))`);
+    } else {
+      where.push(own);
+    }
+  }
+  const t = q.tags;
+  if (t?.all?.length) where.push(tagClause(t.all, params, 'all'));
+  if (t?.any?.length) where.push(tagClause(t.any, params, 'any'));
+  if (t?.notAll?.length) where.push(`NOT ${tagClause(t.notAll, params, 'all')}`);
+  if (t?.notAny?.length) where.push(`NOT ${tagClause(t.notAny, params, 'any')}`);
+  if (q.fixedIps?.ipAddresses?.length) {
+    where.push(`id IN (SELECT port_id FROM ip_allocations WHERE ip_address IN (${q.fixedIps.ipAddresses.map(() => '?').join(',')}))`);
+    params.push(...q.fixedIps.ipAddresses);
+  }
+  if (q.fixedIps?.subnetIds?.length) {
+    where.push(`id IN (SELECT port_id FROM ip_allocations WHERE subnet_id IN (${q.fixedIps.subnetIds.map(() => '?').join(',')}))`);
+    params.push(...q.fixedIps.subnetIds);
+  }
+  const sort: readonly SortKey[] = q.sort?.length ? q.sort : [{ attr: 'id', dir: 'asc' }];
+  const reverse = q.pageReverse === true;
+  if (q.marker) where.push(keysetClause(def, sort, q.marker, reverse, params));
+  const order = sort
+    .map((s) => `${expr(def, s.attr)} ${(s.dir === 'asc') !== reverse ? 'ASC' : 'DESC'}`)
+    .join(', ');
+  let text = `SELECT doc FROM ${def.collection}`;
+  if (where.length) text += ` WHERE ${where.join(' AND ')}`;
+  text += ` ORDER BY ${order}`;
+  if (q.limit !== undefined) {
+    text += ' LIMIT ?';
+    params.push(q.limit);
+  }
+  return { text, params };
+}

@@ -1,0 +1,82 @@
+/**
+ * Schema, applied in order by version number. A list filter users send has an index that leads with
+ * it and ends with id, so a page costs what it returns, never what the table holds.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE networks (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, name TEXT NOT NULL,
+    shared INTEGER NOT NULL, external INTEGER NOT NULL, segmentation_id INTEGER,
+    doc TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX networks_project ON networks(project_id, id);
+  CREATE INDEX networks_name ON networks(name, id);
+  CREATE INDEX networks_visible ON networks(id) WHERE shared = 1 OR external = 1;
+  CREATE UNIQUE INDEX networks_segment ON networks(segmentation_id) WHERE segmentation_id IS NOT NULL;
+
+  CREATE TABLE subnets (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, name TEXT NOT NULL,
+    network_id TEXT NOT NULL, cidr TEXT NOT NULL, ip_version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX subnets_project ON subnets(project_id, id);
+  CREATE INDEX subnets_network ON subnets(network_id, id);
+  CREATE INDEX subnets_name ON subnets(name, id);
+  CREATE INDEX subnets_cidr ON subnets(cidr, id);
+
+  CREATE TABLE ports (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, name TEXT NOT NULL,
+    network_id TEXT NOT NULL, device_id TEXT NOT NULL, device_owner TEXT NOT NULL,
+    mac_address TEXT NOT NULL, host_id TEXT NOT NULL,
+    doc TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX ports_project ON ports(project_id, id);
+  CREATE INDEX ports_network ON ports(network_id, id);
+  CREATE INDEX ports_device ON ports(device_id, id);
+  CREATE INDEX ports_owner ON ports(device_owner, id);
+  CREATE INDEX ports_name ON ports(name, id);
+  CREATE INDEX ports_host ON ports(host_id, id);
+  CREATE INDEX ports_mac ON ports(mac_address, id);
+  CREATE UNIQUE INDEX ports_network_mac ON ports(network_id, mac_address);
+
+  CREATE TABLE ip_allocations (
+    subnet_id TEXT NOT NULL, ip_key TEXT NOT NULL, ip_address TEXT NOT NULL,
+    port_id TEXT NOT NULL, network_id TEXT NOT NULL,
+    PRIMARY KEY (subnet_id, ip_key)
+  ) WITHOUT ROWID;
+  CREATE INDEX ip_allocations_port ON ip_allocations(port_id);
+  CREATE INDEX ip_allocations_address ON ip_allocations(ip_address);
+
+  CREATE TABLE security_groups (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX security_groups_project ON security_groups(project_id, id);
+  CREATE INDEX security_groups_name ON security_groups(name, id);
+
+  CREATE TABLE security_group_rules (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, security_group_id TEXT NOT NULL, doc TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX security_group_rules_project ON security_group_rules(project_id, id);
+  CREATE INDEX security_group_rules_group ON security_group_rules(security_group_id, id);
+
+  CREATE TABLE port_security_groups (
+    port_id TEXT NOT NULL, security_group_id TEXT NOT NULL,
+    PRIMARY KEY (port_id, security_group_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX port_security_groups_group ON port_security_groups(security_group_id);
+
+  CREATE TABLE default_security_groups (
+    project_id TEXT PRIMARY KEY, security_group_id TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE routers (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX routers_project ON routers(project_id, id);
+
+  CREATE TABLE changes (
+    revision INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL, resource_id TEXT NOT NULL, op TEXT NOT NULL, project_id TEXT
+  );
+  `,
+];

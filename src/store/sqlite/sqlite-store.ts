@@ -1,0 +1,305 @@
+/**
+ * The embedded backend: SQLite in WAL mode. One writer connection runs group commit (every write
+ * queued while a transaction is being built joins it, each in its own savepoint so one failure
+ * rolls back only its own writes), and a second connection serves reads from the last commit, so
+ * readers never see a group that has not committed yet.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { ResourceDef } from '../../model/resource.js';
+import type {
+  Condition, Doc, IpAllocation, ListQuery, ReadTx, Store, StoreStats, WriteTx,
+} from '../store.js';
+import { UniqueViolation } from '../store.js';
+import { bindable, buildList, whereConditions } from './list-query.js';
+import { MIGRATIONS } from './schema.js';
+
+export interface SqliteOptions {
+  /** Directory for alcor.db; ':memory:' is not supported because reads use a second connection. */
+  readonly dataDir: string;
+  /** FULL survives power loss; NORMAL survives a crash of the process. */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+}
+
+type Db = Database.Database;
+type Statement = Database.Statement;
+
+const TABLES = ['networks', 'subnets', 'ports', 'security_groups', 'security_group_rules', 'routers'];
+
+class Statements {
+  private readonly cache = new Map<string, Statement>();
+  constructor(private readonly db: Db, private readonly stats: StoreStats) {}
+
+  prepare(sql: string): Statement {
+    this.stats.statements++;
+    let stmt = this.cache.get(sql);
+    if (!stmt) {
+      // Lists with many IN values make distinct texts; keep the cache bounded.
+      if (this.cache.size > 1000) this.cache.clear();
+      stmt = this.db.prepare(sql);
+      this.cache.set(sql, stmt);
+    }
+    return stmt;
+  }
+}
+
+function columnValues(def: ResourceDef, doc: Doc): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [attr, column] of Object.entries(def.columns)) out[column] = bindable(doc[attr]);
+  if (def.collection === 'networks') out.segmentation_id = doc['provider:segmentation_id'] ?? null;
+  return out;
+}
+
+function translate(err: unknown): never {
+  const e = err as { code?: string; message?: string };
+  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    throw new UniqueViolation(e.message ?? 'unique');
+  }
+  throw err;
+}
+
+class SqliteTx implements WriteTx {
+  constructor(private readonly st: Statements, private readonly changes: { count: number }) {}
+
+  async get(def: ResourceDef, id: string): Promise<Doc | undefined> {
+    const row = this.st.prepare(`SELECT doc FROM ${def.collection} WHERE id = ?`).get(id) as { doc: string } | undefined;
+    return row && (JSON.parse(row.doc) as Doc);
+  }
+
+  async list(def: ResourceDef, query: ListQuery): Promise<Doc[]> {
+    const sql = buildList(def, query);
+    const rows = this.st.prepare(sql.text).pluck().all(...sql.params) as string[];
+    return rows.map((d) => JSON.parse(d) as Doc);
+  }
+
+  async count(def: ResourceDef, conditions: readonly Condition[]): Promise<number> {
+    const params: unknown[] = [];
+    const where = whereConditions(def, conditions, params);
+    const text = `SELECT count(*) FROM ${def.collection}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    return this.st.prepare(text).pluck().get(...params) as number;
+  }
+
+  async ipHolder(subnetId: string, ipKey: string): Promise<string | undefined> {
+    return this.st.prepare('SELECT port_id FROM ip_allocations WHERE subnet_id = ? AND ip_key = ?')
+      .pluck().get(subnetId, ipKey) as string | undefined;
+  }
+
+  async allocatedKeys(subnetId: string, fromKey: string, toKey: string, limit: number): Promise<string[]> {
+    return this.st.prepare(
+      'SELECT ip_key FROM ip_allocations WHERE subnet_id = ? AND ip_key >= ? AND ip_key <= ? ORDER BY ip_key LIMIT ?',
+    ).pluck().all(subnetId, fromKey, toKey, limit) as string[];
+  }
+
+  async countIps(subnetId: string): Promise<number> {
+    return this.st.prepare('SELECT count(*) FROM ip_allocations WHERE subnet_id = ?').pluck().get(subnetId) as number;
+  }
+
+  async macInUse(networkId: string, mac: string): Promise<boolean> {
+    return this.st.prepare('SELECT 1 FROM ports WHERE network_id = ? AND mac_address = ?').get(networkId, mac) !== undefined;
+  }
+
+  async segmentInUse(segmentationId: number): Promise<boolean> {
+    return this.st.prepare('SELECT 1 FROM networks WHERE segmentation_id = ?').get(segmentationId) !== undefined;
+  }
+
+  async usedSegments(from: number, to: number, limit: number): Promise<number[]> {
+    return this.st.prepare(
+      'SELECT segmentation_id FROM networks WHERE segmentation_id BETWEEN ? AND ? ORDER BY segmentation_id LIMIT ?',
+    ).pluck().all(from, to, limit) as number[];
+  }
+
+  async portsUsingSecurityGroup(securityGroupId: string): Promise<number> {
+    return this.st.prepare('SELECT count(*) FROM port_security_groups WHERE security_group_id = ?')
+      .pluck().get(securityGroupId) as number;
+  }
+
+  async defaultSecurityGroup(projectId: string): Promise<string | undefined> {
+    return this.st.prepare('SELECT security_group_id FROM default_security_groups WHERE project_id = ?')
+      .pluck().get(projectId) as string | undefined;
+  }
+
+  private logChange(def: ResourceDef, id: string, op: string, projectId: unknown): void {
+    this.st.prepare('INSERT INTO changes (kind, resource_id, op, project_id) VALUES (?, ?, ?, ?)')
+      .run(def.member, id, op, typeof projectId === 'string' ? projectId : null);
+    this.changes.count++;
+  }
+
+  async insert(def: ResourceDef, doc: Doc): Promise<void> {
+    const cols = columnValues(def, doc);
+    const names = Object.keys(cols);
+    const unique = [...new Set(names)];
+    const text = `INSERT INTO ${def.collection} (${unique.join(', ')}, doc) VALUES (${unique.map(() => '?').join(', ')}, ?)`;
+    try {
+      this.st.prepare(text).run(...unique.map((n) => cols[n]), JSON.stringify(doc));
+    } catch (err) {
+      translate(err);
+    }
+    this.logChange(def, doc.id, 'create', doc.project_id);
+  }
+
+  async update(def: ResourceDef, doc: Doc): Promise<void> {
+    const cols = columnValues(def, doc);
+    const names = [...new Set(Object.keys(cols))].filter((n) => n !== 'id');
+    const text = `UPDATE ${def.collection} SET ${names.map((n) => `${n} = ?`).join(', ')}, doc = ? WHERE id = ?`;
+    try {
+      this.st.prepare(text).run(...names.map((n) => cols[n]), JSON.stringify(doc), doc.id);
+    } catch (err) {
+      translate(err);
+    }
+    this.logChange(def, doc.id, 'update', doc.project_id);
+  }
+
+  async delete(def: ResourceDef, id: string): Promise<void> {
+    const projectId = this.st.prepare(`DELETE FROM ${def.collection} WHERE id = ? RETURNING project_id`).pluck().get(id);
+    if (projectId !== undefined) this.logChange(def, id, 'delete', projectId);
+  }
+
+  async addIp(a: IpAllocation): Promise<void> {
+    try {
+      this.st.prepare(
+        'INSERT INTO ip_allocations (subnet_id, ip_key, ip_address, port_id, network_id) VALUES (?, ?, ?, ?, ?)',
+      ).run(a.subnetId, a.ipKey, a.ipAddress, a.portId, a.networkId);
+    } catch (err) {
+      translate(err);
+    }
+  }
+
+  async removeIps(portId: string): Promise<void> {
+    this.st.prepare('DELETE FROM ip_allocations WHERE port_id = ?').run(portId);
+  }
+
+  async setPortSecurityGroups(portId: string, securityGroupIds: readonly string[]): Promise<void> {
+    this.st.prepare('DELETE FROM port_security_groups WHERE port_id = ?').run(portId);
+    const ins = this.st.prepare('INSERT INTO port_security_groups (port_id, security_group_id) VALUES (?, ?)');
+    for (const sg of securityGroupIds) ins.run(portId, sg);
+  }
+
+  async setDefaultSecurityGroup(projectId: string, securityGroupId: string | null): Promise<void> {
+    if (securityGroupId === null) {
+      this.st.prepare('DELETE FROM default_security_groups WHERE project_id = ?').run(projectId);
+      return;
+    }
+    try {
+      this.st.prepare('INSERT INTO default_security_groups (project_id, security_group_id) VALUES (?, ?)')
+        .run(projectId, securityGroupId);
+    } catch (err) {
+      translate(err);
+    }
+  }
+}
+
+interface Job {
+  fn: (tx: WriteTx) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+function open(path: string, synchronous: string): Db {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
+  return db;
+}
+
+export class SqliteStore implements Store {
+  readonly stats: StoreStats = { statements: 0, transactions: 0, commits: 0 };
+  private readonly writer: Db;
+  private readonly reader: Db;
+  private readonly writeTx: SqliteTx;
+  private readonly readTx: SqliteTx;
+  private queue: Job[] = [];
+  private flushing = false;
+  private closed = false;
+  private readonly changes = { count: 0 };
+
+  constructor(opts: SqliteOptions) {
+    mkdirSync(opts.dataDir, { recursive: true });
+    const path = join(opts.dataDir, 'alcor.db');
+    this.writer = open(path, opts.synchronous ?? 'FULL');
+    migrate(this.writer);
+    this.reader = open(path, opts.synchronous ?? 'FULL');
+    this.writeTx = new SqliteTx(new Statements(this.writer, this.stats), this.changes);
+    this.readTx = new SqliteTx(new Statements(this.reader, this.stats), this.changes);
+  }
+
+  async read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('store is closed');
+    return fn(this.readTx);
+  }
+
+  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        // Yield to I/O once so that requests arriving together share one commit.
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const jobs = this.queue;
+      this.queue = [];
+      const outcomes: Array<{ ok: boolean; value: unknown }> = [];
+      this.writer.exec('BEGIN IMMEDIATE');
+      for (const job of jobs) {
+        this.stats.transactions++;
+        this.writer.exec('SAVEPOINT job');
+        try {
+          const value = await job.fn(this.writeTx);
+          this.writer.exec('RELEASE job');
+          outcomes.push({ ok: true, value });
+        } catch (err) {
+          this.writer.exec('ROLLBACK TO job');
+          this.writer.exec('RELEASE job');
+          outcomes.push({ ok: false, value: err });
+        }
+      }
+      try {
+        this.writer.exec('COMMIT');
+        this.stats.commits++;
+      } catch (err) {
+        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+        for (const job of jobs) job.reject(err);
+        continue;
+      }
+      jobs.forEach((job, i) => (outcomes[i].ok ? job.resolve(outcomes[i].value) : job.reject(outcomes[i].value)));
+    }
+    this.flushing = false;
+  }
+
+  async revision(): Promise<number> {
+    return (this.reader.prepare('SELECT coalesce(max(revision), 0) FROM changes').pluck().get() as number);
+  }
+
+  async rowCount(): Promise<number> {
+    let total = 0;
+    for (const t of TABLES) total += this.reader.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
+    return total;
+  }
+
+  async close(): Promise<void> {
+    while (this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+    this.closed = true;
+    this.reader.close();
+    this.writer.close();
+  }
+}
+
+function migrate(db: Db): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const current = (db.prepare('SELECT max(version) FROM schema_version').pluck().get() as number | null) ?? 0;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(v + 1);
+    })();
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The storage interface. The domain sees only this: typed reads and writes inside a transaction.
+ * Backends decide how to make it fast (SQLite: group commit on one writer connection); every write
+ * transaction also appends to the ordered change log that goal-state compilation will consume.
+ */
+import type { ResourceDef } from '../model/resource.js';
+
+export type Doc = Record<string, unknown> & { id: string };
+
+export interface Condition {
+  readonly attr: string;
+  /** OR-ed together; booleans and numbers as the attribute's type. */
+  readonly values: readonly unknown[];
+}
+
+export interface TagFilter {
+  readonly all?: readonly string[];
+  readonly any?: readonly string[];
+  readonly notAll?: readonly string[];
+  readonly notAny?: readonly string[];
+}
+
+/** What a non-admin caller may see beside its own rows. */
+export type Scope =
+  | { readonly projectId: string; readonly alsoShared: 'network' }
+  | { readonly projectId: string; readonly alsoShared: 'network-of-row' }
+  | { readonly projectId: string; readonly alsoShared?: undefined };
+
+export interface SortKey {
+  readonly attr: string;
+  readonly dir: 'asc' | 'desc';
+}
+
+export interface ListQuery {
+  readonly conditions?: readonly Condition[];
+  readonly tags?: TagFilter;
+  /** Ports only: rows holding one of these addresses / an address in one of these subnets. */
+  readonly fixedIps?: { readonly ipAddresses?: readonly string[]; readonly subnetIds?: readonly string[] };
+  readonly scope?: Scope;
+  /** Ends with id so that the order, and so the marker, is total. */
+  readonly sort?: readonly SortKey[];
+  readonly limit?: number;
+  readonly marker?: Doc;
+  readonly pageReverse?: boolean;
+}
+
+export interface IpAllocation {
+  readonly subnetId: string;
+  readonly networkId: string;
+  readonly portId: string;
+  readonly ipAddress: string;
+  /** Fixed-width hex: index order is numeric order. */
+  readonly ipKey: string;
+}
+
+export interface ReadTx {
+  get(def: ResourceDef, id: string): Promise<Doc | undefined>;
+  list(def: ResourceDef, query: ListQuery): Promise<Doc[]>;
+  count(def: ResourceDef, conditions: readonly Condition[]): Promise<number>;
+  /** Port holding this address in this subnet, if any. */
+  ipHolder(subnetId: string, ipKey: string): Promise<string | undefined>;
+  /** Allocated keys of a subnet within [fromKey, toKey], in order, at most `limit`. */
+  allocatedKeys(subnetId: string, fromKey: string, toKey: string, limit: number): Promise<string[]>;
+  countIps(subnetId: string): Promise<number>;
+  macInUse(networkId: string, mac: string): Promise<boolean>;
+  segmentInUse(segmentationId: number): Promise<boolean>;
+  /** Lowest used segmentation ids within [from, to], at most `limit`, for gap search. */
+  usedSegments(from: number, to: number, limit: number): Promise<number[]>;
+  portsUsingSecurityGroup(securityGroupId: string): Promise<number>;
+  defaultSecurityGroup(projectId: string): Promise<string | undefined>;
+}
+
+export interface WriteTx extends ReadTx {
+  insert(def: ResourceDef, doc: Doc): Promise<void>;
+  update(def: ResourceDef, doc: Doc): Promise<void>;
+  delete(def: ResourceDef, id: string): Promise<void>;
+  addIp(allocation: IpAllocation): Promise<void>;
+  removeIps(portId: string): Promise<void>;
+  setPortSecurityGroups(portId: string, securityGroupIds: readonly string[]): Promise<void>;
+  /** null forgets the project's default (its group was deleted). */
+  setDefaultSecurityGroup(projectId: string, securityGroupId: string | null): Promise<void>;
+}
+
+export interface StoreStats {
+  /** Statements run since start; tests bound the number a request issues. */
+  statements: number;
+  transactions: number;
+  commits: number;
+}
+
+export interface Store {
+  readonly stats: StoreStats;
+  read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T>;
+  /** All or nothing: the function's writes commit together, or not at all if it throws. */
+  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  /** Last committed change-log revision. */
+  revision(): Promise<number>;
+  /** Rows in the database, summed over resource tables (bench reports it). */
+  rowCount(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Raised by a backend when a unique constraint rejects a row, so the domain can answer 409. */
+export class UniqueViolation extends Error {
+  constructor(readonly constraint: string) {
+    super(`unique constraint: ${constraint}`);
+  }
+}
