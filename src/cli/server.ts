@@ -5,10 +5,12 @@ import { buildApp } from '../api/app.js';
 import { createDomain } from '../domain/index.js';
 import { NoAuth } from '../identity/noauth.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
 import type { Config } from './config.js';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
+  readonly store: Store;
   readonly url: string;
   close(): Promise<void>;
 }
@@ -27,6 +29,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let closing: Promise<void> | undefined;
   return {
     app,
+    store,
     url,
     close() {
       // In-flight requests finish (Fastify stops accepting and waits), then queued writes commit.
