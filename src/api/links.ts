@@ -2,7 +2,7 @@
  * `<collection>_links` as Neutron builds them: a next link while a page came back full, a previous
  * link once the caller has paged (a marker was given), both keeping the caller's other parameters.
  */
-import type { Doc } from '../store/store.js';
+import type { Doc } from '../domain/index.js';
 
 export interface Link {
   readonly rel: 'next' | 'previous';

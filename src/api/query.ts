@@ -6,7 +6,7 @@
 import { BadRequest } from '../core/errors.js';
 import type { ResourceDef } from '../model/resource.js';
 import { attributeOf, filterTypeOf } from '../model/resource.js';
-import type { Condition, ListQuery, SortKey, TagFilter } from '../store/store.js';
+import type { Condition, ListQuery, SortKey, TagFilter } from '../domain/index.js';
 
 export type RawQuery = Record<string, string | string[] | undefined>;
 

@@ -1,5 +1,5 @@
 import type { ResourceDef } from '../model/resource.js';
-import type { Doc } from '../store/store.js';
+import type { Doc } from '../domain/index.js';
 
 /** The response form of a row: visible attributes only, narrowed to `fields` when asked. */
 export function view(def: ResourceDef, doc: Doc, fields?: readonly string[]): Record<string, unknown> {

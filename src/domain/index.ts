@@ -45,3 +45,6 @@ export function createDomain(store: Store, config: DomainConfig): Domain {
   for (const h of hooks) collections.set(h.def.collection, new Collection(store, h));
   return { store, collections, routers };
 }
+
+/** The row and query shapes the API speaks in, so that it never reaches into the store. */
+export type { Condition, Doc, ListQuery, SortKey, TagFilter } from '../store/store.js';
