@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytesFromPool } from './random.js';
 
 const MAC_RE = /^([0-9a-fA-F]{2})([:-][0-9a-fA-F]{2}){5}$/;
 
@@ -18,7 +18,7 @@ export function isMulticastMac(mac: string): boolean {
  */
 export function randomMac(baseMac: string): string {
   const base = baseMac.split(':').map((h) => parseInt(h, 16));
-  const rnd = randomBytes(6);
+  const rnd = randomBytesFromPool(6);
   let fixed = 0;
   while (fixed < 6 && base[fixed] !== 0) fixed++;
   return base

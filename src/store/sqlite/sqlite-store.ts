@@ -215,6 +215,7 @@ export class SqliteStore implements Store {
   private flushing = false;
   private closed = false;
   private readonly changes = { count: 0 };
+  private readonly txControl: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', Statement>;
 
   constructor(opts: SqliteOptions) {
     mkdirSync(opts.dataDir, { recursive: true });
@@ -224,6 +225,13 @@ export class SqliteStore implements Store {
     this.reader = open(path, opts.synchronous ?? 'FULL');
     this.writeTx = new SqliteTx(new Statements(this.writer, this.stats), this.changes);
     this.readTx = new SqliteTx(new Statements(this.reader, this.stats), this.changes);
+    this.txControl = {
+      begin: this.writer.prepare('BEGIN IMMEDIATE'),
+      savepoint: this.writer.prepare('SAVEPOINT job'),
+      release: this.writer.prepare('RELEASE job'),
+      rollbackTo: this.writer.prepare('ROLLBACK TO job'),
+      commit: this.writer.prepare('COMMIT'),
+    };
   }
 
   async read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
@@ -248,22 +256,23 @@ export class SqliteStore implements Store {
       const jobs = this.queue;
       this.queue = [];
       const outcomes: Array<{ ok: boolean; value: unknown }> = [];
-      this.writer.exec('BEGIN IMMEDIATE');
+      const c = this.txControl;
+      c.begin.run();
       for (const job of jobs) {
         this.stats.transactions++;
-        this.writer.exec('SAVEPOINT job');
+        c.savepoint.run();
         try {
           const value = await job.fn(this.writeTx);
-          this.writer.exec('RELEASE job');
+          c.release.run();
           outcomes.push({ ok: true, value });
         } catch (err) {
-          this.writer.exec('ROLLBACK TO job');
-          this.writer.exec('RELEASE job');
+          c.rollbackTo.run();
+          c.release.run();
           outcomes.push({ ok: false, value: err });
         }
       }
       try {
-        this.writer.exec('COMMIT');
+        c.commit.run();
         this.stats.commits++;
       } catch (err) {
         if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
