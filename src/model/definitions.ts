@@ -25,6 +25,7 @@ const STANDARD_COLUMNS = { id: 'id', project_id: 'project_id', tenant_id: 'proje
 export const network: ResourceDef = {
   member: 'network',
   collection: 'networks',
+  path: 'networks',
   taggable: true,
   columns: { ...STANDARD_COLUMNS, shared: 'shared', 'router:external': 'external' },
   attributes: {
@@ -63,6 +64,7 @@ const IPV6_MODES = ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless', null] as con
 export const subnet: ResourceDef = {
   member: 'subnet',
   collection: 'subnets',
+  path: 'subnets',
   taggable: true,
   columns: { ...STANDARD_COLUMNS, network_id: 'network_id', cidr: 'cidr', ip_version: 'ip_version' },
   attributes: {
@@ -95,6 +97,7 @@ const dhcpOpt = v.shape(
 export const port: ResourceDef = {
   member: 'port',
   collection: 'ports',
+  path: 'ports',
   taggable: true,
   columns: {
     ...STANDARD_COLUMNS,
@@ -132,6 +135,7 @@ export const port: ResourceDef = {
 export const securityGroup: ResourceDef = {
   member: 'security_group',
   collection: 'security_groups',
+  path: 'security-groups',
   taggable: true,
   columns: { ...STANDARD_COLUMNS },
   attributes: {
@@ -153,6 +157,7 @@ delete (ruleStandard as Record<string, AttributeDef>).name;
 export const securityGroupRule: ResourceDef = {
   member: 'security_group_rule',
   collection: 'security_group_rules',
+  path: 'security-group-rules',
   taggable: false,
   columns: { id: 'id', project_id: 'project_id', tenant_id: 'project_id', security_group_id: 'security_group_id' },
   attributes: {
@@ -182,6 +187,7 @@ const route = v.shape({ destination: v.subnetCidr, nexthop: v.ipAddress }, ['des
 export const router: ResourceDef = {
   member: 'router',
   collection: 'routers',
+  path: 'routers',
   taggable: true,
   columns: { ...STANDARD_COLUMNS },
   attributes: {

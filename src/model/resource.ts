@@ -27,8 +27,10 @@ export interface AttributeDef {
 export interface ResourceDef {
   /** Singular body key: "network". */
   readonly member: string;
-  /** Collection and URL segment: "networks". */
+  /** Collection body key: "networks", "security_groups". */
   readonly collection: string;
+  /** URL segment under /v2.0: "networks", "security-groups" (Neutron hyphenates these). */
+  readonly path: string;
   readonly attributes: Readonly<Record<string, AttributeDef>>;
   /** The standard tags API applies (PUT/DELETE /{collection}/{id}/tags/{tag}). */
   readonly taggable: boolean;

@@ -30,7 +30,7 @@ function rawQueryString(req: FastifyRequest): string {
 
 export function collectionRoutes(app: FastifyInstance, collection: Collection): void {
   const { def } = collection;
-  const base = `/v2.0/${def.collection}`;
+  const base = `/v2.0/${def.path}`;
 
   app.get(base, async (req) => {
     const parsed = parseListQuery(def, req.query as RawQuery);

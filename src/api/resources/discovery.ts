@@ -14,7 +14,7 @@ export function discoveryRoutes(app: FastifyInstance): void {
     resources: RESOURCES.map((r) => ({
       name: r.member,
       collection: r.collection,
-      links: [{ href: `${baseUrl(req)}/v2.0/${r.collection}`, rel: 'self' }],
+      links: [{ href: `${baseUrl(req)}/v2.0/${r.path}`, rel: 'self' }],
     })),
   });
   app.get('/v2.0', resources);
