@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Api, ApiResponse, TestServer } from '../helpers/server.js';
+import { neutronErrorType, startTestServer } from '../helpers/server.js';
+
+let t: TestServer;
+let api: Api;
+before(async () => { t = await startTestServer(); api = t.api; });
+after(async () => { await t.close(); });
+
+async function expectError(res: Promise<ApiResponse>, status: number, type?: string) {
+  const r = await res;
+  assert.equal(r.status, status, JSON.stringify(r.body));
+  const actual = neutronErrorType(r);
+  if (type) assert.equal(actual, type, JSON.stringify(r.body));
+}
+
+type Rule = { direction: string; ethertype: string; remote_group_id: string | null; remote_ip_prefix: string | null; protocol: string | null };
+const ruleKey = (r: Rule) => `${r.direction}/${r.ethertype}/${r.remote_group_id ?? '-'}/${r.remote_ip_prefix ?? '-'}/${r.protocol ?? '-'}`;
+
+describe('security groups', () => {
+  it("a project's default group appears once, with Neutron's four default rules", async () => {
+    const p1 = api.as('sg-p1');
+    const first = await p1.get('/v2.0/security-groups');
+    assert.equal(first.status, 200);
+    const second = await p1.get('/v2.0/security-groups');
+    const defaults = second.body.security_groups.filter((g: { name: string }) => g.name === 'default');
+    assert.equal(defaults.length, 1);
+    const sg = defaults[0];
+    assert.equal(sg.project_id, 'sg-p1');
+    assert.deepEqual(sg.security_group_rules.map(ruleKey).sort(), [
+      'egress/IPv4/-/-/-', 'egress/IPv6/-/-/-', `ingress/IPv4/${sg.id}/-/-`, `ingress/IPv6/${sg.id}/-/-`,
+    ].sort());
+  });
+
+  it('new groups get the egress rules; the name default is reserved', async () => {
+    const p = api.as('sg-p2');
+    const g = await p.create('security-groups', 'security_group', { name: 'web', description: 'd' });
+    assert.equal(g.stateful, true);
+    assert.deepEqual(g.security_group_rules.map(ruleKey).sort(), ['egress/IPv4/-/-/-', 'egress/IPv6/-/-/-']);
+    await expectError(p.post('/v2.0/security-groups', { security_group: { name: 'default' } }), 409);
+    const upd = await p.put(`/v2.0/security-groups/${g.id}`, { security_group: { name: 'web2' } });
+    assert.equal(upd.body.security_group.name, 'web2');
+    assert.equal(upd.body.security_group.revision_number, 2);
+    const def = (await p.get('/v2.0/security-groups?name=default')).body.security_groups[0];
+    await expectError(p.put(`/v2.0/security-groups/${def.id}`, { security_group: { name: 'other' } }), 409, 'SecurityGroupCannotUpdateDefault');
+    await expectError(p.delete(`/v2.0/security-groups/${def.id}`), 409, 'SecurityGroupCannotRemoveDefault');
+    assert.equal((await p.delete(`/v2.0/security-groups/${g.id}`)).status, 204);
+    await expectError(p.get(`/v2.0/security-groups/${g.id}`), 404, 'SecurityGroupNotFound');
+  });
+
+  it('a group in use by a port cannot be deleted', async () => {
+    const p = api.as('sg-p3');
+    const g = await p.create('security-groups', 'security_group', { name: 'used' });
+    const n = await p.create('networks', 'network', {});
+    const port = await p.create('ports', 'port', { network_id: n.id, security_groups: [g.id] });
+    assert.deepEqual(port.security_groups, [g.id]);
+    await expectError(p.delete(`/v2.0/security-groups/${g.id}`), 409, 'SecurityGroupInUse');
+    await p.put(`/v2.0/ports/${port.id}`, { port: { security_groups: [] } });
+    assert.equal((await p.delete(`/v2.0/security-groups/${g.id}`)).status, 204);
+    await expectError(p.post('/v2.0/ports', { port: { network_id: n.id, security_groups: [g.id] } }), 404, 'SecurityGroupNotFound');
+  });
+
+  it('validates rules as Neutron does', async () => {
+    const p = api.as('sg-p4');
+    const g = await p.create('security-groups', 'security_group', { name: 'rules' });
+    const rule = (attrs: Record<string, unknown>) => p.post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: g.id, direction: 'ingress', ...attrs } });
+    const ssh = await rule({ protocol: 'tcp', port_range_min: 22, port_range_max: 22 });
+    assert.equal(ssh.status, 201, JSON.stringify(ssh.body));
+    assert.equal(ssh.body.security_group_rule.ethertype, 'IPv4');
+    await expectError(rule({ protocol: '6', port_range_min: 22, port_range_max: 22 }), 409, 'SecurityGroupRuleExists');
+    assert.equal((await rule({ protocol: '17', port_range_min: 53, port_range_max: 53 })).status, 201);
+    await expectError(rule({ protocol: 'foo' }), 400, 'SecurityGroupRuleInvalidProtocol');
+    await expectError(rule({ protocol: 'tcp', port_range_min: 90, port_range_max: 80 }), 400, 'SecurityGroupInvalidPortRange');
+    await expectError(rule({ protocol: 'tcp', port_range_min: 0, port_range_max: 80 }), 400, 'SecurityGroupInvalidPortValue');
+    await expectError(rule({ port_range_min: 80, port_range_max: 80 }), 400);
+    await expectError(rule({ protocol: 'icmp', port_range_max: 0 }), 400, 'SecurityGroupMissingIcmpType');
+    await expectError(rule({ ethertype: 'IPv4', remote_ip_prefix: '2001:db8::/64' }), 400, 'SecurityGroupRuleParameterConflict');
+    await expectError(rule({ remote_ip_prefix: '10.0.0.0/8', remote_group_id: g.id }), 400, 'SecurityGroupRemoteGroupAndRemoteIpPrefix');
+    await expectError(rule({ remote_group_id: '01a21100-0000-7000-8000-000000000000' }), 404, 'SecurityGroupNotFound');
+    await expectError(rule({ direction: 'sideways' }), 400);
+    await expectError(p.post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: '01a21100-0000-7000-8000-000000000000', direction: 'ingress' } }), 404, 'SecurityGroupNotFound');
+    const net = await rule({ protocol: 'tcp', port_range_min: 80, port_range_max: 80, remote_ip_prefix: '10.0.0.5/24' });
+    assert.equal(net.body.security_group_rule.remote_ip_prefix, '10.0.0.0/24');
+    const shown = await p.get(`/v2.0/security-groups/${g.id}`);
+    assert.ok(shown.body.security_group.security_group_rules.some((r: { id: string }) => r.id === net.body.security_group_rule.id));
+    const id = ssh.body.security_group_rule.id;
+    assert.equal((await p.delete(`/v2.0/security-group-rules/${id}`)).status, 204);
+    await expectError(p.get(`/v2.0/security-group-rules/${id}`), 404, 'SecurityGroupRuleNotFound');
+    await expectError(api.as('sg-other').get(`/v2.0/security-groups/${g.id}`), 404);
+    await expectError(api.as('sg-other').post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: g.id, direction: 'ingress' } }), 404);
+  });
+});
+
+describe('routers', () => {
+  async function externalNetwork() {
+    const ext = await api.create('networks', 'network', { name: 'public', 'router:external': true });
+    const sub = await api.create('subnets', 'subnet', { network_id: ext.id, ip_version: 4, cidr: '198.18.0.0/24' });
+    return { ext, sub };
+  }
+
+  it('are created with defaults and an external gateway', async () => {
+    const r = await api.create('routers', 'router', { name: 'r' });
+    assert.equal(r.status, 'ACTIVE');
+    assert.equal(r.admin_state_up, true);
+    assert.equal(r.external_gateway_info, null);
+    assert.deepEqual(r.routes, []);
+    const { ext, sub } = await externalNetwork();
+    const g = await api.create('routers', 'router', { name: 'gw', external_gateway_info: { network_id: ext.id } });
+    assert.equal(g.external_gateway_info.network_id, ext.id);
+    assert.equal(g.external_gateway_info.enable_snat, true);
+    assert.equal(g.external_gateway_info.external_fixed_ips.length, 1);
+    assert.equal(g.external_gateway_info.external_fixed_ips[0].subnet_id, sub.id);
+    assert.match(g.external_gateway_info.external_fixed_ips[0].ip_address, /^198\.18\.0\./);
+    const plain = await api.create('networks', 'network', {});
+    await expectError(api.post('/v2.0/routers', { router: { external_gateway_info: { network_id: plain.id } } }), 400);
+    const cleared = await api.put(`/v2.0/routers/${g.id}`, { router: { external_gateway_info: null } });
+    assert.equal(cleared.body.router.external_gateway_info, null);
+    const gwPorts = (await api.get(`/v2.0/ports?device_id=${g.id}`)).body.ports;
+    assert.deepEqual(gwPorts, []);
+  });
+
+  it('interfaces by subnet and by port, routes, and the 409s that protect them', async () => {
+    const r = await api.create('routers', 'router', { name: 'r2' });
+    const n = await api.create('networks', 'network', {});
+    const s = await api.create('subnets', 'subnet', { network_id: n.id, ip_version: 4, cidr: '10.60.0.0/24' });
+    const add = await api.put(`/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: s.id });
+    assert.equal(add.status, 200, JSON.stringify(add.body));
+    assert.equal(add.body.id, r.id);
+    assert.equal(add.body.subnet_id, s.id);
+    assert.deepEqual(add.body.subnet_ids, [s.id]);
+    assert.equal(add.body.network_id, n.id);
+    const port = (await api.get(`/v2.0/ports/${add.body.port_id}`)).body.port;
+    assert.equal(port.device_owner, 'network:router_interface');
+    assert.equal(port.device_id, r.id);
+    assert.deepEqual(port.fixed_ips, [{ subnet_id: s.id, ip_address: '10.60.0.1' }]);
+    await expectError(api.put(`/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: s.id }), 400);
+    await expectError(api.put(`/v2.0/routers/${r.id}/add_router_interface`, {}), 400);
+    await expectError(api.put(`/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: s.id, port_id: port.id }), 400);
+    const noGw = await api.create('subnets', 'subnet', { network_id: (await api.create('networks', 'network', {})).id, ip_version: 4, cidr: '10.61.0.0/24', gateway_ip: null });
+    await expectError(api.put(`/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: noGw.id }), 400);
+
+    const n2 = await api.create('networks', 'network', {});
+    await api.create('subnets', 'subnet', { network_id: n2.id, ip_version: 4, cidr: '10.62.0.0/24' });
+    const p2 = await api.create('ports', 'port', { network_id: n2.id });
+    const byPort = await api.put(`/v2.0/routers/${r.id}/add_router_interface`, { port_id: p2.id });
+    assert.equal(byPort.status, 200, JSON.stringify(byPort.body));
+    const attached = (await api.get(`/v2.0/ports/${p2.id}`)).body.port;
+    assert.equal(attached.device_owner, 'network:router_interface');
+    assert.equal(attached.device_id, r.id);
+    const r3 = await api.create('routers', 'router', {});
+    await expectError(api.put(`/v2.0/routers/${r3.id}/add_router_interface`, { port_id: p2.id }), 409, 'PortInUse');
+
+    await expectError(api.delete(`/v2.0/subnets/${s.id}`), 409, 'SubnetInUse');
+    await expectError(api.delete(`/v2.0/routers/${r.id}`), 409, 'RouterInUse');
+    await expectError(api.delete(`/v2.0/ports/${port.id}`), 409);
+
+    const routed = await api.put(`/v2.0/routers/${r.id}`, { router: { routes: [{ destination: '172.16.0.0/16', nexthop: '10.60.0.20' }] } });
+    assert.equal(routed.status, 200, JSON.stringify(routed.body));
+    assert.deepEqual(routed.body.router.routes, [{ destination: '172.16.0.0/16', nexthop: '10.60.0.20' }]);
+    await expectError(api.put(`/v2.0/routers/${r.id}`, { router: { routes: [{ destination: '172.16.0.0/16', nexthop: '10.99.0.20' }] } }), 400);
+    await api.put(`/v2.0/routers/${r.id}`, { router: { routes: [] } });
+
+    const removed = await api.put(`/v2.0/routers/${r.id}/remove_router_interface`, { subnet_id: s.id });
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    assert.equal(removed.body.port_id, port.id);
+    await expectError(api.get(`/v2.0/ports/${port.id}`), 404);
+    const removedByPort = await api.put(`/v2.0/routers/${r.id}/remove_router_interface`, { port_id: p2.id });
+    assert.equal(removedByPort.status, 200);
+    await expectError(api.put(`/v2.0/routers/${r.id}/remove_router_interface`, { subnet_id: s.id }), 404, 'RouterInterfaceNotFoundForSubnet');
+    await expectError(api.put(`/v2.0/routers/${r.id}/remove_router_interface`, { port_id: p2.id }), 404, 'RouterInterfaceNotFound');
+    assert.equal((await api.delete(`/v2.0/subnets/${s.id}`)).status, 204);
+    assert.equal((await api.delete(`/v2.0/routers/${r.id}`)).status, 204);
+    await expectError(api.get(`/v2.0/routers/${r.id}`), 404, 'RouterNotFound');
+  });
+
+  it("Rally's network context: a member builds and tears down a routed network", async () => {
+    const m = api.as('rally-tenant');
+    const n = await m.create('networks', 'network', { name: 'ctx' });
+    const s = await m.create('subnets', 'subnet', { network_id: n.id, ip_version: 4, cidr: '10.2.0.0/24' });
+    const r = await m.create('routers', 'router', { name: 'ctx' });
+    assert.equal((await m.put(`/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: s.id })).status, 200);
+    assert.equal((await m.put(`/v2.0/routers/${r.id}/remove_router_interface`, { subnet_id: s.id })).status, 200);
+    assert.equal((await m.delete(`/v2.0/routers/${r.id}`)).status, 204);
+    assert.equal((await m.delete(`/v2.0/subnets/${s.id}`)).status, 204);
+    assert.equal((await m.delete(`/v2.0/networks/${n.id}`)).status, 204);
+    await expectError(api.as('someone-else').put(`/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: s.id }), 404);
+  });
+});
