@@ -1,0 +1,77 @@
+/**
+ * The real `openstack` client (Debian's python3-openstackclient) against the controller, in its
+ * noauth mode: what a cloud operator types must just work.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { TestServer } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
+
+const run = promisify(execFile);
+let t: TestServer;
+
+async function openstack(...args: string[]): Promise<string> {
+  const { stdout } = await run('openstack', ['--os-auth-type', 'none', '--os-endpoint', t.server.url, ...args], {
+    timeout: 60_000,
+    env: { ...process.env, OS_CLOUD: '', OS_AUTH_URL: '' },
+  });
+  return stdout;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (...args: string[]): Promise<any> => JSON.parse(await openstack(...args, '-f', 'json'));
+
+before(async () => {
+  try {
+    await run('openstack', ['--version'], { timeout: 60_000 });
+  } catch {
+    throw new Error('python3-openstackclient is missing: run scripts/ensure-openstack-cli.sh');
+  }
+  t = await startTestServer();
+});
+after(async () => { await t?.close(); });
+
+describe('openstack CLI (noauth)', () => {
+  it('network, subnet, port and security group rule: create, show, list, update, delete', async () => {
+    const net = await json('network', 'create', 'cli-net');
+    assert.equal(net.name, 'cli-net');
+    assert.equal(net.mtu, 1450);
+    assert.equal((await json('network', 'show', 'cli-net')).id, net.id);
+    assert.ok((await json('network', 'list')).some((n: { ID: string }) => n.ID === net.id));
+    await openstack('network', 'set', '--name', 'cli-net2', net.id);
+    assert.equal((await json('network', 'show', net.id)).name, 'cli-net2');
+
+    const sub = await json('subnet', 'create', '--network', net.id, '--subnet-range', '10.9.0.0/24', 'cli-sub');
+    assert.equal(sub.cidr, '10.9.0.0/24');
+    assert.equal(sub.gateway_ip, '10.9.0.1');
+    assert.equal((await json('subnet', 'show', 'cli-sub')).network_id, net.id);
+    assert.ok((await json('subnet', 'list')).some((s: { ID: string }) => s.ID === sub.id));
+    await openstack('subnet', 'set', '--name', 'cli-sub2', sub.id);
+    assert.equal((await json('subnet', 'show', sub.id)).name, 'cli-sub2');
+
+    const port = await json('port', 'create', '--network', net.id, 'cli-port');
+    assert.equal(port.name, 'cli-port');
+    assert.match(JSON.stringify(port.fixed_ips), /10\.9\.0\./);
+    assert.equal((await json('port', 'show', 'cli-port')).id, port.id);
+    assert.ok((await json('port', 'list')).some((p: { ID: string }) => p.ID === port.id));
+    await openstack('port', 'set', '--name', 'cli-port2', port.id);
+    assert.equal((await json('port', 'show', port.id)).name, 'cli-port2');
+
+    const rule = await json('security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '22', 'default');
+    assert.equal(rule.port_range_min, 22);
+    assert.equal(rule.port_range_max, 22);
+    assert.equal(rule.protocol, 'tcp');
+    assert.equal((await json('security', 'group', 'rule', 'show', rule.id)).id, rule.id);
+    assert.ok((await json('security', 'group', 'rule', 'list')).some((r: { ID: string }) => r.ID === rule.id));
+    await openstack('security', 'group', 'rule', 'delete', rule.id);
+    assert.ok(!(await json('security', 'group', 'rule', 'list')).some((r: { ID: string }) => r.ID === rule.id));
+
+    await openstack('port', 'delete', port.id);
+    await openstack('subnet', 'delete', sub.id);
+    await openstack('network', 'delete', net.id);
+    assert.ok(!(await json('network', 'list')).some((n: { ID: string }) => n.ID === net.id));
+    assert.equal((await t.api.get(`/v2.0/networks/${net.id}`)).status, 404);
+  });
+});
