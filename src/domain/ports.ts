@@ -216,6 +216,9 @@ export function portHooks(
 
     async update(ctx, current, changes, tx) {
       const next: Doc = { ...current, ...changes };
+      if ('mac_address' in changes && !ctx.isAdmin) {
+        throw new PolicyNotAuthorized('(rule:update_port:mac_address) is disallowed by policy');
+      }
       if ('mac_address' in changes && changes.mac_address !== current.mac_address) {
         if (current['binding:host_id'] !== '') throw new PortBound(current, changes.mac_address as string);
         await claimMac(tx, current.network_id as string, changes.mac_address as string);

@@ -111,7 +111,7 @@ export const port: ResourceDef = {
     ...standard(),
     network_id: { post: true, put: false, convert: v.uuid, sort: true },
     admin_state_up: { post: true, put: true, default: true, convert: v.toBoolean, sort: true },
-    mac_address: { post: true, put: true, derived: true, convert: v.macAddress, sort: true, adminOnly: true },
+    mac_address: { post: true, put: true, derived: true, convert: v.macAddress, sort: true },
     fixed_ips: { post: true, put: true, derived: true, convert: v.listOf(fixedIp), filter: false },
     device_id: { post: true, put: true, default: '', convert: v.string(255), sort: true },
     device_owner: { post: true, put: true, default: '', convert: v.string(255), sort: true },

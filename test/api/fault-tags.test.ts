@@ -135,3 +135,22 @@ describe('tags, revisions and If-Match', () => {
     await expectError(api.get('/v2.0/extensions/nope'), 404);
   });
 });
+
+describe('methods', () => {
+  it('a method a path does not take is a 405', async () => {
+    const n = await api.create('networks', 'network', {});
+    await expectError(api.put('/v2.0/networks', { network: {} }), 405);
+    await expectError(api.delete('/v2.0/ports'), 405);
+    await expectError(api.post(`/v2.0/networks/${n.id}`, { network: {} }), 405);
+  });
+
+  it('a member may set the MAC of a port on its own network, only an admin may change it', async () => {
+    const m = api.as('mac-owner');
+    const n = await m.create('networks', 'network', {});
+    const p = await m.create('ports', 'port', { network_id: n.id, mac_address: 'fa:16:3e:12:34:56' });
+    assert.equal(p.mac_address, 'fa:16:3e:12:34:56');
+    await expectError(m.put(`/v2.0/ports/${p.id}`, { port: { mac_address: 'fa:16:3e:12:34:57' } }), 403);
+    const changed = await api.put(`/v2.0/ports/${p.id}`, { port: { mac_address: 'fa:16:3e:12:34:57' } });
+    assert.equal(changed.body.port.mac_address, 'fa:16:3e:12:34:57');
+  });
+});

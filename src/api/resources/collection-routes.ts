@@ -3,7 +3,7 @@
  * and the tags API, all driven by the resource definition.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest } from '../../core/errors.js';
+import { BadRequest, MethodNotAllowed } from '../../core/errors.js';
 import type { Collection } from '../../domain/collection.js';
 import { checkTags } from '../../domain/collection.js';
 import { tagName } from '../../model/validators.js';
@@ -81,6 +81,13 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection): 
     await collection.remove(ctxOf(req), req.params.id, ifMatchOf(req));
     reply.code(204).send();
   });
+
+  // Neutron answers 405 for a method a path does not take, not 404.
+  const notAllowed = async (req: FastifyRequest) => {
+    throw new MethodNotAllowed(`The method ${req.method} is not allowed for this resource.`);
+  };
+  app.route({ method: ['PUT', 'DELETE', 'PATCH'], url: base, handler: notAllowed });
+  app.route({ method: ['POST', 'PATCH'], url: `${base}/:id`, handler: notAllowed });
 
   if (!def.taggable) return;
 
