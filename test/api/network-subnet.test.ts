@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Api, TestServer } from '../helpers/server.js';
-import { neutronErrorType, startTestServer } from '../helpers/server.js';
+import { expectError, startTestServer } from '../helpers/server.js';
 
 let t: TestServer;
 let api: Api;
@@ -12,13 +12,6 @@ const network = (attrs: Record<string, unknown> = {}) => api.create('networks', 
 const subnet = (networkId: string, attrs: Record<string, unknown>) =>
   api.create('subnets', 'subnet', { network_id: networkId, ip_version: 4, ...attrs });
 
-async function expectError(res: Promise<import('../helpers/server.js').ApiResponse>, status: number, type?: string) {
-  const r = await res;
-  assert.equal(r.status, status, JSON.stringify(r.body));
-  const actual = neutronErrorType(r);
-  if (type) assert.equal(actual, type, JSON.stringify(r.body));
-  return r;
-}
 
 describe('networks', () => {
   it('are created with Neutron defaults', async () => {

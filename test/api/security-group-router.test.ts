@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Api, ApiResponse, TestServer } from '../helpers/server.js';
-import { neutronErrorType, startTestServer } from '../helpers/server.js';
+import type { Api, TestServer } from '../helpers/server.js';
+import { expectError, startTestServer } from '../helpers/server.js';
 
 let t: TestServer;
 let api: Api;
 before(async () => { t = await startTestServer(); api = t.api; });
 after(async () => { await t.close(); });
 
-async function expectError(res: Promise<ApiResponse>, status: number, type?: string) {
-  const r = await res;
-  assert.equal(r.status, status, JSON.stringify(r.body));
-  const actual = neutronErrorType(r);
-  if (type) assert.equal(actual, type, JSON.stringify(r.body));
-}
 
 type Rule = { direction: string; ethertype: string; remote_group_id: string | null; remote_ip_prefix: string | null; protocol: string | null };
 const ruleKey = (r: Rule) => `${r.direction}/${r.ethertype}/${r.remote_group_id ?? '-'}/${r.remote_ip_prefix ?? '-'}/${r.protocol ?? '-'}`;

@@ -91,3 +91,13 @@ export function neutronErrorType(res: ApiResponse): string {
   }
   return e.type;
 }
+
+/** Awaits a request and asserts a Neutron error with this status (and type, when given). */
+export async function expectError(res: Promise<ApiResponse>, status: number, type?: string): Promise<ApiResponse> {
+  const r = await res;
+  if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${JSON.stringify(r.body)}`);
+  const actual = neutronErrorType(r);
+  if (type !== undefined && actual !== type) throw new Error(`expected error type ${type}, got ${actual}: ${JSON.stringify(r.body)}`);
+  return r;
+}
+
