@@ -1,6 +1,8 @@
 /**
- * Schema, applied in order by version number. A list filter users send has an index that leads with
- * it and ends with id, so a page costs what it returns, never what the table holds.
+ * Schema, applied in order by version number. Resource rows carry a JSON document of a kilobyte or
+ * so, too large for WITHOUT ROWID b-trees (SQLite advises against rows over ~1/20 of a page): they
+ * live in rowid tables; the small link tables stay WITHOUT ROWID. A list filter users send has an
+ * index that leads with it and ends with id, so a page costs what it returns, never what the table holds.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -8,7 +10,7 @@ export const MIGRATIONS: readonly string[] = [
     id TEXT PRIMARY KEY, project_id TEXT NOT NULL, name TEXT NOT NULL,
     shared INTEGER NOT NULL, external INTEGER NOT NULL, segmentation_id INTEGER,
     doc TEXT NOT NULL
-  ) WITHOUT ROWID;
+  );
   CREATE INDEX networks_project ON networks(project_id, id);
   CREATE INDEX networks_name ON networks(name, id);
   CREATE INDEX networks_visible ON networks(id) WHERE shared = 1 OR external = 1;
@@ -18,7 +20,7 @@ export const MIGRATIONS: readonly string[] = [
     id TEXT PRIMARY KEY, project_id TEXT NOT NULL, name TEXT NOT NULL,
     network_id TEXT NOT NULL, cidr TEXT NOT NULL, ip_version INTEGER NOT NULL,
     doc TEXT NOT NULL
-  ) WITHOUT ROWID;
+  );
   CREATE INDEX subnets_project ON subnets(project_id, id);
   CREATE INDEX subnets_network ON subnets(network_id, id);
   CREATE INDEX subnets_name ON subnets(name, id);
@@ -29,7 +31,7 @@ export const MIGRATIONS: readonly string[] = [
     network_id TEXT NOT NULL, device_id TEXT NOT NULL, device_owner TEXT NOT NULL,
     mac_address TEXT NOT NULL, host_id TEXT NOT NULL,
     doc TEXT NOT NULL
-  ) WITHOUT ROWID;
+  );
   CREATE INDEX ports_project ON ports(project_id, id);
   CREATE INDEX ports_network ON ports(network_id, id);
   CREATE INDEX ports_device ON ports(device_id, id);
@@ -49,13 +51,13 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE security_groups (
     id TEXT PRIMARY KEY, project_id TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL
-  ) WITHOUT ROWID;
+  );
   CREATE INDEX security_groups_project ON security_groups(project_id, id);
   CREATE INDEX security_groups_name ON security_groups(name, id);
 
   CREATE TABLE security_group_rules (
     id TEXT PRIMARY KEY, project_id TEXT NOT NULL, security_group_id TEXT NOT NULL, doc TEXT NOT NULL
-  ) WITHOUT ROWID;
+  );
   CREATE INDEX security_group_rules_project ON security_group_rules(project_id, id);
   CREATE INDEX security_group_rules_group ON security_group_rules(security_group_id, id);
 
@@ -71,7 +73,7 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE routers (
     id TEXT PRIMARY KEY, project_id TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL
-  ) WITHOUT ROWID;
+  );
   CREATE INDEX routers_project ON routers(project_id, id);
 
   CREATE TABLE changes (
