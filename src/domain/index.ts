@@ -3,6 +3,7 @@ import type { DomainConfig } from '../core/config.js';
 import * as defs from '../model/definitions.js';
 import type { Store } from '../store/store.js';
 import { Collection } from './collection.js';
+import { AddressPicker } from './ipam.js';
 import { networkHooks } from './networks.js';
 import { portHooks, releasePort } from './ports.js';
 import { Routers } from './routers.js';
@@ -37,7 +38,7 @@ export function createDomain(store: Store, config: DomainConfig): Domain {
       },
     })),
     subnetHooks(get('networks')),
-    portHooks(config, get('networks'), get('security_groups'), securityGroups),
+    portHooks(config, new AddressPicker(), get('networks'), get('security_groups'), securityGroups),
     securityGroups.hooks(),
     securityGroupRuleHooks(get('security_groups')),
     routers.hooks(),

@@ -1,7 +1,7 @@
 /**
- * IP address management. A subnet's free addresses are never found by scanning ports: a few random
- * probes on the (subnet, address) index, then, when the subnet is nearly full, an ordered walk of
- * that subnet's allocations only. The primary key on (subnet, address) is the last word.
+ * IP address management. A subnet's free addresses are never found by scanning ports: a walk of
+ * that subnet's allocations in the (subnet, address) index, from where the last allocation ended.
+ * The primary key on (subnet, address) is the last word.
  */
 import { IpAddressAlreadyAllocated } from '../core/errors.js';
 import type { Cidr, IpVersion } from '../core/ip.js';
@@ -82,43 +82,69 @@ export function isUsableAddress(s: SubnetView, ip: bigint): boolean {
 function randomBelow(n: bigint): bigint {
   if (n <= BigInt(Number.MAX_SAFE_INTEGER)) return BigInt(Math.floor(Math.random() * Number(n)));
   const hi = BigInt(Math.floor(Math.random() * 2 ** 52));
-  return (hi << 64n | BigInt(Math.floor(Math.random() * 2 ** 52))) % n;
+  return ((hi << 64n) | BigInt(Math.floor(Math.random() * 2 ** 52))) % n;
 }
 
-const RANDOM_PROBES = 4;
 const WALK_PAGE = 256;
 
-async function firstFreeIn(tx: ReadTx, s: SubnetView, pool: Range): Promise<bigint | undefined> {
-  let cursor = pool.start;
-  while (cursor <= pool.end) {
-    const keys = await tx.allocatedKeys(s.id, ipKey(s.version, cursor), ipKey(s.version, pool.end), WALK_PAGE);
+/** The first address at or after `from` in [from, end] that no port holds: one query per 256 taken. */
+async function firstFreeFrom(tx: ReadTx, s: SubnetView, from: bigint, end: bigint): Promise<bigint | undefined> {
+  let cursor = from;
+  while (cursor <= end) {
+    const keys = await tx.allocatedKeys(s.id, ipKey(s.version, cursor), ipKey(s.version, end), WALK_PAGE);
     for (const key of keys) {
       const taken = BigInt('0x' + key);
       if (taken > cursor) return cursor;
       cursor = taken + 1n;
     }
-    if (keys.length < WALK_PAGE) return cursor <= pool.end ? cursor : undefined;
+    if (keys.length < WALK_PAGE) return cursor <= end ? cursor : undefined;
   }
   return undefined;
 }
 
-/** Picks a free address from the subnet's pools, or undefined when they are exhausted. */
-export async function pickFree(tx: ReadTx, s: SubnetView): Promise<bigint | undefined> {
-  const sizes = s.pools.map((p) => p.end - p.start + 1n);
-  const total = sizes.reduce((a, b) => a + b, 0n);
-  if (total === 0n) return undefined;
-  for (let i = 0; i < RANDOM_PROBES; i++) {
-    let offset = randomBelow(total);
-    let pool = 0;
-    while (offset >= sizes[pool]) offset -= sizes[pool++];
-    const candidate = s.pools[pool].start + offset;
-    if ((await tx.ipHolder(s.id, ipKey(s.version, candidate))) === undefined) return candidate;
+/**
+ * Picks free addresses for subnets. Each subnet has a hint, the address after the last one handed
+ * out here, and the search walks forward from it (wrapping once), so consecutive allocations are
+ * neighbours in the (subnet, address) index and a commit touches few pages. The hint is only where
+ * to start looking: the index says what is free, and the primary key has the last word. A subnet
+ * without a hint (after a restart) starts at a random point, never at a scan from the bottom.
+ */
+export class AddressPicker {
+  private readonly hints = new Map<string, bigint>();
+
+  async pickFree(tx: ReadTx, s: SubnetView): Promise<bigint | undefined> {
+    if (s.pools.length === 0) return undefined;
+    const start = this.hints.get(s.id) ?? this.randomStart(s);
+    const ordered = [...s.pools].sort((a, b) => (a.start < b.start ? -1 : 1));
+    const at = ordered.findIndex((p) => start >= p.start && start <= p.end);
+    const first = at < 0 ? 0 : at;
+    // From the hint to the end of its pool, the later pools, the earlier ones, then the hint's own
+    // pool below the hint: every address once.
+    const spans: Range[] = [];
+    const from = at < 0 ? ordered[0].start : start;
+    spans.push({ start: from, end: ordered[first].end });
+    for (let i = 1; i < ordered.length; i++) spans.push(ordered[(first + i) % ordered.length]);
+    if (from > ordered[first].start) spans.push({ start: ordered[first].start, end: from - 1n });
+    for (const span of spans) {
+      const free = await firstFreeFrom(tx, s, span.start, span.end);
+      if (free !== undefined) return free;
+    }
+    return undefined;
   }
-  for (const pool of s.pools) {
-    const free = await firstFreeIn(tx, s, pool);
-    if (free !== undefined) return free;
+
+  /** Called once an address is held, so the next search starts just past it. */
+  advance(s: SubnetView, ip: bigint): void {
+    if (this.hints.size > 100_000) this.hints.clear();
+    this.hints.set(s.id, ip + 1n);
   }
-  return undefined;
+
+  private randomStart(s: SubnetView): bigint {
+    const sizes = s.pools.map((p) => p.end - p.start + 1n);
+    let offset = randomBelow(sizes.reduce((a, b) => a + b, 0n));
+    let i = 0;
+    while (offset >= sizes[i]) offset -= sizes[i++];
+    return s.pools[i].start + offset;
+  }
 }
 
 export async function hold(tx: WriteTx, s: SubnetView, ip: bigint, portId: string): Promise<string> {

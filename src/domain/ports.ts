@@ -11,7 +11,8 @@ import type { Doc, ReadTx, WriteTx } from '../store/store.js';
 import type { Attrs } from './attributes.js';
 import type { Collection, ResourceHooks } from './collection.js';
 import type { SubnetView } from './ipam.js';
-import { eui64Address, hold, isAutoAddress, isUsableAddress, pickFree, subnetView } from './ipam.js';
+import type { AddressPicker } from './ipam.js';
+import { eui64Address, hold, isAutoAddress, isUsableAddress, subnetView } from './ipam.js';
 import { claimMac, pickMac } from './mac-pool.js';
 import type { SecurityGroups } from './security-groups.js';
 
@@ -52,7 +53,7 @@ async function networkSubnets(tx: ReadTx, networkId: string): Promise<SubnetView
  * the EUI-64 address on every SLAAC or DHCPv6-stateless subnet.
  */
 export async function allocateFixedIps(
-  tx: WriteTx, port: { id: string; network_id: string; mac_address: string; device_owner: string },
+  tx: WriteTx, picker: AddressPicker, port: { id: string; network_id: string; mac_address: string; device_owner: string },
   requests: FixedIpRequest[] | undefined, keep: FixedIp[] = [],
 ): Promise<FixedIp[]> {
   const subnets = await networkSubnets(tx, port.network_id);
@@ -66,9 +67,10 @@ export async function allocateFixedIps(
       await take(s, eui64Address(s, port.mac_address));
       return true;
     }
-    const ip = await pickFree(tx, s);
+    const ip = await picker.pickFree(tx, s);
     if (ip === undefined) return false;
     await take(s, ip);
+    picker.advance(s, ip);
     return true;
   };
 
@@ -153,7 +155,7 @@ function binding(hostId: string): { vif_type: string; vif_details: Record<string
 }
 
 export function portHooks(
-  config: DomainConfig, networks: () => Collection, groups: () => Collection, securityGroups: SecurityGroups,
+  config: DomainConfig, picker: AddressPicker, networks: () => Collection, groups: () => Collection, securityGroups: SecurityGroups,
 ): ResourceHooks {
   async function resolveGroups(ctx: RequestContext, ids: string[], tx: ReadTx): Promise<void> {
     for (const id of ids) await groups().find(ctx, id, tx);
@@ -192,7 +194,7 @@ export function portHooks(
         throw new AddressPairAndPortSecurityRequired('Port Security must be enabled in order to have allowed address pairs on a port.');
       }
       const fixedIps = await allocateFixedIps(
-        tx, { id: base.id, network_id: network.id, mac_address: mac, device_owner: attrs.device_owner as string },
+        tx, picker, { id: base.id, network_id: network.id, mac_address: mac, device_owner: attrs.device_owner as string },
         attrs.fixed_ips as FixedIpRequest[] | undefined,
       );
       await tx.setPortSecurityGroups(base.id, sgs);
@@ -241,7 +243,7 @@ export function portHooks(
         }
         await tx.removeIps(current.id);
         next.fixed_ips = await allocateFixedIps(
-          tx, { id: current.id, network_id: current.network_id as string, mac_address: next.mac_address as string, device_owner: next.device_owner as string },
+          tx, picker, { id: current.id, network_id: current.network_id as string, mac_address: next.mac_address as string, device_owner: next.device_owner as string },
           fresh, keep,
         );
       }

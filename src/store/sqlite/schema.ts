@@ -38,8 +38,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX ports_owner ON ports(device_owner, id);
   CREATE INDEX ports_name ON ports(name, id);
   CREATE INDEX ports_host ON ports(host_id, id);
-  CREATE INDEX ports_mac ON ports(mac_address, id);
-  CREATE UNIQUE INDEX ports_network_mac ON ports(network_id, mac_address);
+  -- MAC first: the same index enforces uniqueness per network and serves mac_address filters.
+  CREATE UNIQUE INDEX ports_mac_network ON ports(mac_address, network_id);
 
   CREATE TABLE ip_allocations (
     subnet_id TEXT NOT NULL, ip_key TEXT NOT NULL, ip_address TEXT NOT NULL,
