@@ -1,5 +1,6 @@
 /** The `alcor` command. Thin: parses flags, builds config, calls the layers. */
 import { parseArgs } from 'node:util';
+import { bench } from './bench-command.js';
 import { CONFIG_HELP, loadConfig } from './config.js';
 import { startServer } from './server.js';
 
@@ -7,8 +8,9 @@ const USAGE = `Usage: alcor <command> [options]
 
 Commands:
   start     serve the Neutron API v2.0 (embedded SQLite store)
+  bench     run a Rally task file against a Neutron API endpoint
 
-Run "alcor start --help" for its options.`;
+Run "alcor <command> --help" for its options.`;
 
 const START_OPTIONS = {
   listen: { type: 'string' },
@@ -56,6 +58,8 @@ export async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'start':
       return start(rest);
+    case 'bench':
+      return bench(rest);
     case undefined:
     case '--help':
     case '-h':

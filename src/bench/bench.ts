@@ -1,0 +1,136 @@
+/**
+ * One bench: contexts, load, statistics, repeated N times without cleanup in between, then one
+ * fast cleanup of everything the runs created. Speaks only the public Neutron API.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NeutronClient } from './client.js';
+import type { CleanupResult } from './cleanup.js';
+import { Tracker } from './cleanup.js';
+import { CidrGenerator, setUpTenants } from './contexts.js';
+import { htmlReport, repeatTable, textSummary } from './report.js';
+import { runLoad } from './runner.js';
+import type { AtomicSample, IterationSample, Summary } from './stats.js';
+import { failureRate, percentile, reportQps, summarize, throughput } from './stats.js';
+import type { Task } from './task.js';
+
+export interface ActionResult {
+  readonly summary: Summary;
+  readonly p25: number;
+  readonly p75: number;
+  readonly qps: number;
+  readonly throughput: number;
+}
+
+export interface RunResult {
+  readonly title: string;
+  readonly scenario: string;
+  readonly run: number;
+  readonly concurrency: number;
+  readonly wallSeconds: number;
+  readonly iterations: IterationSample[];
+  readonly iteration: Summary;
+  readonly iterationsPerSecond: number;
+  readonly actions: Record<string, ActionResult>;
+  readonly failureRate: number;
+  readonly slaPassed: boolean;
+  /** Resources the bench has created on the target so far (none deleted yet). */
+  readonly rowsAfter: number;
+  readonly errors: readonly string[];
+}
+
+export interface BenchOptions {
+  readonly target: string;
+  readonly repeat?: number;
+  readonly cleanup?: boolean;
+  readonly outDir?: string;
+  readonly log?: (line: string) => void;
+  readonly progress?: (done: number, total: number | undefined) => void;
+}
+
+export interface BenchResult {
+  readonly runs: RunResult[];
+  readonly cleanup?: CleanupResult;
+}
+
+function analyse(task: Task, run: number, load: Awaited<ReturnType<typeof runLoad>>, rowsAfter: number): RunResult {
+  const byAction = new Map<string, AtomicSample[]>();
+  for (const s of load.atomics) {
+    const list = byAction.get(s.action) ?? [];
+    list.push(s);
+    byAction.set(s.action, list);
+  }
+  const actions: Record<string, ActionResult> = {};
+  for (const [action, samples] of byAction) {
+    const ok = samples.filter((s) => s.ok).map((s) => s.duration).sort((a, b) => a - b);
+    actions[action] = {
+      summary: summarize(ok, samples.length - ok.length),
+      p25: percentile(ok, 0.25),
+      p75: percentile(ok, 0.75),
+      qps: reportQps(samples, task.runner.concurrency),
+      throughput: throughput(samples, load.wallSeconds),
+    };
+  }
+  const okIterations = load.iterations.filter((i) => i.error === undefined);
+  const rate = failureRate(load.iterations);
+  const errors = [...new Set(load.iterations.filter((i) => i.error).map((i) => i.error!))].slice(0, 10);
+  return {
+    title: task.title,
+    scenario: task.scenario,
+    run,
+    concurrency: task.runner.concurrency,
+    wallSeconds: load.wallSeconds,
+    iterations: load.iterations.sort((a, b) => a.startedAt - b.startedAt),
+    iteration: summarize(okIterations.map((i) => i.duration), load.iterations.length - okIterations.length),
+    iterationsPerSecond: okIterations.length / load.wallSeconds,
+    actions,
+    failureRate: rate,
+    slaPassed: task.sla.failureRateMax === undefined || rate <= task.sla.failureRateMax,
+    rowsAfter,
+    errors,
+  };
+}
+
+export async function runBench(task: Task, opts: BenchOptions): Promise<BenchResult> {
+  const log = opts.log ?? (() => undefined);
+  const client = new NeutronClient(opts.target, Math.max(task.runner.concurrency, 32) + 8);
+  const tracker = new Tracker();
+  const cidrs = new Map<string, CidrGenerator>();
+  const cidr = (start: string): CidrGenerator => {
+    let g = cidrs.get(start);
+    if (!g) cidrs.set(start, (g = new CidrGenerator(start)));
+    return g;
+  };
+  const runs: RunResult[] = [];
+  const runTag = Date.now().toString(36);
+  try {
+    for (let run = 1; run <= (opts.repeat ?? 1); run++) {
+      const users = task.contexts.users ?? { tenants: 1, usersPerTenant: 1 };
+      const tenants = await setUpTenants(client, tracker, `${runTag}-r${run}`, users, task.contexts.network, cidrs);
+      const load = await runLoad(task, { client, tracker, tenants, cidr, onProgress: opts.progress });
+      const rows = (['ports', 'routers', 'subnets', 'networks', 'security-groups'] as const).reduce((a, k) => a + tracker.count(k), 0);
+      const result = analyse(task, run, load, rows);
+      runs.push(result);
+      log(textSummary(result));
+      for (const e of result.errors) log(`  error: ${e}`);
+    }
+    let cleanup: CleanupResult | undefined;
+    if (opts.cleanup !== false) {
+      cleanup = await tracker.cleanup(client);
+      log(`cleanup: ${cleanup.deleted} deletions in ${cleanup.seconds.toFixed(2)} s${cleanup.failed ? `, ${cleanup.failed} failed: ${cleanup.errors.join('; ')}` : ''}`);
+    }
+    const main = Object.keys(runs[0]?.actions ?? {}).find((a) => a.startsWith('neutron.create_') && a !== 'neutron.create_network') ?? Object.keys(runs[0]?.actions ?? {})[0];
+    const list = Object.keys(runs[0]?.actions ?? {}).find((a) => a.startsWith('neutron.list_'));
+    const repeat = runs.length > 1 && main ? repeatTable(runs, main, list) : undefined;
+    if (repeat) log(repeat);
+    if (opts.outDir) {
+      mkdirSync(opts.outDir, { recursive: true });
+      writeFileSync(join(opts.outDir, 'results.json'), JSON.stringify({ task, target: opts.target, runs, cleanup }, null, 1));
+      writeFileSync(join(opts.outDir, 'report.html'), htmlReport(runs, { cleanupSeconds: cleanup?.seconds, repeat }));
+      log(`wrote ${join(opts.outDir, 'results.json')} and ${join(opts.outDir, 'report.html')}`);
+    }
+    return { runs, cleanup };
+  } finally {
+    await client.close();
+  }
+}

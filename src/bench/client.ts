@@ -1,0 +1,78 @@
+/**
+ * A small Neutron v2.0 client over undici: the bench speaks only the public API, so it measures
+ * any Neutron-compatible server. Scoping is by noauth project headers.
+ */
+import { Pool } from 'undici';
+
+export interface Identity {
+  readonly projectId?: string;
+  readonly roles?: string;
+}
+
+export class NeutronHttpError extends Error {
+  constructor(readonly status: number, readonly body: string, readonly method: string, readonly path: string) {
+    super(`${method} ${path} -> ${status}: ${body.slice(0, 300)}`);
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Resource = Record<string, any> & { id: string };
+
+export class NeutronClient {
+  private readonly pool: Pool;
+  private readonly prefix: string;
+
+  constructor(target: string, connections: number) {
+    const url = new URL(target);
+    this.prefix = url.pathname.replace(/\/$/, '');
+    this.pool = new Pool(url.origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  }
+
+  async request(method: string, path: string, who: Identity, body?: unknown, timeoutMs = 300_000): Promise<unknown> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (who.projectId !== undefined) {
+      headers['x-project-id'] = who.projectId;
+      headers['x-roles'] = who.roles ?? 'member';
+    }
+    const res = await this.pool.request({
+      method: method as 'GET',
+      path: `${this.prefix}${path}`,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const text = await res.body.text();
+    if (res.statusCode >= 400) throw new NeutronHttpError(res.statusCode, text, method, path);
+    return text === '' ? undefined : JSON.parse(text);
+  }
+
+  async create(collection: string, member: string, who: Identity, attrs: Record<string, unknown>): Promise<Resource> {
+    const body = (await this.request('POST', `/v2.0/${collection}`, who, { [member]: attrs })) as Record<string, Resource>;
+    return body[member];
+  }
+
+  async list(collection: string, who: Identity, query = ''): Promise<Resource[]> {
+    const key = collection.replace(/-/g, '_');
+    const body = (await this.request('GET', `/v2.0/${collection}${query}`, who)) as Record<string, Resource[]>;
+    return body[key];
+  }
+
+  async update(collection: string, member: string, id: string, who: Identity, attrs: Record<string, unknown>): Promise<Resource> {
+    const body = (await this.request('PUT', `/v2.0/${collection}/${id}`, who, { [member]: attrs })) as Record<string, Resource>;
+    return body[member];
+  }
+
+  async remove(collection: string, id: string, who: Identity): Promise<void> {
+    await this.request('DELETE', `/v2.0/${collection}/${id}`, who);
+  }
+
+  async action(path: string, who: Identity, body: unknown): Promise<unknown> {
+    return this.request('PUT', path, who, body);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

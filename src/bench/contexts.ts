@@ -1,0 +1,87 @@
+/**
+ * Rally's contexts: `users` (distinct projects; in noauth mode a user is the project's headers),
+ * `network` (networks with one subnet each and a router attached, as Rally's network context
+ * builds them), and `quotas` (accepted: the controller has no quotas to raise yet).
+ */
+import type { Identity, NeutronClient, Resource } from './client.js';
+import type { Tracker } from './cleanup.js';
+
+export interface TenantNetwork {
+  readonly network: Resource;
+  readonly subnet: Resource;
+  readonly router: Resource;
+}
+
+export interface Tenant {
+  readonly projectId: string;
+  readonly users: readonly Identity[];
+  readonly networks: TenantNetwork[];
+}
+
+/** Rally's generate_cidr: successive networks of the start cidr's size, one per call. */
+export class CidrGenerator {
+  private next = 0;
+  private readonly base: number;
+  private readonly size: number;
+  private readonly prefix: number;
+
+  constructor(start: string) {
+    const [addr, len] = start.split('/');
+    this.prefix = Number(len);
+    this.size = 2 ** (32 - this.prefix);
+    const value = addr.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+    this.base = value - (value % this.size);
+  }
+
+  take(): string {
+    const value = (this.base + this.size * this.next++) % 2 ** 32;
+    return `${[24, 16, 8, 0].map((s) => Math.floor(value / 2 ** s) % 256).join('.')}/${this.prefix}`;
+  }
+}
+
+export async function inParallel<T>(items: readonly T[], inFlight: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, items.length) }, worker));
+}
+
+export async function setUpTenants(
+  client: NeutronClient, tracker: Tracker, runTag: string,
+  users: { tenants: number; usersPerTenant: number },
+  network: { startCidr: string; networksPerTenant: number } | undefined,
+  cidrs: Map<string, CidrGenerator>,
+): Promise<Tenant[]> {
+  const tenants: Tenant[] = Array.from({ length: users.tenants }, (_, i) => {
+    const projectId = `bench-${runTag}-t${i}`;
+    tracker.projects.add(projectId);
+    return {
+      projectId,
+      users: Array.from({ length: users.usersPerTenant }, () => ({ projectId, roles: 'member' })),
+      networks: [],
+    };
+  });
+  if (!network) return tenants;
+  let gen = cidrs.get(network.startCidr);
+  if (!gen) cidrs.set(network.startCidr, (gen = new CidrGenerator(network.startCidr)));
+  const generator = gen;
+  await inParallel(tenants, 32, async (tenant) => {
+    const who = tenant.users[0];
+    for (let i = 0; i < network.networksPerTenant; i++) {
+      const net = await client.create('networks', 'network', who, { name: `ctx-${tenant.projectId}-${i}` });
+      tracker.add('networks', net.id, who);
+      const subnet = await client.create('subnets', 'subnet', who, { network_id: net.id, ip_version: 4, cidr: generator.take(), name: `ctx-${i}` });
+      tracker.add('subnets', subnet.id, who);
+      const router = await client.create('routers', 'router', who, { name: `ctx-${i}` });
+      tracker.add('routers', router.id, who);
+      await client.action(`/v2.0/routers/${router.id}/add_router_interface`, who, { subnet_id: subnet.id });
+      tracker.addInterface(router.id, subnet.id, who);
+      tenant.networks.push({ network: net, subnet, router });
+    }
+  });
+  return tenants;
+}
