@@ -54,7 +54,8 @@ function positiveNumber(v: unknown, where: string): number {
   return v;
 }
 
-function parseRunner(raw: unknown, where: string): Runner {
+function parseRunner(raw: unknown, at: string): Runner {
+  let where = at;
   need(isObject(raw), where, 'must be an object');
   let type: unknown;
   let cfg: Json;
@@ -65,7 +66,8 @@ function parseRunner(raw: unknown, where: string): Runner {
     const keys = Object.keys(raw);
     need(keys.length === 1, where, `must name exactly one runner, got ${JSON.stringify(keys)}`);
     type = keys[0];
-    need(isObject(raw[keys[0]]), `${where}.${keys[0]}`, 'must be an object');
+    where = `${where}.${keys[0]}`;
+    need(isObject(raw[keys[0]]), where, 'must be an object');
     cfg = raw[keys[0]] as Json;
   }
   const timeout = cfg.timeout === undefined ? undefined : positiveNumber(cfg.timeout, `${where}.timeout`);
@@ -76,7 +78,7 @@ function parseRunner(raw: unknown, where: string): Runner {
   if (type === 'constant_for_duration') {
     return { type, duration: positiveNumber(cfg.duration, `${where}.duration`), concurrency, timeout };
   }
-  throw new TaskError(`${where}: unknown runner ${JSON.stringify(type)} (supported: constant, constant_for_duration)`);
+  throw new TaskError(`${at}: unknown runner ${JSON.stringify(type)} (supported: constant, constant_for_duration)`);
 }
 
 function parseContexts(raw: unknown, where: string): Contexts {
