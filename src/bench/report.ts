@@ -42,15 +42,16 @@ function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
+/** Rally's "duration per iteration": iterations in the order they started, their durations up. */
 function scatter(run: RunResult): string {
   const w = 760, h = 260, pad = 40;
   const pts = run.iterations;
-  const maxX = Math.max(run.wallSeconds, 1e-3);
+  const maxX = Math.max(pts.length - 1, 1);
   const maxY = Math.max(...pts.map((p) => p.duration), 1e-3);
-  const dots = pts.map((p) => `<circle cx="${(pad + (p.startedAt / maxX) * (w - 2 * pad)).toFixed(1)}" cy="${(h - pad - (p.duration / maxY) * (h - 2 * pad)).toFixed(1)}" r="1.8" fill="${p.error ? '#c0392b' : '#2c7be5'}"/>`).join('');
-  return `<svg width="${w}" height="${h}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="iteration duration over time">
+  const dots = pts.map((p, i) => `<circle cx="${(pad + (i / maxX) * (w - 2 * pad)).toFixed(1)}" cy="${(h - pad - (p.duration / maxY) * (h - 2 * pad)).toFixed(1)}" r="1.8" fill="${p.error ? '#c0392b' : '#2c7be5'}"/>`).join('');
+  return `<svg width="${w}" height="${h}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="duration per iteration">
 <line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#333"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${h - pad}" stroke="#333"/>
-<text x="${w / 2}" y="${h - 8}" text-anchor="middle" font-size="12">seconds into the load (0 to ${num(maxX, 1)})</text>
+<text x="${w / 2}" y="${h - 8}" text-anchor="middle" font-size="12">iterations in the order they started (1 to ${pts.length}, over ${num(run.wallSeconds, 1)} s; red failed)</text>
 <text x="12" y="${h / 2}" font-size="12" transform="rotate(-90 12 ${h / 2})" text-anchor="middle">iteration ms (max ${ms(maxY)})</text>${dots}</svg>`;
 }
 
