@@ -49,7 +49,10 @@ export class NeutronClient {
   }
 
   async create(collection: string, member: string, who: Identity, attrs: Record<string, unknown>): Promise<Resource> {
-    const body = (await this.request('POST', `/v2.0/${collection}`, who, { [member]: attrs })) as Record<string, Resource>;
+    // Neutron's noauth wants the project in the body too ("Running without keystone AuthN requires
+    // that tenant_id is specified"); naming one's own project is always allowed.
+    const owned = who.projectId === undefined ? attrs : { project_id: who.projectId, ...attrs };
+    const body = (await this.request('POST', `/v2.0/${collection}`, who, { [member]: owned })) as Record<string, Resource>;
     return body[member];
   }
 
