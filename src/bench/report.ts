@@ -91,3 +91,34 @@ ${extra.repeat ? `<h2>Runs without cleanup between them</h2><pre>${esc(extra.rep
 ${extra.cleanupSeconds !== undefined ? `<p>Cleanup took ${num(extra.cleanupSeconds, 2)} s.</p>` : ''}
 ${sections}</body></html>`;
 }
+
+export interface Side {
+  readonly name: string;
+  readonly run: RunResult;
+}
+
+/** One table, both servers side by side: the figure that holds is the ratio measured in one go. */
+export function compareTable(a: Side, b: Side): string {
+  const actions = [...new Set([...Object.keys(a.run.actions), ...Object.keys(b.run.actions)])];
+  const rows = actions.flatMap((action) => {
+    const x = a.run.actions[action];
+    const y = b.run.actions[action];
+    return [
+      [action, 'QPS', num(x?.qps ?? NaN), num(y?.qps ?? NaN), num((x?.qps ?? NaN) / (y?.qps ?? NaN))],
+      [action, 'throughput/s', num(x?.throughput ?? NaN), num(y?.throughput ?? NaN), num((x?.throughput ?? NaN) / (y?.throughput ?? NaN))],
+      [action, 'median ms', ms(x?.summary.median ?? NaN), ms(y?.summary.median ?? NaN), num((y?.summary.median ?? NaN) / (x?.summary.median ?? NaN))],
+      [action, 'p99 ms', ms(x?.summary.p99 ?? NaN), ms(y?.summary.p99 ?? NaN), num((y?.summary.p99 ?? NaN) / (x?.summary.p99 ?? NaN))],
+    ];
+  });
+  rows.push(['(run)', 'failure rate %', num(a.run.failureRate, 2), num(b.run.failureRate, 2), '-']);
+  rows.push(['(run)', 'load seconds', num(a.run.wallSeconds, 2), num(b.run.wallSeconds, 2), num(b.run.wallSeconds / a.run.wallSeconds)]);
+  return table(['action', 'figure', a.name, b.name, `${a.name} / ${b.name} (x)`], rows);
+}
+
+export function compareHtml(a: Side, b: Side, cleanup: Record<string, number | undefined>): string {
+  const body = htmlReport([a.run, b.run]).replace('<h1>alcor bench report</h1>', `<h1>${esc(a.name)} vs ${esc(b.name)}</h1>
+<p>The same task, run against each server one after the other on this machine. Sections below: ${esc(a.name)} first, then ${esc(b.name)}.</p>
+<pre>${esc(compareTable(a, b))}</pre>
+<p>Cleanup: ${Object.entries(cleanup).map(([k, v]) => `${esc(k)} ${v === undefined ? '-' : num(v, 2)} s`).join(', ')}.</p>`);
+  return body;
+}
