@@ -2,7 +2,6 @@
  * `<collection>_links` as Neutron builds them: a next link while a page came back full, a previous
  * link once the caller has paged (a marker was given), both keeping the caller's other parameters.
  */
-import type { Doc } from '../domain/index.js';
 
 export interface Link {
   readonly rel: 'next' | 'previous';
@@ -10,7 +9,7 @@ export interface Link {
 }
 
 export function paginationLinks(
-  baseUrl: string, rawQuery: string, docs: readonly Doc[], limit: number | undefined,
+  baseUrl: string, rawQuery: string, docs: ReadonlyArray<{ readonly id: string }>, limit: number | undefined,
   markerGiven: boolean, pageReverse: boolean,
 ): Link[] {
   if (limit === undefined) return [];

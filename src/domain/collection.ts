@@ -8,7 +8,7 @@ import { BadRequest, NeutronError, PolicyNotAuthorized, PreconditionFailed, TagN
 import { newId, timestamp } from '../core/ids.js';
 import type { ResourceDef } from '../model/resource.js';
 import { tagName } from '../model/validators.js';
-import type { Doc, ListQuery, ReadTx, Scope, Store, WriteTx } from '../store/store.js';
+import type { Doc, ListQuery, RawDoc, ReadTx, Scope, Store, WriteTx } from '../store/store.js';
 import { UniqueViolation } from '../store/store.js';
 import type { Attrs } from './attributes.js';
 import { owningProject, validateCreate, validateUpdate } from './attributes.js';
@@ -77,15 +77,32 @@ export class Collection {
   }
 
   async list(ctx: RequestContext, query: ListQuery): Promise<Doc[]> {
+    return this.listWith(ctx, query, async (tx, q) => {
+      const docs = await tx.list(this.def, q);
+      await this.hooks.expand?.(docs, tx);
+      return docs;
+    });
+  }
+
+  /** Rows whose stored JSON is already their answer (no derived attributes to add). */
+  get rawListable(): boolean {
+    return this.hooks.expand === undefined;
+  }
+
+  /** The page as stored JSON text: a long list is sent without parsing and re-serialising it. */
+  async listRaw(ctx: RequestContext, query: ListQuery): Promise<RawDoc[]> {
+    return this.listWith(ctx, query, (tx, q) => tx.listRaw(this.def, q));
+  }
+
+  private async listWith<T>(ctx: RequestContext, query: ListQuery, read: (tx: ReadTx, q: ListQuery) => Promise<T[]>): Promise<T[]> {
     await this.hooks.beforeList?.(ctx);
     return this.store.read(async (tx) => {
       let marker: Doc | undefined;
       if (query.marker) marker = await this.find(ctx, query.marker.id, tx);
-      const docs = await tx.list(this.def, { ...query, marker, scope: this.scope(ctx) });
+      const rows = await read(tx, { ...query, marker, scope: this.scope(ctx) });
       // A reversed page is read backwards from the marker but shown in the natural order.
-      if (query.pageReverse) docs.reverse();
-      await this.hooks.expand?.(docs, tx);
-      return docs;
+      if (query.pageReverse) rows.reverse();
+      return rows;
     });
   }
 

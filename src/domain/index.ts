@@ -48,4 +48,4 @@ export function createDomain(store: Store, config: DomainConfig): Domain {
 }
 
 /** The row and query shapes the API speaks in, so that it never reaches into the store. */
-export type { Condition, Doc, ListQuery, SortKey, TagFilter } from '../store/store.js';
+export type { Condition, Doc, ListQuery, RawDoc, SortKey, TagFilter } from '../store/store.js';

@@ -7,6 +7,12 @@ import type { ResourceDef } from '../model/resource.js';
 
 export type Doc = Record<string, unknown> & { id: string };
 
+/** A row's id and its document exactly as stored (JSON text). */
+export interface RawDoc {
+  readonly id: string;
+  readonly json: string;
+}
+
 export interface Condition {
   readonly attr: string;
   /** OR-ed together; booleans and numbers as the attribute's type. */
@@ -56,6 +62,8 @@ export interface IpAllocation {
 export interface ReadTx {
   get(def: ResourceDef, id: string): Promise<Doc | undefined>;
   list(def: ResourceDef, query: ListQuery): Promise<Doc[]>;
+  /** The same rows as stored JSON text, for answers that can be sent without parsing them. */
+  listRaw(def: ResourceDef, query: ListQuery): Promise<RawDoc[]>;
   count(def: ResourceDef, conditions: readonly Condition[]): Promise<number>;
   /** Port holding this address in this subnet, if any. */
   ipHolder(subnetId: string, ipKey: string): Promise<string | undefined>;

@@ -65,7 +65,7 @@ function keysetClause(def: ResourceDef, sort: readonly SortKey[], marker: Doc, r
   return `(${ors.join(' OR ')})`;
 }
 
-export function buildList(def: ResourceDef, q: ListQuery): Sql {
+export function buildList(def: ResourceDef, q: ListQuery, columns = 'doc'): Sql {
   const params: unknown[] = [];
   const where = whereConditions(def, q.conditions ?? [], params);
   if (q.scope) {
@@ -98,7 +98,7 @@ export function buildList(def: ResourceDef, q: ListQuery): Sql {
   const order = sort
     .map((s) => `${expr(def, s.attr)} ${(s.dir === 'asc') !== reverse ? 'ASC' : 'DESC'}`)
     .join(', ');
-  let text = `SELECT doc FROM ${def.collection}`;
+  let text = `SELECT ${columns} FROM ${def.collection}`;
   if (where.length) text += ` WHERE ${where.join(' AND ')}`;
   text += ` ORDER BY ${order}`;
   if (q.limit !== undefined) {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ResourceDef } from '../../model/resource.js';
 import type {
-  Condition, Doc, IpAllocation, ListQuery, ReadTx, Store, StoreStats, WriteTx,
+  Condition, Doc, IpAllocation, ListQuery, RawDoc, ReadTx, Store, StoreStats, WriteTx,
 } from '../store.js';
 import { UniqueViolation } from '../store.js';
 import { bindable, buildList, whereConditions } from './list-query.js';
@@ -71,6 +71,11 @@ class SqliteTx implements WriteTx {
     const sql = buildList(def, query);
     const rows = this.st.prepare(sql.text).pluck().all(...sql.params) as string[];
     return rows.map((d) => JSON.parse(d) as Doc);
+  }
+
+  async listRaw(def: ResourceDef, query: ListQuery): Promise<RawDoc[]> {
+    const sql = buildList(def, query, 'id, doc AS json');
+    return this.st.prepare(sql.text).all(...sql.params) as RawDoc[];
   }
 
   async count(def: ResourceDef, conditions: readonly Condition[]): Promise<number> {
