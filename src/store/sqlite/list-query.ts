@@ -18,6 +18,15 @@ export function bindable(value: unknown): unknown {
   return value;
 }
 
+/**
+ * A LIMIT written into the statement text: SQLite runs "ORDER BY ... LIMIT ?" with a bound limit
+ * several times slower than with a literal one (measured: 14 us against 3 us for an empty range).
+ */
+export function sqlLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`bad LIMIT ${limit}`);
+  return limit;
+}
+
 export function expr(def: ResourceDef, attr: string): string {
   const column = def.columns[attr];
   if (column) return column;
@@ -101,9 +110,6 @@ export function buildList(def: ResourceDef, q: ListQuery, columns = 'doc'): Sql 
   let text = `SELECT ${columns} FROM ${def.collection}`;
   if (where.length) text += ` WHERE ${where.join(' AND ')}`;
   text += ` ORDER BY ${order}`;
-  if (q.limit !== undefined) {
-    text += ' LIMIT ?';
-    params.push(q.limit);
-  }
+  if (q.limit !== undefined) text += ` LIMIT ${sqlLimit(q.limit)}`;
   return { text, params };
 }

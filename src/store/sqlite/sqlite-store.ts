@@ -12,7 +12,7 @@ import type {
   Condition, Doc, IpAllocation, ListQuery, RawDoc, ReadTx, Store, StoreStats, WriteTx,
 } from '../store.js';
 import { UniqueViolation } from '../store.js';
-import { bindable, buildList, whereConditions } from './list-query.js';
+import { bindable, buildList, sqlLimit, whereConditions } from './list-query.js';
 import { MIGRATIONS } from './schema.js';
 
 export interface SqliteOptions {
@@ -92,8 +92,8 @@ class SqliteTx implements WriteTx {
 
   async allocatedKeys(subnetId: string, fromKey: string, toKey: string, limit: number): Promise<string[]> {
     return this.st.prepare(
-      'SELECT ip_key FROM ip_allocations WHERE subnet_id = ? AND ip_key >= ? AND ip_key <= ? ORDER BY ip_key LIMIT ?',
-    ).pluck().all(subnetId, fromKey, toKey, limit) as string[];
+      `SELECT ip_key FROM ip_allocations WHERE subnet_id = ? AND ip_key >= ? AND ip_key <= ? ORDER BY ip_key LIMIT ${sqlLimit(limit)}`,
+    ).pluck().all(subnetId, fromKey, toKey) as string[];
   }
 
   async countIps(subnetId: string): Promise<number> {
@@ -110,8 +110,8 @@ class SqliteTx implements WriteTx {
 
   async usedSegments(from: number, to: number, limit: number): Promise<number[]> {
     return this.st.prepare(
-      'SELECT segmentation_id FROM networks WHERE segmentation_id BETWEEN ? AND ? ORDER BY segmentation_id LIMIT ?',
-    ).pluck().all(from, to, limit) as number[];
+      `SELECT segmentation_id FROM networks WHERE segmentation_id BETWEEN ? AND ? ORDER BY segmentation_id LIMIT ${sqlLimit(limit)}`,
+    ).pluck().all(from, to) as number[];
   }
 
   async portsUsingSecurityGroup(securityGroupId: string): Promise<number> {
