@@ -147,10 +147,11 @@ export class AddressPicker {
   }
 }
 
-export async function hold(tx: WriteTx, s: SubnetView, ip: bigint, portId: string): Promise<string> {
+/** Records the address as the port's; `knownFree` when this transaction just found it unheld. */
+export async function hold(tx: WriteTx, s: SubnetView, ip: bigint, portId: string, knownFree = false): Promise<string> {
   const key = ipKey(s.version, ip);
   const address = formatIp(s.version, ip);
-  if ((await tx.ipHolder(s.id, key)) !== undefined) {
+  if (!knownFree && (await tx.ipHolder(s.id, key)) !== undefined) {
     throw new IpAddressAlreadyAllocated(`IP address ${address} already allocated in subnet ${s.id}`);
   }
   await tx.addIp({ subnetId: s.id, networkId: s.networkId, portId, ipAddress: address, ipKey: key });

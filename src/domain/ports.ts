@@ -59,8 +59,8 @@ export async function allocateFixedIps(
   const subnets = await networkSubnets(tx, port.network_id);
   const byId = new Map(subnets.map((s) => [s.id, s]));
   const out: FixedIp[] = [];
-  const take = async (s: SubnetView, ip: bigint): Promise<void> => {
-    out.push({ subnet_id: s.id, ip_address: await hold(tx, s, ip, port.id) });
+  const take = async (s: SubnetView, ip: bigint, knownFree = false): Promise<void> => {
+    out.push({ subnet_id: s.id, ip_address: await hold(tx, s, ip, port.id, knownFree) });
   };
   const takeAny = async (s: SubnetView): Promise<boolean> => {
     if (isAutoAddress(s) && !ROUTER_OWNERS.has(port.device_owner)) {
@@ -69,7 +69,7 @@ export async function allocateFixedIps(
     }
     const ip = await picker.pickFree(tx, s);
     if (ip === undefined) return false;
-    await take(s, ip);
+    await take(s, ip, true);
     picker.advance(s, ip);
     return true;
   };
