@@ -16,7 +16,7 @@ export class NeutronError extends Error {
   }
 }
 
-type Fault = new (message: string) => NeutronError;
+export type Fault = (new (message: string) => NeutronError) & { readonly status: number; readonly type: string };
 
 function fault(status: number, type: string): Fault {
   const cls = class extends NeutronError {
@@ -25,7 +25,7 @@ function fault(status: number, type: string): Fault {
     }
   };
   Object.defineProperty(cls, 'name', { value: type });
-  return cls;
+  return Object.assign(cls, { status, type });
 }
 
 export const BadRequest = fault(400, 'HTTPBadRequest');
@@ -36,7 +36,6 @@ export const InvalidAllocationPool = fault(400, 'InvalidAllocationPool');
 export const OverlappingAllocationPools = fault(400, 'OverlappingAllocationPools');
 export const OutOfBoundsAllocationPool = fault(400, 'OutOfBoundsAllocationPool');
 export const GatewayConflictWithAllocationPools = fault(409, 'GatewayConflictWithAllocationPools');
-export const InvalidCIDR = fault(400, 'InvalidCIDR');
 export const InvalidSharedSetting = fault(409, 'InvalidSharedSetting');
 export const SecurityGroupRuleInvalidProtocol = fault(400, 'SecurityGroupRuleInvalidProtocol');
 export const SecurityGroupInvalidPortRange = fault(400, 'SecurityGroupInvalidPortRange');
@@ -44,12 +43,16 @@ export const SecurityGroupInvalidPortValue = fault(400, 'SecurityGroupInvalidPor
 export const SecurityGroupRuleParameterConflict = fault(400, 'SecurityGroupRuleParameterConflict');
 export const SecurityGroupRemoteGroupAndRemoteIpPrefix = fault(400, 'SecurityGroupRemoteGroupAndRemoteIpPrefix');
 export const SecurityGroupMissingIcmpType = fault(400, 'SecurityGroupMissingIcmpType');
+export const SecurityGroupInvalidIcmpValue = fault(400, 'SecurityGroupInvalidIcmpValue');
+export const SecurityGroupProtocolRequiredWithPorts = fault(400, 'SecurityGroupProtocolRequiredWithPorts');
+export const SecurityGroupInvalidProtocolForPortRange = fault(400, 'SecurityGroupInvalidProtocolForPortRange');
+export const SecurityGroupEthertypeConflictWithProtocol = fault(400, 'SecurityGroupEthertypeConflictWithProtocol');
+export const InvalidRoutes = fault(400, 'InvalidRoutes');
 export const BadRouterRequest = fault(400, 'BadRequest');
 export const AddressPairAndPortSecurityRequired = fault(409, 'AddressPairAndPortSecurityRequired');
 export const PortSecurityAndIPRequiredForSecurityGroups = fault(400, 'PortSecurityAndIPRequiredForSecurityGroups');
 export const DuplicateAddressPairInRequest = fault(400, 'DuplicateAddressPairInRequest');
 
-export const NotAuthorized = fault(403, 'HTTPForbidden');
 export const PolicyNotAuthorized = fault(403, 'PolicyNotAuthorized');
 
 export const NotFound = fault(404, 'HTTPNotFound');
@@ -62,34 +65,26 @@ export const RouterNotFound = fault(404, 'RouterNotFound');
 export const RouterInterfaceNotFound = fault(404, 'RouterInterfaceNotFound');
 export const RouterInterfaceNotFoundForSubnet = fault(404, 'RouterInterfaceNotFoundForSubnet');
 export const TagNotFound = fault(404, 'TagNotFound');
-export const ExtensionNotFound = fault(404, 'HTTPNotFound');
 
 export const MethodNotAllowed = fault(405, 'HTTPMethodNotAllowed');
 
-export const Conflict = fault(409, 'HTTPConflict');
 export const NetworkInUse = fault(409, 'NetworkInUse');
 export const SubnetInUse = fault(409, 'SubnetInUse');
 export const PortInUse = fault(409, 'PortInUse');
 export const RouterInUse = fault(409, 'RouterInUse');
-export const RouterInterfaceInUseByFloatingIP = fault(409, 'RouterInterfaceInUseByFloatingIP');
 export const SecurityGroupInUse = fault(409, 'SecurityGroupInUse');
 export const SecurityGroupCannotRemoveDefault = fault(409, 'SecurityGroupCannotRemoveDefault');
 export const SecurityGroupCannotUpdateDefault = fault(409, 'SecurityGroupCannotUpdateDefault');
 export const SecurityGroupRuleExists = fault(409, 'SecurityGroupRuleExists');
-export const SecurityGroupRuleInUse = fault(409, 'SecurityGroupRuleInUse');
+export const SecurityGroupDefaultAlreadyExists = fault(409, 'SecurityGroupDefaultAlreadyExists');
+export const TunnelIdInUse = fault(409, 'TunnelIdInUse');
+export const PortBound = fault(409, 'PortBound');
+export const L3PortInUse = fault(409, 'L3PortInUse');
+export const RouterInterfaceInUseByRoute = fault(409, 'RouterInterfaceInUseByRoute');
 export const IpAddressAlreadyAllocated = fault(409, 'IpAddressAlreadyAllocated');
 export const IpAddressGenerationFailure = fault(409, 'IpAddressGenerationFailure');
 export const MacAddressInUse = fault(409, 'MacAddressInUse');
 export const MacAddressGenerationFailure = fault(503, 'MacAddressGenerationFailure');
 export const NoNetworkAvailable = fault(503, 'NoNetworkAvailable');
-export const SegmentationIdExhausted = fault(503, 'NoNetworkAvailable');
-export const BridgeDbConflict = fault(409, 'SubnetOverlap');
-export const InvalidSubnetOverlap = fault(400, 'InvalidInput');
-export const RouterPortConflict = fault(409, 'RouterInterfaceInUseByFloatingIP');
-export const PortHasRouterInterface = fault(409, 'BadRequest');
-export const DeviceIdInUse = fault(409, 'PortInUse');
 
 export const PreconditionFailed = fault(412, 'RevisionNumberConstraintFailed');
-export const RequestEntityTooLarge = fault(413, 'HTTPRequestEntityTooLarge');
-export const UnsupportedMediaType = fault(415, 'HTTPUnsupportedMediaType');
-export const ServiceUnavailable = fault(503, 'HTTPServiceUnavailable');

@@ -2,7 +2,7 @@ import type { DomainConfig } from '../core/config.js';
 import type { RequestContext } from '../core/context.js';
 import {
   AddressPairAndPortSecurityRequired, BadRequest, DuplicateAddressPairInRequest, InvalidInput,
-  InvalidIpForNetwork, InvalidIpForSubnet, IpAddressGenerationFailure, NeutronError, PolicyNotAuthorized,
+  InvalidIpForNetwork, InvalidIpForSubnet, IpAddressGenerationFailure, L3PortInUse, PolicyNotAuthorized, PortBound,
   PortSecurityAndIPRequiredForSecurityGroups, PortNotFound,
 } from '../core/errors.js';
 import { parseIp } from '../core/ip.js';
@@ -24,18 +24,6 @@ export interface FixedIp {
 interface FixedIpRequest {
   subnet_id?: string;
   ip_address?: string;
-}
-
-class PortBound extends NeutronError {
-  constructor(port: Doc, mac: string) {
-    super(409, 'PortBound', `Unable to complete operation on port ${port.id}, port is already bound, port type: ${String(port['binding:vif_type'])}, old_mac ${String(port.mac_address)}, new_mac ${mac}.`);
-  }
-}
-
-class L3PortInUse extends NeutronError {
-  constructor(port: Doc) {
-    super(409, 'L3PortInUse', `Port ${port.id} cannot be deleted directly via the port API: has device owner ${String(port.device_owner)}.`);
-  }
 }
 
 /** Owners whose ports get no security groups: Neutron's network:* service ports. */
@@ -222,7 +210,9 @@ export function portHooks(
         throw new PolicyNotAuthorized('(rule:update_port:mac_address) is disallowed by policy');
       }
       if ('mac_address' in changes && changes.mac_address !== current.mac_address) {
-        if (current['binding:host_id'] !== '') throw new PortBound(current, changes.mac_address as string);
+        if (current['binding:host_id'] !== '') {
+          throw new PortBound(`Unable to complete operation on port ${current.id}, port is already bound, port type: ${String(current['binding:vif_type'])}, old_mac ${String(current.mac_address)}, new_mac ${String(changes.mac_address)}.`);
+        }
         await claimMac(tx, current.network_id as string, changes.mac_address as string);
       }
       if ('fixed_ips' in changes) {
@@ -277,7 +267,7 @@ export function portHooks(
 
     async delete(_ctx, current, tx) {
       if (ROUTER_OWNERS.has(current.device_owner as string) && current.device_id !== '') {
-        throw new L3PortInUse(current);
+        throw new L3PortInUse(`Port ${current.id} cannot be deleted directly via the port API: has device owner ${String(current.device_owner)}.`);
       }
       await releasePort(tx, current.id);
     },

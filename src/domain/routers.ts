@@ -1,6 +1,6 @@
 import type { RequestContext } from '../core/context.js';
 import {
-  BadRequest, BadRouterRequest, NeutronError, NotFound, PortInUse, RouterInUse, RouterInterfaceNotFound,
+  BadRequest, BadRouterRequest, InvalidRoutes, NotFound, PortInUse, RouterInUse, RouterInterfaceInUseByRoute, RouterInterfaceNotFound,
   RouterInterfaceNotFoundForSubnet, RouterNotFound,
 } from '../core/errors.js';
 import { cidrContains, parseCidr, parseIp } from '../core/ip.js';
@@ -20,12 +20,6 @@ interface GatewayInfo {
   network_id: string;
   enable_snat?: boolean;
   external_fixed_ips?: Array<{ subnet_id?: string; ip_address?: string }>;
-}
-
-class InvalidRoutes extends NeutronError {
-  constructor(message: string) {
-    super(400, 'InvalidRoutes', `Invalid format for routes: ${message}`);
-  }
 }
 
 export interface RouterInterfaceInfo {
@@ -87,7 +81,7 @@ export class Routers {
       const hop = parseIp(r.nexthop)!;
       const connected = subnets.some((s) => cidrContains(parseCidr(s.cidr)!, hop));
       if (!connected || own.has(r.nexthop)) {
-        throw new InvalidRoutes(`${JSON.stringify(r)}, the nexthop is not connected with router`);
+        throw new InvalidRoutes(`Invalid format for routes: ${JSON.stringify(r)}, the nexthop is not connected with router`);
       }
     }
   }
@@ -228,7 +222,7 @@ export class Routers {
       const cidrs = (await tx.list(defs.subnet, { conditions: [{ attr: 'id', values: info.subnet_ids }] })).map((s) => parseCidr(s.cidr)!);
       const stranded = routes.find((r) => cidrs.some((c) => cidrContains(c, parseIp(r.nexthop)!)));
       if (stranded) {
-        throw new NeutronError(409, 'RouterInterfaceInUseByRoute', `Router interface for subnet ${info.subnet_id} on router ${router.id} cannot be deleted, as it is required by one or more routes.`);
+        throw new RouterInterfaceInUseByRoute(`Router interface for subnet ${info.subnet_id} on router ${router.id} cannot be deleted, as it is required by one or more routes.`);
       }
       await releasePort(tx, port.id);
       await tx.delete(defs.port, port.id);

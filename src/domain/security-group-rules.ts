@@ -1,6 +1,7 @@
 import type { RequestContext } from '../core/context.js';
 import {
-  InvalidInput, NeutronError, SecurityGroupInvalidPortRange, SecurityGroupInvalidPortValue,
+  InvalidInput, SecurityGroupEthertypeConflictWithProtocol, SecurityGroupInvalidIcmpValue, SecurityGroupInvalidPortRange,
+  SecurityGroupInvalidPortValue, SecurityGroupInvalidProtocolForPortRange, SecurityGroupProtocolRequiredWithPorts,
   SecurityGroupMissingIcmpType, SecurityGroupRemoteGroupAndRemoteIpPrefix, SecurityGroupRuleExists,
   SecurityGroupRuleInvalidProtocol, SecurityGroupRuleNotFound, SecurityGroupRuleParameterConflict,
 } from '../core/errors.js';
@@ -13,12 +14,6 @@ import type { Collection, ResourceHooks } from './collection.js';
 
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
 const ICMP_PROTOCOLS = new Set([1, 58]);
-
-class RuleError extends NeutronError {
-  constructor(type: string, message: string) {
-    super(400, type, message);
-  }
-}
 
 /** The protocol number a rule means, or null for any; names and numbers compare equal. */
 function protocolNumber(protocol: unknown): number | null {
@@ -36,7 +31,7 @@ function checkPorts(attrs: Attrs, proto: number | null): void {
   const max = attrs.port_range_max as number | null;
   if (min === null && max === null) return;
   if (proto === null) {
-    throw new RuleError('SecurityGroupProtocolRequiredWithPorts', 'Must also specify protocol if port range is given.');
+    throw new SecurityGroupProtocolRequiredWithPorts('Must also specify protocol if port range is given.');
   }
   if (PORT_PROTOCOLS.has(proto)) {
     if (min === 0 || max === 0) throw new SecurityGroupInvalidPortValue('Invalid value for port 0.');
@@ -48,7 +43,7 @@ function checkPorts(attrs: Attrs, proto: number | null): void {
   if (ICMP_PROTOCOLS.has(proto)) {
     for (const [name, value] of [['type', min], ['code', max]] as const) {
       if (value !== null && value > 255) {
-        throw new RuleError('SecurityGroupInvalidIcmpValue', `Invalid value for ICMP ${name} (port-range-${name === 'type' ? 'min' : 'max'}): ${value}. It must be 0 to 255.`);
+        throw new SecurityGroupInvalidIcmpValue(`Invalid value for ICMP ${name} (port-range-${name === 'type' ? 'min' : 'max'}): ${value}. It must be 0 to 255.`);
       }
     }
     if (min === null && max !== null) {
@@ -56,7 +51,7 @@ function checkPorts(attrs: Attrs, proto: number | null): void {
     }
     return;
   }
-  throw new RuleError('SecurityGroupInvalidProtocolForPortRange', `Invalid protocol ${String(attrs.protocol)} for port range, only supported for TCP, UDP, UDPLITE, SCTP and DCCP.`);
+  throw new SecurityGroupInvalidProtocolForPortRange(`Invalid protocol ${String(attrs.protocol)} for port range, only supported for TCP, UDP, UDPLITE, SCTP and DCCP.`);
 }
 
 /** Neutron treats "any address" and no prefix as the same rule. */
@@ -84,7 +79,7 @@ export function securityGroupRuleHooks(groups: () => Collection): ResourceHooks 
       const sg = await groups().find(ctx, attrs.security_group_id as string, tx);
       const proto = protocolNumber(attrs.protocol);
       if (proto === 58 && attrs.ethertype === 'IPv4') {
-        throw new RuleError('SecurityGroupEthertypeConflictWithProtocol', `Invalid ethertype IPv4 for protocol ${String(attrs.protocol)}.`);
+        throw new SecurityGroupEthertypeConflictWithProtocol(`Invalid ethertype IPv4 for protocol ${String(attrs.protocol)}.`);
       }
       checkPorts(attrs, proto);
       if (attrs.remote_ip_prefix !== null && attrs.remote_group_id !== null) {

@@ -1,18 +1,12 @@
 import type { RequestContext } from '../core/context.js';
 import {
-  NeutronError, SecurityGroupCannotRemoveDefault, SecurityGroupCannotUpdateDefault, SecurityGroupInUse,
+  SecurityGroupCannotRemoveDefault, SecurityGroupDefaultAlreadyExists, SecurityGroupCannotUpdateDefault, SecurityGroupInUse,
   SecurityGroupNotFound,
 } from '../core/errors.js';
 import { newId, timestamp } from '../core/ids.js';
 import * as defs from '../model/definitions.js';
 import type { Doc, ReadTx, Store, WriteTx } from '../store/store.js';
 import type { ResourceHooks } from './collection.js';
-
-class SecurityGroupDefaultAlreadyExists extends NeutronError {
-  constructor() {
-    super(409, 'SecurityGroupDefaultAlreadyExists', 'Default security group already exists.');
-  }
-}
 
 type RuleSeed = Pick<Doc, never> & {
   direction: string; ethertype: string; remote_group_id: string | null;
@@ -86,7 +80,7 @@ export class SecurityGroups {
       create: async (_ctx, attrs, base, tx) => {
         if (attrs.name === 'default') {
           await this.ensureDefault(base.project_id as string, tx);
-          throw new SecurityGroupDefaultAlreadyExists();
+          throw new SecurityGroupDefaultAlreadyExists('Default security group already exists.');
         }
         await this.ensureDefault(base.project_id as string, tx);
         const sg = { ...base, ...attrs };

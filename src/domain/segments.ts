@@ -2,14 +2,8 @@
  * VXLAN segment (VNI) allocation from the configured range: random probes on the unique
  * segmentation-id index, then an ordered gap walk. A VNI is free again once its network is gone.
  */
-import { InvalidInput, NeutronError, NoNetworkAvailable } from '../core/errors.js';
+import { InvalidInput, NoNetworkAvailable, TunnelIdInUse } from '../core/errors.js';
 import type { ReadTx } from '../store/store.js';
-
-export class TunnelIdInUse extends NeutronError {
-  constructor(id: number) {
-    super(409, 'TunnelIdInUse', `Unable to create the network. The tunnel ID ${id} is in use.`);
-  }
-}
 
 export async function allocateVni(tx: ReadTx, range: { min: number; max: number }): Promise<number> {
   const size = range.max - range.min + 1;
@@ -35,6 +29,6 @@ export async function claimVni(tx: ReadTx, range: { min: number; max: number }, 
     // Neutron accepts any VNI outside its tenant range for an admin's provider network.
     if (id < 1 || id > 16777215) throw new InvalidInput(`Invalid input for operation: segmentation_id ${id} out of range.`);
   }
-  if (await tx.segmentInUse(id)) throw new TunnelIdInUse(id);
+  if (await tx.segmentInUse(id)) throw new TunnelIdInUse(`Unable to create the network. The tunnel ID ${id} is in use.`);
   return id;
 }
