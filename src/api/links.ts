@@ -1,6 +1,6 @@
 /**
- * `<collection>_links` as Neutron builds them: a next link while a page came back full, a previous
- * link once the caller has paged (a marker was given), both keeping the caller's other parameters.
+ * `<collection>_links` as Neutron builds them: next and previous links keeping the caller's other
+ * parameters, except towards an end a short page has reached.
  */
 
 export interface Link {
@@ -10,10 +10,10 @@ export interface Link {
 
 export function paginationLinks(
   baseUrl: string, rawQuery: string, docs: ReadonlyArray<{ readonly id: string }>, limit: number | undefined,
-  markerGiven: boolean, pageReverse: boolean,
+  pageReverse: boolean,
 ): Link[] {
   if (limit === undefined) return [];
-  const full = docs.length >= limit;
+  const short = docs.length < limit;
   const links: Link[] = [];
   const href = (marker: string, reverse: boolean): string => {
     const params = new URLSearchParams(rawQuery);
@@ -24,9 +24,9 @@ export function paginationLinks(
     if (reverse) params.set('page_reverse', 'True');
     return `${baseUrl}?${params.toString()}`;
   };
-  const nextExists = pageReverse ? markerGiven : full;
-  const previousExists = pageReverse ? full : markerGiven;
-  if (nextExists && docs.length > 0) links.push({ rel: 'next', href: href(docs[docs.length - 1].id, false) });
-  if (previousExists && docs.length > 0) links.push({ rel: 'previous', href: href(docs[0].id, true) });
+  if (docs.length === 0) return links;
+  // Neutron's get_pagination_links: only a short page in the direction of travel ends the links.
+  if (!(short && !pageReverse)) links.push({ rel: 'next', href: href(docs[docs.length - 1].id, false) });
+  if (!(short && pageReverse)) links.push({ rel: 'previous', href: href(docs[0].id, true) });
   return links;
 }

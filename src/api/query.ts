@@ -14,7 +14,6 @@ export interface ParsedList {
   readonly query: ListQuery;
   readonly fields?: readonly string[];
   readonly limit?: number;
-  readonly markerId?: string;
   readonly pageReverse: boolean;
 }
 
@@ -60,7 +59,7 @@ function parseFixedIps(values: string[]): { ipAddresses: string[]; subnetIds: st
 function parseSort(def: ResourceDef, raw: RawQuery): SortKey[] {
   const keys = all(raw.sort_key);
   const dirs = all(raw.sort_dir);
-  if (dirs.length > 0 && dirs.length !== keys.length) {
+  if (dirs.length !== keys.length) {
     throw new BadRequest('The number of sort_keys and sort_dirs must be same');
   }
   const sort: SortKey[] = keys.map((attr, i) => {
@@ -115,7 +114,6 @@ export function parseListQuery(def: ResourceDef, raw: RawQuery): ParsedList {
     },
     fields: fields?.length ? fields : undefined,
     limit,
-    markerId,
     pageReverse,
   };
 }

@@ -22,10 +22,15 @@ function checkKnown(def: ResourceDef, body: Attrs): void {
   if (unknown.length) throw new BadRequest(`Unrecognized attribute(s) '${unknown.join(', ')}'`);
 }
 
-function checkPolicy(def: ResourceDef, ctx: RequestContext, attr: string, action: 'create' | 'update'): void {
-  if (def.attributes[attr].adminOnly && !ctx.isAdmin) {
-    throw new PolicyNotAuthorized(`(rule:${action}_${def.member}:${attr}) is disallowed by policy`);
-  }
+/**
+ * Admin-only attributes. On create, Neutron's policy applies only to a value other than the
+ * default (a member may send router:external false); on update, to any value given.
+ */
+function checkPolicy(def: ResourceDef, ctx: RequestContext, attr: string, action: 'create' | 'update', value: unknown): void {
+  const a = def.attributes[attr];
+  if (!a.adminOnly || ctx.isAdmin) return;
+  if (action === 'create' && a.default !== undefined && JSON.stringify(value) === JSON.stringify(a.default)) return;
+  throw new PolicyNotAuthorized(`(rule:${action}_${def.member}:${attr}) is disallowed by policy`);
 }
 
 /** Converted attributes for a create, defaults filled in; derived attributes left to the domain. */
@@ -36,8 +41,8 @@ export function validateCreate(def: ResourceDef, ctx: RequestContext, raw: unkno
   for (const [name, value] of Object.entries(body)) {
     const attr = def.attributes[name];
     if (!attr.post) throw new BadRequest(`Attribute '${name}' not allowed in POST`);
-    checkPolicy(def, ctx, name, 'create');
     out[name] = attr.convert ? attr.convert(value, name) : value;
+    checkPolicy(def, ctx, name, 'create', out[name]);
   }
   for (const [name, attr] of Object.entries(def.attributes)) {
     if (name in out) continue;
@@ -56,8 +61,8 @@ export function validateUpdate(def: ResourceDef, ctx: RequestContext, raw: unkno
   for (const [name, value] of Object.entries(body)) {
     const attr = def.attributes[name];
     if (!attr.put) throw new BadRequest(`Cannot update read-only attribute ${name}`);
-    checkPolicy(def, ctx, name, 'update');
     out[name] = attr.convert ? attr.convert(value, name) : value;
+    checkPolicy(def, ctx, name, 'update', out[name]);
   }
   return out;
 }

@@ -198,8 +198,10 @@ export class Collection {
   async changeTags(ctx: RequestContext, id: string, change: (tags: string[]) => string[]): Promise<string[]> {
     return this.store.write(async (tx) => {
       const current = await this.findOwned(ctx, id, 'update', tx);
-      const tags = change([...(current.tags as string[])]);
-      await this.bump({ ...current, tags }, tx);
+      const before = current.tags as string[];
+      const tags = change([...before]);
+      // As Neutron: a change that changes nothing writes nothing, revision included.
+      if (tags.length !== before.length || tags.some((t, i) => t !== before[i])) await this.bump({ ...current, tags }, tx);
       return tags;
     });
   }
@@ -214,7 +216,8 @@ export class Collection {
 export function checkTags(value: unknown): string[] {
   if (!Array.isArray(value)) throw new BadRequest('Invalid input for tags. Reason: tags must be a list.');
   const tags = value.map((t) => tagName(t, 'tags') as string);
-  return [...new Set(tags)];
+  if (new Set(tags).size !== tags.length) throw new BadRequest(`Invalid input for tags. Reason: Duplicate items in the list: '${tags.join(', ')}'.`);
+  return tags;
 }
 
 function checkRevision(doc: Doc, ifMatch: IfMatch): void {

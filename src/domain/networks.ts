@@ -36,7 +36,11 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
     },
 
     async create(_ctx, attrs: Attrs, base: Doc, tx: WriteTx) {
-      const type = (attrs['provider:network_type'] as string | undefined) ?? 'vxlan';
+      const given = attrs['provider:network_type'] as string | undefined;
+      if (given === undefined && (attrs['provider:segmentation_id'] != null || attrs['provider:physical_network'] != null)) {
+        throw new InvalidInput('Invalid input for operation: network_type required.');
+      }
+      const type = given ?? 'vxlan';
       if (type !== 'vxlan') {
         throw new InvalidInput(`Invalid input for operation: network_type value '${type}' not supported.`);
       }

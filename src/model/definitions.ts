@@ -31,7 +31,7 @@ export const network: ResourceDef = {
   attributes: {
     ...standard(),
     admin_state_up: { post: true, put: true, default: true, convert: v.toBoolean, sort: true },
-    shared: { post: true, put: true, default: false, convert: v.toBoolean, sort: true },
+    shared: { post: true, put: true, default: false, convert: v.toBoolean, sort: true, adminOnly: true },
     'router:external': { post: true, put: true, default: false, convert: v.toBoolean, adminOnly: true },
     status: { post: false, put: false, filter: 'string', sort: true },
     subnets: { post: false, put: false, filter: false },

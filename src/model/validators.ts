@@ -1,9 +1,10 @@
 /**
  * Attribute converters in the manner of neutron-lib's validators: each takes the raw JSON value and
- * either returns the stored form or throws InvalidInput with Neutron's wording, so a definition is
+ * either returns the stored form or throws with Neutron's wording and fault type (a failed
+ * validation rule is HTTPBadRequest, a failed conversion InvalidInput), so a definition is
  * the whole story of what an attribute accepts.
  */
-import { InvalidInput } from '../core/errors.js';
+import { BadRequest, InvalidInput } from '../core/errors.js';
 import { isUuid } from '../core/ids.js';
 import { canonicalIp, parseCidr, formatCidr } from '../core/ip.js';
 import { canonicalMac, isMulticastMac } from '../core/mac.js';
@@ -11,6 +12,11 @@ import { canonicalMac, isMulticastMac } from '../core/mac.js';
 export type Converter = (value: unknown, attr: string) => unknown;
 
 export function invalid(attr: string, reason: string): never {
+  throw new BadRequest(`Invalid input for ${attr}. Reason: ${reason}.`);
+}
+
+/** Neutron's convert_to_* functions fail with InvalidInput rather than a validation 400. */
+function unconvertible(attr: string, reason: string): never {
   throw new InvalidInput(`Invalid input for ${attr}. Reason: ${reason}.`);
 }
 
@@ -24,7 +30,7 @@ export const toBoolean: Converter = (v, attr) => {
     if (s === 'false' || s === '0') return false;
   }
   if (v === 1 || v === 0) return v === 1;
-  return invalid(attr, `${show(v)} cannot be converted to boolean`);
+  return unconvertible(attr, `${show(v)} cannot be converted to boolean`);
 };
 
 export function string(maxLen = 255, opts: { nullable?: boolean } = {}): Converter {
@@ -56,8 +62,8 @@ export function integer(min: number, max: number, opts: { nullable?: boolean } =
     let n: number;
     if (typeof v === 'number') n = v;
     else if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) n = Number(v);
-    else return invalid(attr, `${show(v)} is not an integer`);
-    if (!Number.isInteger(n)) return invalid(attr, `${show(v)} is not an integer`);
+    else return unconvertible(attr, `${show(v)} is not an integer`);
+    if (!Number.isInteger(n)) return unconvertible(attr, `${show(v)} is not an integer`);
     if (n < min) return invalid(attr, `${show(v)} is too small - must be at least '${min}'`);
     if (n > max) return invalid(attr, `${show(v)} is too large - must be no more than '${max}'`);
     return n;

@@ -39,7 +39,7 @@ describe('networks', () => {
     const b = await network();
     assert.notEqual(a['provider:segmentation_id'], b['provider:segmentation_id']);
     await expectError(api.post('/v2.0/networks', { network: { 'provider:network_type': 'vxlan', 'provider:segmentation_id': a['provider:segmentation_id'] } }), 409, 'TunnelIdInUse');
-    const c = await network({ 'provider:segmentation_id': 4242 });
+    const c = await network({ 'provider:network_type': 'vxlan', 'provider:segmentation_id': 4242 });
     assert.equal(c['provider:segmentation_id'], 4242);
   });
 

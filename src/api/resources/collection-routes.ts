@@ -36,7 +36,7 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection): 
     const parsed = parseListQuery(def, req.query as RawQuery);
     const ctx = ctxOf(req);
     const linksFor = (rows: ReadonlyArray<{ id: string }>) =>
-      paginationLinks(`${baseUrl(req)}${base}`, rawQueryString(req), rows, parsed.limit, parsed.markerId !== undefined, parsed.pageReverse);
+      paginationLinks(`${baseUrl(req)}${base}`, rawQueryString(req), rows, parsed.limit, parsed.pageReverse);
     if (parsed.fields === undefined && collection.rawListable) {
       // Stored documents are exactly what a full list shows: splice them in as they are.
       const rows = await collection.listRaw(ctx, parsed.query);

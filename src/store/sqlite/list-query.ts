@@ -58,6 +58,11 @@ function tagClause(tags: readonly string[], params: unknown[], mode: 'all' | 'an
   return `(${tags.map(() => one).join(mode === 'all' ? ' AND ' : ' OR ')})`;
 }
 
+/**
+ * Rows strictly after the marker in the list's order. SQLite puts NULLs first when ascending and
+ * last when descending, so a NULL on either side needs its own comparison: a plain `>` against
+ * NULL is never true and would end the paging early.
+ */
 function keysetClause(def: ResourceDef, sort: readonly SortKey[], marker: Doc, reverse: boolean, params: unknown[]): string {
   const ors: string[] = [];
   for (let i = 0; i < sort.length; i++) {
@@ -66,9 +71,15 @@ function keysetClause(def: ResourceDef, sort: readonly SortKey[], marker: Doc, r
       ands.push(`${expr(def, sort[j].attr)} IS ?`);
       params.push(bindable(marker[sort[j].attr]));
     }
+    const column = expr(def, sort[i].attr);
+    const value = bindable(marker[sort[i].attr]);
     const ascending = (sort[i].dir === 'asc') !== reverse;
-    ands.push(`${expr(def, sort[i].attr)} ${ascending ? '>' : '<'} ?`);
-    params.push(bindable(marker[sort[i].attr]));
+    if (value === null) {
+      ands.push(ascending ? `${column} IS NOT NULL` : '0');
+    } else {
+      ands.push(ascending ? `${column} > ?` : `(${column} < ? OR ${column} IS NULL)`);
+      params.push(value);
+    }
     ors.push(`(${ands.join(' AND ')})`);
   }
   return `(${ors.join(' OR ')})`;
