@@ -8,6 +8,9 @@ import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import type { Config } from './config.js';
 
+/** Capped by the kernel at net.core.somaxconn. */
+const LISTEN_BACKLOG = 4096;
+
 export interface RunningServer {
   readonly app: FastifyInstance;
   readonly store: Store;
@@ -20,7 +23,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const store = new SqliteStore({ dataDir: config.dataDir, synchronous: config.synchronous });
   const domain = createDomain(store, config);
   const app = buildApp({ domain, identity: new NoAuth(config.noauthProject), logger, bodyLimit: config.bodyLimit });
-  await app.listen({ host: config.listen.host, port: config.listen.port });
+  // A load test opens hundreds of connections at once; Node's default backlog (511) drops SYNs past
+  // it and each dropped client waits out TCP's 1 s + 2 s retransmit timers.
+  await app.listen({ host: config.listen.host, port: config.listen.port, backlog: LISTEN_BACKLOG });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.listen.port;
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
