@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { BadRequest, NotFound } from '../core/errors.js';
 import type { Domain } from '../domain/index.js';
 import type { IdentityStrategy } from '../identity/identity.js';
+import { contextFor } from '../identity/identity.js';
 import { renderError } from './errors.js';
 import { collectionRoutes } from './resources/collection-routes.js';
 import { discoveryRoutes } from './resources/discovery.js';
@@ -45,12 +46,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.decorateRequest('ctx', undefined as never);
   app.addHook('onRequest', async (req) => {
+    // The versions document is how clients discover the API; Neutron serves it without a token.
+    if (req.url === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+      req.ctx = contextFor('', [], undefined);
+      return;
+    }
     req.ctx = await deps.identity.authenticate(req.headers);
   });
 
   app.setErrorHandler((err, req, reply) => {
     const rendered = renderError(err);
     if (rendered.status >= 500) req.log.error({ err, url: req.url, method: req.method }, 'request failed');
+    if (rendered.status === 401 && deps.identity.challenge) void reply.header('www-authenticate', deps.identity.challenge);
     void reply.code(rendered.status).send(rendered.body);
   });
   app.setNotFoundHandler((req, reply) => {

@@ -12,11 +12,22 @@ export interface Config {
   vniRange: { min: number; max: number };
   physicalMtu: number;
   logLevel: string;
-  authStrategy: 'noauth';
+  authStrategy: 'noauth' | 'keystone';
+  keystone: KeystoneConfig;
   /** The project an un-scoped noauth request acts in. */
   noauthProject: string;
   bodyLimit: number;
   synchronous: 'FULL' | 'NORMAL';
+}
+
+export interface KeystoneConfig {
+  authUrl: string;
+  username: string;
+  password: string;
+  projectName: string;
+  userDomainName: string;
+  projectDomainName: string;
+  tokenCacheSeconds: number;
 }
 
 export const DEFAULTS: Config = {
@@ -27,6 +38,15 @@ export const DEFAULTS: Config = {
   physicalMtu: 1500,
   logLevel: 'info',
   authStrategy: 'noauth',
+  keystone: {
+    authUrl: 'http://127.0.0.1:5000/v3',
+    username: 'alcor',
+    password: '',
+    projectName: 'service',
+    userDomainName: 'Default',
+    projectDomainName: 'Default',
+    tokenCacheSeconds: 300,
+  },
   noauthProject: 'admin',
   bodyLimit: 1024 * 1024,
   synchronous: 'FULL',
@@ -41,9 +61,18 @@ export const CONFIG_HELP = `Configuration (flag / environment variable / key in 
   --log-level LEVEL      ALCOR_LOG_LEVEL     logLevel      trace, debug, info, warn, error (default info)
   --noauth-project ID    ALCOR_NOAUTH_PROJECT noauthProject project of requests without X-Project-Id (default admin)
   --synchronous MODE     ALCOR_SYNCHRONOUS   synchronous   FULL (survives power loss) or NORMAL (default FULL)
+  --auth-strategy S      ALCOR_AUTH_STRATEGY authStrategy  noauth (default) or keystone
+  --keystone-url URL     ALCOR_KEYSTONE_URL  keystoneUrl   Keystone v3 endpoint (default http://127.0.0.1:5000/v3)
+  --keystone-user NAME   ALCOR_KEYSTONE_USER keystoneUser  the controller's service user (default alcor)
+                         ALCOR_KEYSTONE_PASSWORD keystonePassword  its password (required with keystone)
+  --keystone-project P   ALCOR_KEYSTONE_PROJECT keystoneProject its project, domain Default (default service)
+  --token-cache-seconds N ALCOR_TOKEN_CACHE_SECONDS tokenCacheSeconds how long a validated token is trusted (default 300)
   --config FILE          ALCOR_CONFIG                      JSON file with any of the keys above`;
 
-export type Overrides = Partial<Record<'listen' | 'dataDir' | 'baseMac' | 'vniRange' | 'physicalMtu' | 'logLevel' | 'noauthProject' | 'synchronous', string>>;
+const KEYS = ['listen', 'dataDir', 'baseMac', 'vniRange', 'physicalMtu', 'logLevel', 'noauthProject', 'synchronous',
+  'authStrategy', 'keystoneUrl', 'keystoneUser', 'keystonePassword', 'keystoneProject', 'tokenCacheSeconds'] as const;
+
+export type Overrides = Partial<Record<(typeof KEYS)[number], string>>;
 
 function fail(what: string, value: unknown, expected: string): never {
   throw new Error(`invalid ${what} ${JSON.stringify(value)}: expected ${expected}`);
@@ -86,6 +115,23 @@ function apply(config: Config, o: Overrides): void {
     if (o.synchronous !== 'FULL' && o.synchronous !== 'NORMAL') fail('synchronous mode', o.synchronous, 'FULL or NORMAL');
     config.synchronous = o.synchronous;
   }
+  if (o.authStrategy !== undefined) {
+    if (o.authStrategy !== 'noauth' && o.authStrategy !== 'keystone') fail('auth strategy', o.authStrategy, 'noauth or keystone');
+    config.authStrategy = o.authStrategy;
+  }
+  const k = config.keystone;
+  if (o.keystoneUrl !== undefined) {
+    if (!/^https?:\/\/[^/]+/.test(o.keystoneUrl)) fail('Keystone URL', o.keystoneUrl, 'http(s)://HOST:PORT/v3');
+    k.authUrl = o.keystoneUrl;
+  }
+  if (o.keystoneUser !== undefined) k.username = o.keystoneUser;
+  if (o.keystonePassword !== undefined) k.password = o.keystonePassword;
+  if (o.keystoneProject !== undefined) k.projectName = o.keystoneProject;
+  if (o.tokenCacheSeconds !== undefined) {
+    const n = Number(o.tokenCacheSeconds);
+    if (!Number.isInteger(n) || n < 0 || n > 86400) fail('token cache time', o.tokenCacheSeconds, 'seconds from 0 to 86400');
+    k.tokenCacheSeconds = n;
+  }
 }
 
 function fromFile(path: string): Overrides {
@@ -98,7 +144,7 @@ function fromFile(path: string): Overrides {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) fail('config file', path, 'a JSON object');
   const out: Overrides = {};
   for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
-    if (!['listen', 'dataDir', 'baseMac', 'vniRange', 'physicalMtu', 'logLevel', 'noauthProject', 'synchronous'].includes(key)) {
+    if (!(KEYS as readonly string[]).includes(key)) {
       throw new Error(`unknown key "${key}" in config file ${path}`);
     }
     out[key as keyof Overrides] = String(value);
@@ -116,6 +162,12 @@ function fromEnv(env: NodeJS.ProcessEnv): Overrides {
     logLevel: env.ALCOR_LOG_LEVEL,
     noauthProject: env.ALCOR_NOAUTH_PROJECT,
     synchronous: env.ALCOR_SYNCHRONOUS,
+    authStrategy: env.ALCOR_AUTH_STRATEGY,
+    keystoneUrl: env.ALCOR_KEYSTONE_URL,
+    keystoneUser: env.ALCOR_KEYSTONE_USER,
+    keystonePassword: env.ALCOR_KEYSTONE_PASSWORD,
+    keystoneProject: env.ALCOR_KEYSTONE_PROJECT,
+    tokenCacheSeconds: env.ALCOR_TOKEN_CACHE_SECONDS,
   };
 }
 
@@ -125,5 +177,8 @@ export function loadConfig(flags: Overrides & { config?: string }, env: NodeJS.P
   if (file) apply(config, fromFile(file));
   apply(config, fromEnv(env));
   apply(config, flags);
+  if (config.authStrategy === 'keystone' && config.keystone.password === '') {
+    throw new Error('auth strategy keystone needs the service user\'s password (ALCOR_KEYSTONE_PASSWORD or keystonePassword)');
+  }
   return config;
 }

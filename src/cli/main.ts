@@ -21,6 +21,11 @@ const START_OPTIONS = {
   'log-level': { type: 'string' },
   'noauth-project': { type: 'string' },
   synchronous: { type: 'string' },
+  'auth-strategy': { type: 'string' },
+  'keystone-url': { type: 'string' },
+  'keystone-user': { type: 'string' },
+  'keystone-project': { type: 'string' },
+  'token-cache-seconds': { type: 'string' },
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -40,6 +45,11 @@ async function start(args: string[]): Promise<void> {
     logLevel: values['log-level'],
     noauthProject: values['noauth-project'],
     synchronous: values.synchronous,
+    authStrategy: values['auth-strategy'],
+    keystoneUrl: values['keystone-url'],
+    keystoneUser: values['keystone-user'],
+    keystoneProject: values['keystone-project'],
+    tokenCacheSeconds: values['token-cache-seconds'],
     config: values.config,
   });
   const server = await startServer(config);

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../api/app.js';
 import { createDomain } from '../domain/index.js';
+import type { IdentityStrategy } from '../identity/identity.js';
+import { KeystoneAuth } from '../identity/keystone.js';
 import { NoAuth } from '../identity/noauth.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
@@ -22,7 +24,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel, base: { service: 'alcor' } });
   const store = new SqliteStore({ dataDir: config.dataDir, synchronous: config.synchronous });
   const domain = createDomain(store, config);
-  const app = buildApp({ domain, identity: new NoAuth(config.noauthProject), logger, bodyLimit: config.bodyLimit });
+  const identity = identityFor(config);
+  const app = buildApp({ domain, identity, logger, bodyLimit: config.bodyLimit });
   // A load test opens hundreds of connections at once; Node's default backlog (511) drops SYNs past
   // it and each dropped client waits out TCP's 1 s + 2 s retransmit timers.
   await app.listen({ host: config.listen.host, port: config.listen.port, backlog: LISTEN_BACKLOG });
@@ -38,8 +41,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     url,
     close() {
       // In-flight requests finish (Fastify stops accepting and waits), then queued writes commit.
-      closing ??= app.close().then(() => store.close()).then(() => logger.info('alcor controller stopped'));
+      closing ??= app.close().then(() => identity.close?.()).then(() => store.close()).then(() => logger.info('alcor controller stopped'));
       return closing;
     },
   };
+}
+
+function identityFor(config: Config): IdentityStrategy {
+  return config.authStrategy === 'keystone' ? new KeystoneAuth(config.keystone) : new NoAuth(config.noauthProject);
 }

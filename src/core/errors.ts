@@ -53,6 +53,7 @@ export const AddressPairAndPortSecurityRequired = fault(409, 'AddressPairAndPort
 export const PortSecurityAndIPRequiredForSecurityGroups = fault(400, 'PortSecurityAndIPRequiredForSecurityGroups');
 export const DuplicateAddressPairInRequest = fault(400, 'DuplicateAddressPairInRequest');
 
+export const Unauthorized = fault(401, 'HTTPUnauthorized');
 export const PolicyNotAuthorized = fault(403, 'PolicyNotAuthorized');
 
 export const NotFound = fault(404, 'HTTPNotFound');
@@ -86,5 +87,6 @@ export const IpAddressGenerationFailure = fault(409, 'IpAddressGenerationFailure
 export const MacAddressInUse = fault(409, 'MacAddressInUse');
 export const MacAddressGenerationFailure = fault(503, 'MacAddressGenerationFailure');
 export const NoNetworkAvailable = fault(503, 'NoNetworkAvailable');
+export const IdentityUnavailable = fault(503, 'HTTPServiceUnavailable');
 
 export const PreconditionFailed = fault(412, 'RevisionNumberConstraintFailed');

@@ -4,7 +4,8 @@
  * and each value through its converter.
  */
 import type { RequestContext } from '../core/context.js';
-import { BadRequest, PolicyNotAuthorized } from '../core/errors.js';
+import { BadRequest } from '../core/errors.js';
+import { enforceAttribute } from './policy.js';
 import type { ResourceDef } from '../model/resource.js';
 import { attributeOf, defaultOf, isRequiredOnPost } from '../model/resource.js';
 
@@ -23,14 +24,13 @@ function checkKnown(def: ResourceDef, body: Attrs): void {
 }
 
 /**
- * Admin-only attributes. On create, Neutron's policy applies only to a value other than the
- * default (a member may send router:external false); on update, to any value given.
+ * Attribute rules. On create, Neutron's policy applies only to a value other than the default
+ * (a member may send router:external false); on update, to any value given.
  */
 function checkPolicy(def: ResourceDef, ctx: RequestContext, attr: string, action: 'create' | 'update', value: unknown): void {
   const a = def.attributes[attr];
-  if (!a.adminOnly || ctx.isAdmin) return;
   if (action === 'create' && a.default !== undefined && JSON.stringify(value) === JSON.stringify(a.default)) return;
-  throw new PolicyNotAuthorized(`(rule:${action}_${def.member}:${attr}) is disallowed by policy`);
+  enforceAttribute(ctx, action, def.member, attr);
 }
 
 /** Converted attributes for a create, defaults filled in; derived attributes left to the domain. */

@@ -4,7 +4,7 @@
  * resource's own rules live in its hooks.
  */
 import type { RequestContext } from '../core/context.js';
-import { BadRequest, NeutronError, PolicyNotAuthorized, PreconditionFailed, TagNotFound } from '../core/errors.js';
+import { BadRequest, NeutronError, PreconditionFailed, TagNotFound } from '../core/errors.js';
 import { newId, timestamp } from '../core/ids.js';
 import type { ResourceDef } from '../model/resource.js';
 import { tagName } from '../model/validators.js';
@@ -12,6 +12,7 @@ import type { Doc, ListQuery, RawDoc, ReadTx, Scope, Store, WriteTx } from '../s
 import { UniqueViolation } from '../store/store.js';
 import type { Attrs } from './attributes.js';
 import { owningProject, validateCreate, validateUpdate } from './attributes.js';
+import { authorize, mayRead } from './policy.js';
 import { withRetry } from './retry.js';
 
 export interface ResourceHooks {
@@ -42,7 +43,7 @@ export class Collection {
   }
 
   private async visible(ctx: RequestContext, doc: Doc, tx: ReadTx): Promise<boolean> {
-    if (ctx.isAdmin || doc.project_id === ctx.projectId) return true;
+    if (mayRead(ctx, doc)) return true;
     return this.hooks.sharedVisible ? this.hooks.sharedVisible(doc, tx) : false;
   }
 
@@ -53,11 +54,9 @@ export class Collection {
     return doc;
   }
 
-  private async findOwned(ctx: RequestContext, id: string, action: string, tx: ReadTx): Promise<Doc> {
+  private async findOwned(ctx: RequestContext, id: string, action: 'update' | 'delete', tx: ReadTx): Promise<Doc> {
     const doc = await this.find(ctx, id, tx);
-    if (ctx.readOnly || (!ctx.isAdmin && doc.project_id !== ctx.projectId)) {
-      throw new PolicyNotAuthorized(`(rule:${action}_${this.def.member}) is disallowed by policy`);
-    }
+    authorize(ctx, action, this.def.member, doc);
     return doc;
   }
 
@@ -107,9 +106,7 @@ export class Collection {
   }
 
   private checkWritable(ctx: RequestContext): void {
-    if (ctx.readOnly) {
-      throw new PolicyNotAuthorized(`(rule:create_${this.def.member}) is disallowed by policy`);
-    }
+    authorize(ctx, 'create', this.def.member, { project_id: ctx.projectId });
   }
 
   /** Creates one or many (bulk): all commit together or none does. */

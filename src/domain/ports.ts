@@ -2,7 +2,7 @@ import type { DomainConfig } from '../core/config.js';
 import type { RequestContext } from '../core/context.js';
 import {
   AddressPairAndPortSecurityRequired, BadRequest, DuplicateAddressPairInRequest, InvalidInput,
-  InvalidIpForNetwork, InvalidIpForSubnet, IpAddressGenerationFailure, L3PortInUse, PolicyNotAuthorized, PortBound,
+  InvalidIpForNetwork, InvalidIpForSubnet, IpAddressGenerationFailure, L3PortInUse, PortBound,
   PortSecurityAndIPRequiredForSecurityGroups, PortNotFound,
 } from '../core/errors.js';
 import { parseIp } from '../core/ip.js';
@@ -15,6 +15,7 @@ import type { AddressPicker } from './ipam.js';
 import { eui64Address, hold, isAutoAddress, isUsableAddress, subnetView } from './ipam.js';
 import { claimMac, pickMac } from './mac-pool.js';
 import type { SecurityGroups } from './security-groups.js';
+import { enforce } from './policy.js';
 
 export interface FixedIp {
   subnet_id: string;
@@ -155,12 +156,10 @@ export function portHooks(
 
     async create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx) {
       const network = await networks().find(ctx, attrs.network_id as string, tx);
-      const networkOwner = ctx.isAdmin || network.project_id === ctx.projectId;
-      if (attrs.mac_address !== undefined && !networkOwner) {
-        throw new PolicyNotAuthorized('(rule:create_port:mac_address) is disallowed by policy');
-      }
-      if (attrs.fixed_ips !== undefined && !networkOwner && (attrs.fixed_ips as FixedIpRequest[]).some((f) => f.ip_address !== undefined)) {
-        throw new PolicyNotAuthorized('(rule:create_port:fixed_ips:ip_address) is disallowed by policy');
+      const onNetwork = { network_project_id: network.project_id };
+      if (attrs.mac_address !== undefined) enforce(ctx, 'create_port:mac_address', onNetwork);
+      if (attrs.fixed_ips !== undefined && (attrs.fixed_ips as FixedIpRequest[]).some((f) => f.ip_address !== undefined)) {
+        enforce(ctx, 'create_port:fixed_ips:ip_address', onNetwork);
       }
       const mac = attrs.mac_address === undefined
         ? await pickMac(tx, network.id, config.baseMac)
@@ -206,9 +205,7 @@ export function portHooks(
 
     async update(ctx, current, changes, tx) {
       const next: Doc = { ...current, ...changes };
-      if ('mac_address' in changes && !ctx.isAdmin) {
-        throw new PolicyNotAuthorized('(rule:update_port:mac_address) is disallowed by policy');
-      }
+      if ('mac_address' in changes) enforce(ctx, 'update_port:mac_address');
       if ('mac_address' in changes && changes.mac_address !== current.mac_address) {
         if (current['binding:host_id'] !== '') {
           throw new PortBound(`Unable to complete operation on port ${current.id}, port is already bound, port type: ${String(current['binding:vif_type'])}, old_mac ${String(current.mac_address)}, new_mac ${String(changes.mac_address)}.`);

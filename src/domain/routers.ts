@@ -12,6 +12,7 @@ import type { Collection, ResourceHooks } from './collection.js';
 import { withRetry } from './retry.js';
 import type { FixedIp } from './ports.js';
 import { releasePort } from './ports.js';
+import { allowed } from './policy.js';
 
 const INTERFACE = 'network:router_interface';
 const GATEWAY = 'network:router_gateway';
@@ -122,7 +123,8 @@ export class Routers {
 
   private async ownedRouter(ctx: RequestContext, routerId: string, tx: WriteTx): Promise<Doc> {
     const router = await this.routers().find(ctx, routerId, tx);
-    if (ctx.readOnly || (!ctx.isAdmin && router.project_id !== ctx.projectId)) {
+    // Neutron hides a router the caller may not change behind a 404.
+    if (!allowed(ctx, 'update', router)) {
       throw new NotFound(`Router ${routerId} could not be found`);
     }
     return router;

@@ -7,6 +7,7 @@ import { newId, timestamp } from '../core/ids.js';
 import * as defs from '../model/definitions.js';
 import type { Doc, ReadTx, Store, WriteTx } from '../store/store.js';
 import type { ResourceHooks } from './collection.js';
+import { allowed } from './policy.js';
 
 type RuleSeed = Pick<Doc, never> & {
   direction: string; ethertype: string; remote_group_id: string | null;
@@ -98,7 +99,7 @@ export class SecurityGroups {
 
       delete: async (ctx, current, tx) => {
         const isDefault = (await tx.defaultSecurityGroup(current.project_id as string)) === current.id;
-        if (isDefault && !ctx.isAdmin) {
+        if (isDefault && !allowed(ctx, 'delete_security_group:default')) {
           throw new SecurityGroupCannotRemoveDefault('Insufficient rights for removing default security group.');
         }
         if ((await tx.portsUsingSecurityGroup(current.id)) > 0) {

@@ -1,7 +1,7 @@
 import type { RequestContext } from '../core/context.js';
 import {
   BadRequest, GatewayConflictWithAllocationPools, InvalidAllocationPool, InvalidInput,
-  OutOfBoundsAllocationPool, OverlappingAllocationPools, PolicyNotAuthorized, SubnetInUse, SubnetNotFound,
+  OutOfBoundsAllocationPool, OverlappingAllocationPools, SubnetInUse, SubnetNotFound,
 } from '../core/errors.js';
 import type { Cidr, IpVersion } from '../core/ip.js';
 import { cidrContains, cidrLast, cidrsOverlap, formatCidr, formatIp, parseCidr, parseIp } from '../core/ip.js';
@@ -11,6 +11,7 @@ import type { Attrs } from './attributes.js';
 import type { Collection, ResourceHooks } from './collection.js';
 import type { Range } from './ipam.js';
 import { defaultPools, formatPools } from './ipam.js';
+import { enforce } from './policy.js';
 
 function checkVersion(version: IpVersion, address: string, what: string): bigint {
   const ip = parseIp(address)!;
@@ -103,9 +104,7 @@ export function subnetHooks(networks: () => Collection): ResourceHooks {
 
     async create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx) {
       const network = await networks().find(ctx, attrs.network_id as string, tx);
-      if (!ctx.isAdmin && network.project_id !== base.project_id) {
-        throw new PolicyNotAuthorized('(rule:create_subnet) is disallowed by policy');
-      }
+      enforce(ctx, 'create_subnet:network', { network_project_id: network.project_id });
       const version = attrs.ip_version as IpVersion;
       if (version !== 4 && version !== 6) {
         throw new InvalidInput(`Invalid input for ip_version. Reason: '${String(version)}' is not in [4, 6].`);

@@ -5,19 +5,14 @@
  */
 import { BadRequest } from '../core/errors.js';
 import type { RequestContext } from '../core/context.js';
-import type { IdentityStrategy } from './identity.js';
-import { contextFor } from './identity.js';
-
-function header(headers: Readonly<Record<string, string | string[] | undefined>>, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
+import type { Headers, IdentityStrategy } from './identity.js';
+import { contextFor, header } from './identity.js';
 
 export class NoAuth implements IdentityStrategy {
   readonly name = 'noauth';
   constructor(private readonly adminProject: string) {}
 
-  async authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): Promise<RequestContext> {
+  async authenticate(headers: Headers): Promise<RequestContext> {
     const project = header(headers, 'x-project-id') ?? header(headers, 'x-tenant-id');
     const rolesHeader = header(headers, 'x-roles');
     const user = header(headers, 'x-user-id');

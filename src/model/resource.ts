@@ -20,8 +20,6 @@ export interface AttributeDef {
   /** How a query-string filter value is read; false when the attribute cannot be filtered. */
   readonly filter?: FilterType | false;
   readonly sort?: boolean;
-  /** Only an admin may set it (Neutron's policy: provider:*, binding:*, router:external...). */
-  readonly adminOnly?: boolean;
 }
 
 export interface ResourceDef {

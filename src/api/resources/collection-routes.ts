@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequest, MethodNotAllowed } from '../../core/errors.js';
 import type { Collection } from '../../domain/collection.js';
 import { checkTags } from '../../domain/collection.js';
+import { hiddenAttributes } from '../../domain/policy.js';
 import { tagName } from '../../model/validators.js';
 import { baseUrl, ctxOf, ifMatchOf } from '../context.js';
 import { paginationLinks } from '../links.js';
@@ -37,7 +38,8 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection): 
     const ctx = ctxOf(req);
     const linksFor = (rows: ReadonlyArray<{ id: string }>) =>
       paginationLinks(`${baseUrl(req)}${base}`, rawQueryString(req), rows, parsed.limit, parsed.pageReverse);
-    if (parsed.fields === undefined && collection.rawListable) {
+    const hidden = hiddenAttributes(ctx, def.member);
+    if (parsed.fields === undefined && hidden.length === 0 && collection.rawListable) {
       // Stored documents are exactly what a full list shows: splice them in as they are.
       const rows = await collection.listRaw(ctx, parsed.query);
       const links = linksFor(rows);
@@ -46,7 +48,7 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection): 
       return `{${JSON.stringify(def.collection)}:[${rows.map((r) => r.json).join(',')}]${tail}}`;
     }
     const docs = await collection.list(ctx, parsed.query);
-    const body: Record<string, unknown> = { [def.collection]: docs.map((d) => view(def, d, parsed.fields)) };
+    const body: Record<string, unknown> = { [def.collection]: docs.map((d) => view(def, d, parsed.fields, hidden)) };
     const links = linksFor(docs);
     if (links.length) body[`${def.collection}_links`] = links;
     return body;
@@ -54,8 +56,9 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection): 
 
   app.get<{ Params: IdParams }>(`${base}/:id`, async (req) => {
     const fields = parseListQuery(def, pick(req.query as RawQuery, 'fields')).fields;
-    const doc = await collection.show(ctxOf(req), req.params.id);
-    return { [def.member]: view(def, doc, fields) };
+    const ctx = ctxOf(req);
+    const doc = await collection.show(ctx, req.params.id);
+    return { [def.member]: view(def, doc, fields, hiddenAttributes(ctx, def.member)) };
   });
 
   app.post(base, async (req, reply) => {
@@ -65,6 +68,8 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection): 
       throw new BadRequest(`Unable to find '${def.member}' in request body`);
     }
     reply.code(201);
+    const ctx = ctxOf(req);
+    const hidden = hiddenAttributes(ctx, def.member);
     if (keys[0] === def.collection) {
       const items = body[def.collection];
       if (!Array.isArray(items) || items.length === 0) throw new BadRequest('Resources required');
@@ -72,11 +77,11 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection): 
         const o = bodyObject(item);
         return def.member in o && Object.keys(o).length === 1 ? o[def.member] : o;
       });
-      const docs = await collection.create(ctxOf(req), bodies);
-      return { [def.collection]: docs.map((d) => view(def, d)) };
+      const docs = await collection.create(ctx, bodies);
+      return { [def.collection]: docs.map((d) => view(def, d, undefined, hidden)) };
     }
-    const [doc] = await collection.create(ctxOf(req), [body[def.member]]);
-    return { [def.member]: view(def, doc) };
+    const [doc] = await collection.create(ctx, [body[def.member]]);
+    return { [def.member]: view(def, doc, undefined, hidden) };
   });
 
   app.put<{ Params: IdParams }>(`${base}/:id`, async (req) => {
@@ -84,8 +89,9 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection): 
     if (Object.keys(body).length !== 1 || !(def.member in body)) {
       throw new BadRequest(`Unable to find '${def.member}' in request body`);
     }
-    const doc = await collection.update(ctxOf(req), req.params.id, body[def.member], ifMatchOf(req));
-    return { [def.member]: view(def, doc) };
+    const ctx = ctxOf(req);
+    const doc = await collection.update(ctx, req.params.id, body[def.member], ifMatchOf(req));
+    return { [def.member]: view(def, doc, undefined, hiddenAttributes(ctx, def.member)) };
   });
 
   app.delete<{ Params: IdParams }>(`${base}/:id`, async (req, reply) => {

@@ -1,0 +1,188 @@
+/**
+ * Keystone v3 tokens, checked the way keystonemiddleware checks them: the controller holds a token
+ * of its own service user and asks Keystone about each caller's token (GET /v3/auth/tokens with
+ * X-Subject-Token). Valid answers are cached for a bounded time and never past the token's expiry,
+ * so a revoked token stops working within that time. If Keystone cannot be asked, the answer is
+ * 503: an identity service that is down never opens the door.
+ */
+import { Pool } from 'undici';
+import type { RequestContext } from '../core/context.js';
+import { IdentityUnavailable, Unauthorized } from '../core/errors.js';
+import type { Headers, IdentityStrategy } from './identity.js';
+import { contextFor, header } from './identity.js';
+
+export interface KeystoneOptions {
+  /** The v3 endpoint, e.g. http://127.0.0.1:5000/v3 */
+  readonly authUrl: string;
+  readonly username: string;
+  readonly password: string;
+  readonly projectName: string;
+  readonly userDomainName: string;
+  readonly projectDomainName: string;
+  /** How long a validated token is believed without asking again (keystonemiddleware: 300 s). */
+  readonly tokenCacheSeconds: number;
+  readonly timeoutMs?: number;
+  readonly cacheSize?: number;
+}
+
+interface Validated {
+  readonly ctx: RequestContext;
+  /** Epoch ms after which Keystone must be asked again. */
+  readonly until: number;
+}
+
+interface ServiceToken {
+  readonly token: string;
+  readonly expiresAt: number;
+}
+
+interface TokenBody {
+  token?: {
+    expires_at?: string;
+    user?: { id?: string };
+    project?: { id?: string };
+    roles?: Array<{ name?: string }>;
+  };
+}
+
+/** A service token this close to its expiry is replaced before use. */
+const SERVICE_TOKEN_MARGIN_MS = 60_000;
+
+export class KeystoneAuth implements IdentityStrategy {
+  readonly name = 'keystone';
+  private readonly pool: Pool;
+  private readonly base: string;
+  private readonly cache = new Map<string, Validated>();
+  private readonly inFlight = new Map<string, Promise<Validated>>();
+  private service?: ServiceToken;
+  private serviceInFlight?: Promise<ServiceToken>;
+  private readonly timeoutMs: number;
+  private readonly cacheSize: number;
+
+  constructor(private readonly opts: KeystoneOptions) {
+    const url = new URL(opts.authUrl.replace(/\/+$/, ''));
+    this.pool = new Pool(url.origin, { connections: 16 });
+    this.base = url.pathname.endsWith('/v3') ? url.pathname : `${url.pathname.replace(/\/$/, '')}/v3`;
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.cacheSize = opts.cacheSize ?? 10_000;
+  }
+
+  /** What a 401 tells the client: where to get a token (keystonemiddleware's header). */
+  get challenge(): string {
+    return `Keystone uri="${new URL(this.opts.authUrl).origin}"`;
+  }
+
+  async authenticate(headers: Headers): Promise<RequestContext> {
+    const token = header(headers, 'x-auth-token') ?? header(headers, 'x-storage-token');
+    if (!token) throw new Unauthorized('The request you have made requires authentication.');
+    const now = Date.now();
+    const cached = this.cache.get(token);
+    if (cached && cached.until > now) return cached.ctx;
+    if (cached) this.cache.delete(token);
+    // Hundreds of requests arriving with one new token ask Keystone once.
+    let pending = this.inFlight.get(token);
+    if (!pending) {
+      pending = this.validate(token).finally(() => this.inFlight.delete(token));
+      this.inFlight.set(token, pending);
+    }
+    return (await pending).ctx;
+  }
+
+  private async validate(token: string, retried = false): Promise<Validated> {
+    const service = await this.serviceToken();
+    const res = await this.call('GET', `${this.base}/auth/tokens`, {
+      'x-auth-token': service.token,
+      'x-subject-token': token,
+    });
+    if (res.status === 401 && !retried) {
+      // Our own token was revoked or expired early: get a new one and ask once more.
+      this.service = undefined;
+      return this.validate(token, true);
+    }
+    if (res.status === 404 || res.status === 401 || res.status === 403) {
+      throw new Unauthorized('The request you have made requires authentication.');
+    }
+    if (res.status !== 200) throw new IdentityUnavailable(`Keystone answered ${res.status} when validating a token.`);
+    const body = res.json as TokenBody;
+    const t = body.token;
+    const expiresAt = t?.expires_at ? Date.parse(t.expires_at) : NaN;
+    if (!t?.project?.id || !Number.isFinite(expiresAt) || expiresAt <= Date.now()) {
+      // Unscoped, domain- or system-scoped tokens carry no project for Neutron's resources.
+      throw new Unauthorized('The request you have made requires a project-scoped token.');
+    }
+    const roles = (t.roles ?? []).map((r) => r.name ?? '').filter(Boolean);
+    const validated: Validated = {
+      ctx: contextFor(t.project.id, roles, t.user?.id),
+      until: Math.min(expiresAt, Date.now() + this.opts.tokenCacheSeconds * 1000),
+    };
+    this.remember(token, validated);
+    return validated;
+  }
+
+  private remember(token: string, validated: Validated): void {
+    if (this.opts.tokenCacheSeconds <= 0) return;
+    if (this.cache.size >= this.cacheSize) {
+      // Oldest first: a Map iterates in insertion order.
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.set(token, validated);
+  }
+
+  private async serviceToken(): Promise<ServiceToken> {
+    if (this.service && this.service.expiresAt - SERVICE_TOKEN_MARGIN_MS > Date.now()) return this.service;
+    this.serviceInFlight ??= this.issueServiceToken().finally(() => {
+      this.serviceInFlight = undefined;
+    });
+    this.service = await this.serviceInFlight;
+    return this.service;
+  }
+
+  private async issueServiceToken(): Promise<ServiceToken> {
+    const o = this.opts;
+    const res = await this.call('POST', `${this.base}/auth/tokens`, { 'content-type': 'application/json' }, {
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: o.username, domain: { name: o.userDomainName }, password: o.password } },
+        },
+        scope: { project: { name: o.projectName, domain: { name: o.projectDomainName } } },
+      },
+    });
+    const token = res.headers['x-subject-token'];
+    const expiresAt = Date.parse((res.json as TokenBody).token?.expires_at ?? '');
+    if (res.status !== 201 || typeof token !== 'string' || !Number.isFinite(expiresAt)) {
+      // Our own credentials are wrong: no caller can be checked, so nobody gets in.
+      throw new IdentityUnavailable(`The controller could not authenticate to Keystone (status ${res.status}).`);
+    }
+    return { token, expiresAt };
+  }
+
+  private async call(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: unknown)
+    : Promise<{ status: number; headers: Record<string, string | string[] | undefined>; json: unknown }> {
+    try {
+      const res = await this.pool.request({
+        method,
+        path,
+        headers: { accept: 'application/json', ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      const text = await res.body.text();
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      return { status: res.statusCode, headers: res.headers, json };
+    } catch (err) {
+      throw new IdentityUnavailable(`Keystone is unreachable: ${(err as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
