@@ -48,6 +48,12 @@ interface TokenBody {
 /** A service token this close to its expiry is replaced before use. */
 const SERVICE_TOKEN_MARGIN_MS = 60_000;
 
+/** Keystone writes UTC times, sometimes without the zone ("2026-12-01T07:00:11"). */
+function parseUtc(time: string | undefined): number {
+  if (!time) return NaN;
+  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(time) ? time : `${time}Z`);
+}
+
 export class KeystoneAuth implements IdentityStrategy {
   readonly name = 'keystone';
   private readonly pool: Pool;
@@ -105,7 +111,7 @@ export class KeystoneAuth implements IdentityStrategy {
     if (res.status !== 200) throw new IdentityUnavailable(`Keystone answered ${res.status} when validating a token.`);
     const body = res.json as TokenBody;
     const t = body.token;
-    const expiresAt = t?.expires_at ? Date.parse(t.expires_at) : NaN;
+    const expiresAt = parseUtc(t?.expires_at);
     if (!t?.project?.id || !Number.isFinite(expiresAt) || expiresAt <= Date.now()) {
       // Unscoped, domain- or system-scoped tokens carry no project for Neutron's resources.
       throw new Unauthorized('The request you have made requires a project-scoped token.');
@@ -150,7 +156,7 @@ export class KeystoneAuth implements IdentityStrategy {
       },
     });
     const token = res.headers['x-subject-token'];
-    const expiresAt = Date.parse((res.json as TokenBody).token?.expires_at ?? '');
+    const expiresAt = parseUtc((res.json as TokenBody).token?.expires_at);
     if (res.status !== 201 || typeof token !== 'string' || !Number.isFinite(expiresAt)) {
       // Our own credentials are wrong: no caller can be checked, so nobody gets in.
       throw new IdentityUnavailable(`The controller could not authenticate to Keystone (status ${res.status}).`);
