@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Everything the test suite needs beyond npm packages, installed only when missing (idempotent).
+# Everything the test suite needs beyond npm packages, installed or started only when missing
+# (idempotent): the OpenStack tools from Debian's packages, and a loopback Keystone.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-bash "$here/ensure-openstack-cli.sh"
+bash "$here/ensure-openstack-tools.sh"
+bash "$here/keystone.sh" start >/dev/null

@@ -1,40 +1,38 @@
 /**
- * The real `openstack` client (Debian's python3-openstackclient) against the controller, in its
- * noauth mode: what a cloud operator types must just work.
+ * The real `openstack` client (Debian's python3-openstackclient) against the controller, in
+ * noauth mode and through Keystone with a password: what a cloud operator types must just work.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { ensureKeystone, Keystone, KEYSTONE_URL, SERVICE_PASSWORD } from '../helpers/keystone.js';
 import type { TestServer } from '../helpers/server.js';
 import { startTestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
-let t: TestServer;
 
-async function openstack(...args: string[]): Promise<string> {
-  const { stdout } = await run('openstack', ['--os-auth-type', 'none', '--os-endpoint', t.server.url, ...args], {
-    timeout: 60_000,
-    env: { ...process.env, OS_CLOUD: '', OS_AUTH_URL: '' },
-  });
-  return stdout;
+type Cli = (...args: string[]) => Promise<string>;
+
+function cli(baseArgs: () => string[], env: () => Record<string, string>): Cli {
+  return async (...args: string[]) => {
+    const { stdout } = await run('openstack', [...baseArgs(), ...args], { timeout: 60_000, env: { ...process.env, OS_CLOUD: '', ...env() } });
+    return stdout;
+  };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const json = async (...args: string[]): Promise<any> => JSON.parse(await openstack(...args, '-f', 'json'));
-
-before(async () => {
+async function requireCli(): Promise<void> {
   try {
     await run('openstack', ['--version'], { timeout: 60_000 });
   } catch {
-    throw new Error('python3-openstackclient is missing: run scripts/ensure-openstack-cli.sh');
+    throw new Error('python3-openstackclient is missing: run scripts/ensure-openstack-tools.sh');
   }
-  t = await startTestServer();
-});
-after(async () => { await t?.close(); });
+}
 
-describe('openstack CLI (noauth)', () => {
-  it('network, subnet, port and security group rule: create, show, list, update, delete', async () => {
+/** Network, subnet, port and security group rule: create, show, list, update, delete. */
+async function lifecycle(openstack: Cli): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const json = async (...args: string[]): Promise<any> => JSON.parse(await openstack(...args, '-f', 'json'));
     const net = await json('network', 'create', 'cli-net');
     assert.equal(net.name, 'cli-net');
     assert.equal(net.mtu, 1450);
@@ -72,6 +70,47 @@ describe('openstack CLI (noauth)', () => {
     await openstack('subnet', 'delete', sub.id);
     await openstack('network', 'delete', net.id);
     assert.ok(!(await json('network', 'list')).some((n: { ID: string }) => n.ID === net.id));
-    assert.equal((await t.api.get(`/v2.0/networks/${net.id}`)).status, 404);
+    await assert.rejects(openstack('network', 'show', net.id), /No Network found|could not be found/);
+}
+
+describe('openstack CLI (noauth)', () => {
+  let t: TestServer;
+  before(async () => {
+    await requireCli();
+    t = await startTestServer();
+  });
+  after(async () => { await t?.close(); });
+
+  it('network, subnet, port and security group rule: create, show, list, update, delete', async () => {
+    await lifecycle(cli(() => ['--os-auth-type', 'none', '--os-endpoint', t.server.url], () => ({ OS_AUTH_URL: '' })));
+  });
+});
+
+describe('openstack CLI (Keystone password)', () => {
+  let t: TestServer;
+  let keystone: Keystone;
+  let project: string;
+  let user: { id: string; name: string; password: string };
+  before(async () => {
+    await requireCli();
+    await ensureKeystone();
+    t = await startTestServer({ authStrategy: 'keystone', keystoneUrl: KEYSTONE_URL, keystonePassword: SERVICE_PASSWORD });
+    keystone = await Keystone.admin();
+    await keystone.setNetworkEndpoint(t.server.url);
+    project = await keystone.createProject('alcor-cli');
+    user = await keystone.createUser(project, 'member');
+  });
+  after(async () => {
+    await t?.close();
+    if (user) await keystone.deleteUser(user.id);
+    if (project) await keystone.deleteProject(project);
+  });
+
+  it('network, subnet, port and security group rule through the catalog, as a project member', async () => {
+    const env = () => ({
+      OS_AUTH_URL: KEYSTONE_URL, OS_IDENTITY_API_VERSION: '3', OS_USERNAME: user.name, OS_PASSWORD: user.password,
+      OS_PROJECT_ID: project, OS_USER_DOMAIN_NAME: 'Default', OS_REGION_NAME: 'RegionOne', OS_INTERFACE: 'public',
+    });
+    await lifecycle(cli(() => [], env));
   });
 });
