@@ -74,8 +74,10 @@ running() { curl -fsS -o /dev/null "$url" 2>/dev/null; }
 
 serve() {
   running && return 0
-  # http11-socket keeps connections alive: clients reuse them, and a plain http-socket resets them.
-  uwsgi --plugin python3 --http11-socket "127.0.0.1:$port" --wsgi-file /usr/bin/keystone-wsgi-public \
+  # uWSGI's HTTP router holds the client connections (kept alive, as clients expect) and hands
+  # each request to a free worker thread; workers on a plain http socket would be tied up by idle
+  # kept-alive connections until none is left to answer.
+  uwsgi --plugin python3,http --http "127.0.0.1:$port" --http-keepalive --wsgi-file /usr/bin/keystone-wsgi-public \
     --master --processes 2 --threads 8 --enable-threads --lazy-apps --die-on-term --need-app \
     --buffer-size 65535 --listen 1024 \
     --env "OS_KEYSTONE_CONFIG_FILES=$dir/keystone.conf" \

@@ -96,7 +96,8 @@ export class KeystoneAuth implements IdentityStrategy {
 
   private async validate(token: string, retried = false): Promise<Validated> {
     const service = await this.serviceToken();
-    const res = await this.call('GET', `${this.base}/auth/tokens`, {
+    // Without the catalog: Keystone answers several times faster, and roles and project are all we read.
+    const res = await this.call('GET', `${this.base}/auth/tokens?nocatalog`, {
       'x-auth-token': service.token,
       'x-subject-token': token,
     });

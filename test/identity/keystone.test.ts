@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../helpers/process.js';
-import { ensureKeystone, Keystone, KEYSTONE_URL, SERVICE_PASSWORD } from '../helpers/keystone.js';
+import { ensureKeystone, Keystone, KEYSTONE_URL, SERVICE_PASSWORD } from '../../src/bench/keystone-admin.js';
 import type { TestServer } from '../helpers/server.js';
 import { Api, expectError, startTestServer } from '../helpers/server.js';
 

@@ -1,12 +1,17 @@
 /**
- * The real Keystone the auth tests use: started (installed if need be) by scripts/keystone.sh, then
- * driven over its v3 API as its bootstrap admin to make the projects, users and tokens a test needs.
+ * A Keystone v3 admin client for what load tests and conformance runs need: projects, users with a
+ * role, tokens, the catalog's network endpoint. The Keystone itself is the project's loopback one
+ * (scripts/keystone.sh), started and bootstrapped on demand.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT } from './process.js';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// dist/src/bench -> the repository root, where scripts/ lives.
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export const KEYSTONE_URL = process.env.ALCOR_KEYSTONE_URL ?? 'http://127.0.0.1:5000/v3';
 export const SERVICE_PASSWORD = process.env.ALCOR_KEYSTONE_SERVICE_PASSWORD ?? 'alcor-service';

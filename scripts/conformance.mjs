@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// OpenStack's own API tests against the controller: Tempest's network tests (and Neutron's Tempest
+// plugin where it loads), behind the real Keystone, with the extensions the controller really
+// serves. Prints passed / failed / skipped, lists every failure, exits 1 if any test failed.
+//   npm run conformance -- [--regex REGEX] [--concurrency N] [--target URL]
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureKeystone, Keystone, KEYSTONE_URL, SERVICE_PASSWORD } from '../dist/src/bench/keystone-admin.js';
+
+const root = resolve(new URL('..', import.meta.url).pathname);
+const { values } = parseArgs({
+  options: {
+    regex: { type: 'string', default: '^(tempest\\.api\\.network|neutron_tempest_plugin\\.api)\\.' },
+    concurrency: { type: 'string', default: '2' },
+    target: { type: 'string' },
+  },
+});
+
+const freePort = () => new Promise((res) => {
+  const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
+});
+
+async function startController() {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'alcor-tempest-'));
+  const child = spawn(process.execPath, [join(root, 'bin', 'alcor.js'), 'start', '--listen', `127.0.0.1:${port}`,
+    '--data', dataDir, '--log-level', 'warn', '--auth-strategy', 'keystone', '--keystone-url', KEYSTONE_URL], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ALCOR_KEYSTONE_PASSWORD: SERVICE_PASSWORD },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(url)).ok) break; } catch { /* not up yet */ }
+    if (i > 100) throw new Error('controller did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+function tempestConf(extensions) {
+  const admin = process.env.ALCOR_KEYSTONE_ADMIN_PASSWORD ?? 'alcor-admin';
+  return `[DEFAULT]
+log_file = ${join(root, '.tempest', 'tempest.log')}
+[auth]
+use_dynamic_credentials = true
+create_isolated_networks = false
+admin_username = admin
+admin_password = ${admin}
+admin_project_name = admin
+admin_domain_name = Default
+default_credentials_domain_name = Default
+tempest_roles = member
+[identity]
+uri_v3 = ${KEYSTONE_URL}
+auth_version = v3
+region = RegionOne
+[identity-feature-enabled]
+api_v2 = false
+[service_available]
+neutron = true
+nova = false
+glance = false
+cinder = false
+swift = false
+heat = false
+[network]
+project_network_cidr = 10.100.0.0/16
+project_network_mask_bits = 28
+project_network_v6_cidr = 2001:db8::/48
+project_network_v6_mask_bits = 64
+project_networks_reachable = false
+region = RegionOne
+endpoint_type = publicURL
+[network-feature-enabled]
+api_extensions = ${extensions.join(',')}
+ipv6 = true
+ipv6_subnet_attributes = true
+port_security = true
+[enforce_scope]
+neutron = false
+[validation]
+run_validation = false
+`;
+}
+
+await ensureKeystone();
+const controller = values.target ? { url: values.target, stop: () => {} } : await startController();
+let code = 1;
+try {
+  await (await Keystone.admin()).setNetworkEndpoint(controller.url);
+  // Exactly the extensions the controller lists, so no test is skipped by hiding one.
+  const token = (await Keystone.passwordToken('admin', process.env.ALCOR_KEYSTONE_ADMIN_PASSWORD ?? 'alcor-admin', { name: 'admin' })).token;
+  const extensions = (await (await fetch(`${controller.url}/v2.0/extensions`, { headers: { 'x-auth-token': token } })).json())
+    .extensions.map((e) => e.alias);
+  const workspace = join(root, '.tempest');
+  mkdirSync(join(workspace, 'etc'), { recursive: true });
+  writeFileSync(join(workspace, 'etc', 'tempest.conf'), tempestConf(extensions));
+  writeFileSync(join(workspace, '.stestr.conf'), '[DEFAULT]\ntest_path=/usr/lib/python3/dist-packages/tempest/test_discover\ntop_dir=/usr/lib/python3/dist-packages\n');
+
+  const output = await new Promise((res, rej) => {
+    let text = '';
+    const child = spawn('tempest', ['run', '--regex', values.regex, '--concurrency', values.concurrency], {
+      cwd: workspace,
+      env: { ...process.env, TEMPEST_CONFIG_DIR: join(workspace, 'etc'), TEMPEST_CONFIG: 'tempest.conf' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (d) => { text += d; });
+    child.stderr.on('data', (d) => { text += d; });
+    child.on('error', rej);
+    child.on('exit', () => res(text));
+  });
+  writeFileSync(join(workspace, 'last-run.log'), output);
+  const count = (what) => Number(new RegExp(`- ${what}: (\\d+)`).exec(output)?.[1] ?? NaN);
+  const summary = { passed: count('Passed'), failed: count('Failed'), skipped: count('Skipped') };
+  const failures = [...output.matchAll(/^\{\d+\} (\S+) \[[\d.]+s\] \.\.\. FAILED$/gm)].map((m) => m[1]);
+  console.log(failures.map((f) => `FAILED ${f}`).join('\n'));
+  console.log(`passed ${summary.passed}, failed ${summary.failed}, skipped ${summary.skipped} (log: ${join(workspace, 'last-run.log')})`);
+  console.log(JSON.stringify({ ...summary, failures }));
+  code = Number.isFinite(summary.passed) && summary.failed === 0 ? 0 : 1;
+} finally {
+  controller.stop();
+}
+process.exitCode = code;
