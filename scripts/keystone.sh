@@ -52,7 +52,11 @@ key_repository = $dir/fernet-keys
 [credential]
 key_repository = $dir/credential-keys
 [cache]
-enabled = false
+# Without a cache Keystone recomputes roles and scans revocation events on every validation (most
+# of a second once Tempest has made and dropped a few hundred projects). The cache lives in the one
+# uWSGI worker process, so a revocation is seen at once by every thread.
+enabled = true
+backend = dogpile.cache.memory
 CONF
 }
 
@@ -78,7 +82,7 @@ serve() {
   # each request to a free worker thread; workers on a plain http socket would be tied up by idle
   # kept-alive connections until none is left to answer.
   uwsgi --plugin python3,http --http "127.0.0.1:$port" --http-keepalive --wsgi-file /usr/bin/keystone-wsgi-public \
-    --master --processes 2 --threads 8 --enable-threads --lazy-apps --die-on-term --need-app \
+    --master --processes 1 --threads 16 --enable-threads --lazy-apps --die-on-term --need-app \
     --buffer-size 65535 --listen 1024 \
     --env "OS_KEYSTONE_CONFIG_FILES=$dir/keystone.conf" \
     --pidfile "$dir/uwsgi.pid" --daemonize "$dir/log/uwsgi.log"

@@ -32,6 +32,7 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'standard-attr-revisions', name: 'Resource revision numbers', description: 'This extension will display the revision number of neutron resources.' },
   { alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute: subnet, trunk, network_segment_range, router, network, policy, subnetpool, port, security_group, floatingip', description: 'Enables to set tag on resources with standard attribute.' },
   { alias: 'standard-attr-timestamp', name: 'Resource timestamps', description: 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.' },
+  { alias: 'bulk-delete', name: 'Bulk delete (Alcor)', description: 'DELETE /v2.0/{collection}?id=A&id=B deletes up to 300 resources of one kind in one request, all or none.' },
   { alias: 'stateful-security-group', name: 'Stateful security group', description: 'Indicates if the security group is stateful or not' },
 ];
 

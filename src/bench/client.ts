@@ -71,6 +71,16 @@ export class NeutronClient {
     await this.request('DELETE', `/v2.0/${collection}/${id}`, who);
   }
 
+  /** Alcor's bulk-delete extension: many rows of one kind in one request. */
+  async removeMany(collection: string, ids: readonly string[], who: Identity): Promise<void> {
+    await this.request('DELETE', `/v2.0/${collection}?${ids.map((id) => `id=${id}`).join('&')}`, who);
+  }
+
+  async hasExtension(alias: string): Promise<boolean> {
+    const body = (await this.request('GET', '/v2.0/extensions', {})) as { extensions?: Array<{ alias: string }> };
+    return (body.extensions ?? []).some((e) => e.alias === alias);
+  }
+
   async action(path: string, who: Identity, body: unknown): Promise<unknown> {
     return this.request('PUT', path, who, body);
   }
