@@ -15,18 +15,18 @@ export function paginationLinks(
   if (limit === undefined) return [];
   const short = docs.length < limit;
   const links: Link[] = [];
-  const href = (marker: string, reverse: boolean): string => {
+  // An empty page links back without a marker: from past the end, reversing starts at the end.
+  const href = (marker: string | undefined, reverse: boolean): string => {
     const params = new URLSearchParams(rawQuery);
     params.delete('marker');
     params.delete('page_reverse');
     params.set('limit', String(limit));
-    params.set('marker', marker);
+    if (marker !== undefined) params.set('marker', marker);
     if (reverse) params.set('page_reverse', 'True');
     return `${baseUrl}?${params.toString()}`;
   };
-  if (docs.length === 0) return links;
   // Neutron's get_pagination_links: only a short page in the direction of travel ends the links.
-  if (!(short && !pageReverse)) links.push({ rel: 'next', href: href(docs[docs.length - 1].id, false) });
-  if (!(short && pageReverse)) links.push({ rel: 'previous', href: href(docs[0].id, true) });
+  if (!(short && !pageReverse)) links.push({ rel: 'next', href: href(docs.at(-1)?.id, false) });
+  if (!(short && pageReverse)) links.push({ rel: 'previous', href: href(docs[0]?.id, true) });
   return links;
 }

@@ -6,6 +6,7 @@ import {
   PortSecurityAndIPRequiredForSecurityGroups, PortNotFound,
 } from '../core/errors.js';
 import { parseIp } from '../core/ip.js';
+import { timestamp } from '../core/ids.js';
 import * as defs from '../model/definitions.js';
 import type { Doc, ReadTx, WriteTx } from '../store/store.js';
 import type { Attrs } from './attributes.js';
@@ -161,6 +162,8 @@ export function portHooks(
       if (attrs.fixed_ips !== undefined && (attrs.fixed_ips as FixedIpRequest[]).some((f) => f.ip_address !== undefined)) {
         enforce(ctx, 'create_port:fixed_ips:ip_address', onNetwork);
       }
+      if ((attrs.allowed_address_pairs as unknown[]).length > 0) enforce(ctx, 'create_port:allowed_address_pairs', onNetwork);
+      if (attrs.port_security_enabled !== undefined) enforce(ctx, 'create_port:port_security_enabled', onNetwork);
       const mac = attrs.mac_address === undefined
         ? await pickMac(tx, network.id, config.baseMac)
         : await claimMac(tx, network.id, attrs.mac_address as string);
@@ -206,6 +209,12 @@ export function portHooks(
     async update(ctx, current, changes, tx) {
       const next: Doc = { ...current, ...changes };
       if ('mac_address' in changes) enforce(ctx, 'update_port:mac_address');
+      if ('allowed_address_pairs' in changes || 'port_security_enabled' in changes) {
+        const network = await tx.get(defs.network, current.network_id as string);
+        const onNetwork = { network_project_id: network?.project_id };
+        if ('allowed_address_pairs' in changes) enforce(ctx, 'update_port:allowed_address_pairs', onNetwork);
+        if ('port_security_enabled' in changes) enforce(ctx, 'update_port:port_security_enabled', onNetwork);
+      }
       if ('mac_address' in changes && changes.mac_address !== current.mac_address) {
         if (current['binding:host_id'] !== '') {
           throw new PortBound(`Unable to complete operation on port ${current.id}, port is already bound, port type: ${String(current['binding:vif_type'])}, old_mac ${String(current.mac_address)}, new_mac ${String(changes.mac_address)}.`);
@@ -269,6 +278,26 @@ export function portHooks(
       await releasePort(tx, current.id);
     },
   };
+}
+
+export function isRouterPort(port: Doc): boolean {
+  return ROUTER_OWNERS.has(port.device_owner as string);
+}
+
+/**
+ * Takes a port's addresses in one subnet away (the subnet is being deleted), keeping the others;
+ * the port's revision moves on, as for any change of its fixed_ips.
+ */
+export async function dropSubnetAddresses(tx: WriteTx, port: Doc, subnetId: string): Promise<void> {
+  const remaining = (port.fixed_ips as FixedIp[]).filter((f) => f.subnet_id !== subnetId);
+  await tx.removeIps(port.id);
+  for (const f of remaining) {
+    const subnet = await tx.get(defs.subnet, f.subnet_id);
+    if (subnet) await hold(tx, subnetView(subnet), parseIp(f.ip_address)!.value, port.id, true);
+  }
+  await tx.update(defs.port, {
+    ...port, fixed_ips: remaining, revision_number: (port.revision_number as number) + 1, updated_at: timestamp(),
+  });
 }
 
 /** Frees what a port holds beside its own row; routers and network deletion use it too. */

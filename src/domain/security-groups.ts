@@ -94,6 +94,9 @@ export class SecurityGroups {
         if (isDefault && 'name' in changes && changes.name !== 'default') {
           throw new SecurityGroupCannotUpdateDefault('Updating default security group not allowed.');
         }
+        if (!isDefault && changes.name === 'default') {
+          throw new SecurityGroupDefaultAlreadyExists('Default security group already exists.');
+        }
         return { ...current, ...changes };
       },
 

@@ -10,7 +10,8 @@ import type { Doc, WriteTx } from '../store/store.js';
 import type { Attrs } from './attributes.js';
 import type { Collection, ResourceHooks } from './collection.js';
 import type { Range } from './ipam.js';
-import { defaultPools, formatPools } from './ipam.js';
+import { defaultPools, formatPools, isAutoAddress, subnetView } from './ipam.js';
+import { dropSubnetAddresses, isRouterPort } from './ports.js';
 import { enforce } from './policy.js';
 
 function checkVersion(version: IpVersion, address: string, what: string): bigint {
@@ -184,12 +185,16 @@ export function subnetHooks(networks: () => Collection): ResourceHooks {
     },
 
     async delete(_ctx, current, tx) {
-      const holders = await tx.list(defs.port, { fixedIps: { subnetIds: [current.id] }, limit: 1 });
-      if (holders.length > 0) {
+      const holders = await tx.list(defs.port, { fixedIps: { subnetIds: [current.id] } });
+      if (holders.length === 0) return;
+      // As Neutron: addresses of an auto-address IPv6 subnet (SLAAC, DHCPv6-stateless) are taken
+      // from the ports that hold them, unless a router does; any other held address blocks.
+      if (!isAutoAddress(subnetView(current)) || holders.some(isRouterPort)) {
         throw new SubnetInUse(
           `Unable to complete operation on subnet ${current.id}: One or more ports have an IP allocation from this subnet.`,
         );
       }
+      for (const port of holders) await dropSubnetAddresses(tx, port, current.id);
     },
   };
 }

@@ -70,6 +70,11 @@ export const subnet: ResourceDef = {
   attributes: {
     ...standard(),
     network_id: { post: true, put: false, convert: v.uuid, sort: true },
+    // Neutron's hidden, filter-only attribute: whether the subnet's network is shared.
+    shared: {
+      post: false, put: false, visible: false, filter: 'boolean',
+      filterThrough: { column: 'network_id', table: 'networks', targetColumn: 'shared' },
+    },
     ip_version: { post: true, put: false, convert: v.integer(4, 6), filter: 'integer', sort: true },
     cidr: { post: true, put: false, derived: true, convert: v.subnetCidr, sort: true },
     prefixlen: { post: true, put: false, derived: true, visible: false, convert: v.integer(0, 128) },
@@ -165,16 +170,21 @@ export const securityGroupRule: ResourceDef = {
     security_group_id: { post: true, put: false, convert: v.uuid, sort: true },
     direction: { post: true, put: false, convert: v.oneOf(['ingress', 'egress']), sort: true },
     ethertype: { post: true, put: false, default: 'IPv4', convert: v.oneOf(['IPv4', 'IPv6']), sort: true },
-    protocol: { post: true, put: false, default: null, convert: v.string(255, { nullable: true }), filter: 'string', sort: true },
-    port_range_min: { post: true, put: false, default: null, convert: v.integer(0, 65535, { nullable: true }), filter: 'integer', sort: true },
-    port_range_max: { post: true, put: false, default: null, convert: v.integer(0, 65535, { nullable: true }), filter: 'integer', sort: true },
+    protocol: { post: true, put: false, default: null, convert: v.protocol, filter: 'string', sort: true },
+    port_range_min: { post: true, put: false, default: null, convert: v.portValue, filter: 'integer', sort: true },
+    port_range_max: { post: true, put: false, default: null, convert: v.portValue, filter: 'integer', sort: true },
     remote_ip_prefix: { post: true, put: false, default: null, convert: (x, a) => (x === null ? null : v.ipOrCidr(x, a)), filter: 'string' },
-    remote_group_id: { post: true, put: false, default: null, convert: v.uuidOrNull, filter: 'string' },
+    // Any string: a group that does not exist is a 404 (SecurityGroupNotFound), as in Neutron.
+    remote_group_id: { post: true, put: false, default: null, convert: v.string(255, { nullable: true }), filter: 'string' },
     remote_address_group_id: { post: false, put: false, filter: 'string' },
     normalized_cidr: { post: false, put: false, filter: false },
     belongs_to_default_sg: { post: false, put: false, filter: 'boolean' },
   },
 };
+
+function isEmptyDict(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && Object.keys(x).length === 0;
+}
 
 const externalFixedIp = v.shape({ subnet_id: v.uuid, ip_address: v.ipAddress });
 export const gatewayInfo = v.shape({
@@ -196,7 +206,8 @@ export const router: ResourceDef = {
     status: { post: false, put: false, filter: 'string', sort: true },
     external_gateway_info: {
       post: true, put: true, default: null, filter: false,
-      convert: (x, a) => (x === null ? null : gatewayInfo(x, a)),
+      // An empty dict means no gateway, as Neutron's dict_or_nodata reads it.
+      convert: (x, a) => (x === null || isEmptyDict(x) ? null : gatewayInfo(x, a)),
     },
     routes: { post: false, put: true, default: [], convert: v.listOf(route), filter: false },
     availability_zone_hints: { post: true, put: false, default: [], convert: v.listOf(v.string(255)), filter: false },

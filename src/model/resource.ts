@@ -20,6 +20,11 @@ export interface AttributeDef {
   /** How a query-string filter value is read; false when the attribute cannot be filtered. */
   readonly filter?: FilterType | false;
   readonly sort?: boolean;
+  /**
+   * Not stored on the row: a filter on it is a filter on the row this column points at (a subnet's
+   * `shared` is its network's).
+   */
+  readonly filterThrough?: { readonly column: string; readonly table: string; readonly targetColumn: string };
 }
 
 export interface ResourceDef {

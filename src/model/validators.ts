@@ -4,7 +4,7 @@
  * validation rule is HTTPBadRequest, a failed conversion InvalidInput), so a definition is
  * the whole story of what an attribute accepts.
  */
-import { BadRequest, InvalidInput } from '../core/errors.js';
+import { BadRequest, InvalidInput, SecurityGroupInvalidPortValue } from '../core/errors.js';
 import { isUuid } from '../core/ids.js';
 import { canonicalIp, parseCidr, formatCidr } from '../core/ip.js';
 import { canonicalMac, isMulticastMac } from '../core/mac.js';
@@ -161,4 +161,21 @@ export const tagName: Converter = (v, attr) => {
     return invalid(attr, `${show(v)} is not a valid tag`);
   }
   return v;
+};
+
+/** A rule's protocol: a name or a number 0-255, numbers given as JSON numbers kept as text. */
+export const protocol: Converter = (value, attr) => {
+  if (value === null) return null;
+  if (typeof value === 'number' && Number.isInteger(value)) return String(value);
+  return string(255)(value, attr);
+};
+
+/** Neutron's convert_validate_port_value: an integer 0-65535, or a string of one. */
+export const portValue: Converter = (value) => {
+  if (value === null) return null;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new SecurityGroupInvalidPortValue(`Invalid value for port ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  }
+  return n;
 };

@@ -40,6 +40,14 @@ export function whereConditions(def: ResourceDef, conditions: readonly Condition
       clauses.push('0');
       continue;
     }
+    const through = def.attributes[c.attr]?.filterThrough;
+    if (through) {
+      const values = c.values.filter((v) => v !== null);
+      clauses.push(values.length === 0 ? '0'
+        : `${through.column} IN (SELECT id FROM ${through.table} WHERE ${through.targetColumn} IN (${values.map(() => '?').join(',')}))`);
+      params.push(...values.map(bindable));
+      continue;
+    }
     const nonNull = c.values.filter((v) => v !== null);
     const parts: string[] = [];
     if (nonNull.length > 0) {
