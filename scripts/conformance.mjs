@@ -41,7 +41,21 @@ async function startController() {
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
-function tempestConf(extensions) {
+// Tempest's router tests need the cloud's external network, as a real deployment has one.
+async function publicNetwork(url, token) {
+  const call = async (method, path, body) => {
+    const res = await fetch(`${url}${path}`, {
+      method, headers: { 'x-auth-token': token, 'content-type': 'application/json' }, body: body && JSON.stringify(body),
+    });
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const { network } = await call('POST', '/v2.0/networks', { network: { name: 'public', 'router:external': true } });
+  await call('POST', '/v2.0/subnets', { subnet: { network_id: network.id, ip_version: 4, cidr: '172.24.4.0/24', name: 'public-subnet' } });
+  return network.id;
+}
+
+function tempestConf(extensions, publicNetworkId) {
   const admin = process.env.ALCOR_KEYSTONE_ADMIN_PASSWORD ?? 'alcor-admin';
   return `[DEFAULT]
 log_file = ${join(root, '.tempest', 'tempest.log')}
@@ -73,6 +87,7 @@ project_network_mask_bits = 28
 project_network_v6_cidr = 2001:db8::/48
 project_network_v6_mask_bits = 64
 project_networks_reachable = false
+public_network_id = ${publicNetworkId}
 region = RegionOne
 endpoint_type = publicURL
 [network-feature-enabled]
@@ -98,7 +113,7 @@ try {
     .extensions.map((e) => e.alias);
   const workspace = join(root, '.tempest');
   mkdirSync(join(workspace, 'etc'), { recursive: true });
-  writeFileSync(join(workspace, 'etc', 'tempest.conf'), tempestConf(extensions));
+  writeFileSync(join(workspace, 'etc', 'tempest.conf'), tempestConf(extensions, await publicNetwork(controller.url, token)));
   // Debian's Tempest sleeps 10 s before every subnet delete, a wait for agents to let go of ports;
   // the controller has no agents, and with hundreds of subnets the sleeps alone take hours.
   mkdirSync(join(workspace, 'site'), { recursive: true });

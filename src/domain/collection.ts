@@ -19,9 +19,9 @@ export interface ResourceHooks {
   readonly def: ResourceDef;
   notFound(id: string): NeutronError;
   /** Beside its own rows, what a non-admin caller may see. */
-  readonly sharedScope?: 'network' | 'network-of-row';
+  readonly sharedScope?: 'network' | 'network-of-row' | 'group-of-row';
   /** Rows of other projects this caller may read (shared networks, their subnets). */
-  sharedVisible?(doc: Doc, tx: ReadTx): Promise<boolean>;
+  sharedVisible?(doc: Doc, tx: ReadTx, ctx: RequestContext): Promise<boolean>;
   create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx): Promise<Doc>;
   update?(ctx: RequestContext, current: Doc, changes: Attrs, tx: WriteTx): Promise<Doc>;
   delete?(ctx: RequestContext, current: Doc, tx: WriteTx): Promise<void>;
@@ -44,7 +44,7 @@ export class Collection {
 
   private async visible(ctx: RequestContext, doc: Doc, tx: ReadTx): Promise<boolean> {
     if (mayRead(ctx, doc)) return true;
-    return this.hooks.sharedVisible ? this.hooks.sharedVisible(doc, tx) : false;
+    return this.hooks.sharedVisible ? this.hooks.sharedVisible(doc, tx, ctx) : false;
   }
 
   /** The row if this caller may see it; its absence and its invisibility look alike (404). */

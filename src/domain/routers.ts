@@ -3,7 +3,7 @@ import {
   BadRequest, BadRouterRequest, InvalidRoutes, NotFound, PortInUse, RouterInUse, RouterInterfaceInUseByRoute, RouterInterfaceNotFound,
   RouterInterfaceNotFoundForSubnet, RouterNotFound,
 } from '../core/errors.js';
-import { cidrContains, parseCidr, parseIp } from '../core/ip.js';
+import { cidrContains, cidrsOverlap, parseCidr, parseIp } from '../core/ip.js';
 import { isUuid } from '../core/ids.js';
 import * as defs from '../model/definitions.js';
 import type { Doc, Store, WriteTx } from '../store/store.js';
@@ -170,6 +170,18 @@ export class Routers {
       const router = await this.ownedRouter(ctx, routerId, tx);
       const existing = await this.routerPorts(tx, router.id, INTERFACE);
       const attached = new Set(existing.flatMap((p) => (p.fixed_ips as FixedIp[]).map((f) => f.subnet_id)));
+      const attachedSubnets = attached.size === 0 ? []
+        : await tx.list(defs.subnet, { conditions: [{ attr: 'id', values: [...attached] }] });
+      // One router cannot route to two subnets whose addresses overlap.
+      const checkOverlap = async (subnetId: string) => {
+        const subnet = await tx.get(defs.subnet, subnetId);
+        if (!subnet) return;
+        const cidr = parseCidr(subnet.cidr)!;
+        const clash = attachedSubnets.find((s) => s.id !== subnetId && cidrsOverlap(parseCidr(s.cidr)!, cidr));
+        if (clash) {
+          throw new BadRouterRequest(`Bad router request: Cidr ${String(subnet.cidr)} of subnet ${subnetId} overlaps with cidr ${String(clash.cidr)} of subnet ${clash.id}.`);
+        }
+      };
       let port: Doc;
       if (req.portId !== undefined) {
         port = await this.ports().find(ctx, req.portId, tx);
@@ -180,6 +192,7 @@ export class Routers {
         if (ips.length === 0) throw new BadRouterRequest('Bad router request: Router port must have at least one fixed IP.');
         for (const f of ips) {
           if (attached.has(f.subnet_id)) throw new BadRouterRequest(`Bad router request: Router already has a port on subnet ${f.subnet_id}.`);
+          await checkOverlap(f.subnet_id);
         }
         port = await this.ports().bump({ ...port, device_id: router.id, device_owner: INTERFACE }, tx);
       } else {
@@ -188,6 +201,7 @@ export class Routers {
           throw new BadRouterRequest('Bad router request: Subnet for router interface must have a gateway IP.');
         }
         if (attached.has(subnet.id)) throw new BadRouterRequest(`Bad router request: Router already has a port on subnet ${subnet.id}.`);
+        await checkOverlap(subnet.id);
         const admin: RequestContext = { ...ctx, isAdmin: true };
         port = await this.ports().createIn(admin, {
           network_id: subnet.network_id, project_id: router.project_id, name: '', description: '',

@@ -15,6 +15,9 @@ import type { Collection, ResourceHooks } from './collection.js';
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
 const ICMP_PROTOCOLS = new Set([1, 58]);
 
+/** IPv6 extension headers and ICMPv6: never in an IPv4 rule. */
+const IPV6_ONLY_PROTOCOLS = new Set([41, 43, 44, 58, 59, 60]);
+
 /** The protocol number a rule means, or null for any; names and numbers compare equal. */
 function protocolNumber(protocol: unknown): number | null {
   if (protocol === null || protocol === undefined || protocol === 'any') return null;
@@ -74,11 +77,17 @@ export function securityGroupRuleHooks(groups: () => Collection): ResourceHooks 
   return {
     def: defs.securityGroupRule,
     notFound: (id) => new SecurityGroupRuleNotFound(`Security group rule ${id} does not exist`),
+    // As Neutron: the owner of a group sees every rule in it, an admin's included.
+    sharedScope: 'group-of-row',
+    async sharedVisible(doc, tx, ctx) {
+      const sg = await tx.get(defs.securityGroup, doc.security_group_id as string);
+      return sg !== undefined && sg.project_id === ctx.projectId;
+    },
 
     async create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx) {
       const sg = await groups().find(ctx, attrs.security_group_id as string, tx);
       const proto = protocolNumber(attrs.protocol);
-      if (proto === 58 && attrs.ethertype === 'IPv4') {
+      if (proto !== null && IPV6_ONLY_PROTOCOLS.has(proto) && attrs.ethertype === 'IPv4') {
         throw new SecurityGroupEthertypeConflictWithProtocol(`Invalid ethertype IPv4 for protocol ${String(attrs.protocol)}.`);
       }
       checkPorts(attrs, proto);

@@ -209,7 +209,8 @@ export const router: ResourceDef = {
       // An empty dict means no gateway, as Neutron's dict_or_nodata reads it.
       convert: (x, a) => (x === null || isEmptyDict(x) ? null : gatewayInfo(x, a)),
     },
-    routes: { post: false, put: true, default: [], convert: v.listOf(route), filter: false },
+    // null clears the routes, as Neutron's convert_none_to_empty_list reads it.
+    routes: { post: false, put: true, default: [], convert: (x, a) => (x === null ? [] : v.listOf(route)(x, a)), filter: false },
     availability_zone_hints: { post: true, put: false, default: [], convert: v.listOf(v.string(255)), filter: false },
     availability_zones: { post: false, put: false, filter: false },
   },

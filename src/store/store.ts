@@ -30,6 +30,8 @@ export interface TagFilter {
 export type Scope =
   | { readonly projectId: string; readonly alsoShared: 'network' }
   | { readonly projectId: string; readonly alsoShared: 'network-of-row' }
+  /** Rules in the caller's own security groups, whoever made them. */
+  | { readonly projectId: string; readonly alsoShared: 'group-of-row' }
   | { readonly projectId: string; readonly alsoShared?: undefined };
 
 export interface SortKey {

@@ -101,6 +101,9 @@ export function buildList(def: ResourceDef, q: ListQuery, columns = 'doc'): Sql 
     params.push(q.scope.projectId);
     if (q.scope.alsoShared === 'network') {
       where.push(`(${own} OR shared = 1 OR external = 1)`);
+    } else if (q.scope.alsoShared === 'group-of-row') {
+      where.push(`(${own} OR security_group_id IN (SELECT id FROM security_groups WHERE project_id = ?))`);
+      params.push(q.scope.projectId);
     } else if (q.scope.alsoShared === 'network-of-row') {
       where.push(`(${own} OR network_id IN (SELECT id FROM networks WHERE shared = 1 OR external = 1))`);
     } else {
