@@ -100,7 +100,8 @@ export function subnetHooks(networks: () => Collection): ResourceHooks {
     sharedScope: 'network-of-row',
     async sharedVisible(doc, tx) {
       const net = await tx.get(defs.network, doc.network_id as string);
-      return net !== undefined && (net.shared === true || net['router:external'] === true);
+      // Only a shared network shows its subnets to all; an external one shows just itself.
+      return net !== undefined && net.shared === true;
     },
 
     async create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx) {

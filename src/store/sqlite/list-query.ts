@@ -105,7 +105,7 @@ export function buildList(def: ResourceDef, q: ListQuery, columns = 'doc'): Sql 
       where.push(`(${own} OR security_group_id IN (SELECT id FROM security_groups WHERE project_id = ?))`);
       params.push(q.scope.projectId);
     } else if (q.scope.alsoShared === 'network-of-row') {
-      where.push(`(${own} OR network_id IN (SELECT id FROM networks WHERE shared = 1 OR external = 1))`);
+      where.push(`(${own} OR network_id IN (SELECT id FROM networks WHERE shared = 1))`);
     } else {
       where.push(own);
     }
