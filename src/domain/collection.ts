@@ -89,8 +89,8 @@ export class Collection {
   }
 
   /** The page as stored JSON text: a long list is sent without parsing and re-serialising it. */
-  async listRaw(ctx: RequestContext, query: ListQuery): Promise<RawDoc[]> {
-    return this.listWith(ctx, query, (tx, q) => tx.listRaw(this.def, q));
+  async listRaw(ctx: RequestContext, query: ListQuery, omit: readonly string[] = []): Promise<RawDoc[]> {
+    return this.listWith(ctx, query, (tx, q) => tx.listRaw(this.def, q, omit));
   }
 
   private async listWith<T>(ctx: RequestContext, query: ListQuery, read: (tx: ReadTx, q: ListQuery) => Promise<T[]>): Promise<T[]> {

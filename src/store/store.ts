@@ -64,8 +64,11 @@ export interface IpAllocation {
 export interface ReadTx {
   get(def: ResourceDef, id: string): Promise<Doc | undefined>;
   list(def: ResourceDef, query: ListQuery): Promise<Doc[]>;
-  /** The same rows as stored JSON text, for answers that can be sent without parsing them. */
-  listRaw(def: ResourceDef, query: ListQuery): Promise<RawDoc[]>;
+  /**
+   * The same rows as stored JSON text, for answers that can be sent without parsing them; `omit`
+   * names top-level attributes to leave out (what the caller's policy hides).
+   */
+  listRaw(def: ResourceDef, query: ListQuery, omit?: readonly string[]): Promise<RawDoc[]>;
   count(def: ResourceDef, conditions: readonly Condition[]): Promise<number>;
   /** Port holding this address in this subnet, if any. */
   ipHolder(subnetId: string, ipKey: string): Promise<string | undefined>;

@@ -42,9 +42,9 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection): 
     const linksFor = (rows: ReadonlyArray<{ id: string }>) =>
       paginationLinks(`${baseUrl(req)}${base}`, rawQueryString(req), rows, parsed.limit, parsed.pageReverse);
     const hidden = hiddenAttributes(ctx, def.member);
-    if (parsed.fields === undefined && hidden.length === 0 && collection.rawListable) {
-      // Stored documents are exactly what a full list shows: splice them in as they are.
-      const rows = await collection.listRaw(ctx, parsed.query);
+    if (parsed.fields === undefined && collection.rawListable) {
+      // Stored documents are what a full list shows, less what policy hides: splice them in.
+      const rows = await collection.listRaw(ctx, parsed.query, hidden);
       const links = linksFor(rows);
       const tail = links.length ? `,${JSON.stringify(`${def.collection}_links`)}:${JSON.stringify(links)}` : '';
       reply.type('application/json; charset=utf-8');

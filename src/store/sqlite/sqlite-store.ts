@@ -73,8 +73,10 @@ class SqliteTx implements WriteTx {
     return rows.map((d) => JSON.parse(d) as Doc);
   }
 
-  async listRaw(def: ResourceDef, query: ListQuery): Promise<RawDoc[]> {
-    const sql = buildList(def, query, 'id, doc AS json');
+  async listRaw(def: ResourceDef, query: ListQuery, omit: readonly string[] = []): Promise<RawDoc[]> {
+    // json_remove runs in SQLite's C, and keeps the order of the remaining keys.
+    const doc = omit.length === 0 ? 'doc' : `json_remove(doc, ${omit.map((a) => `'$."${a.replace(/["'\\]/g, '')}"'`).join(', ')})`;
+    const sql = buildList(def, query, `id, ${doc} AS json`);
     return this.st.prepare(sql.text).all(...sql.params) as RawDoc[];
   }
 
