@@ -2,11 +2,13 @@
 # Installs, once, the OpenStack pieces the Keystone tests and conformance runs use, from Debian's
 # packages: Keystone (run by scripts/keystone.sh as our own loopback instance, never as the
 # system service), the openstack CLI, Rally with its OpenStack plugin, Tempest and Neutron's
-# Tempest plugin. Idempotent: a package already there is not touched.
+# Tempest plugin. Idempotent: a package already there is not touched. Given package names, installs
+# those instead (scripts/neutron-server.sh asks for neutron-server this way).
 set -euo pipefail
 
 PACKAGES=(keystone python3-pymysql uwsgi-core uwsgi-plugin-python3 python3-openstackclient
   rally python3-rally-openstack tempest neutron-tempest-plugin)
+[ $# -gt 0 ] && PACKAGES=("$@")
 
 missing=()
 for p in "${PACKAGES[@]}"; do

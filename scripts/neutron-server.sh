@@ -12,10 +12,8 @@ port="${2:-9697}"
 db=alcor_bench_neutron
 
 install() {
-  if ! command -v neutron-server >/dev/null 2>&1; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq neutron-server >/dev/null || { apt-get update -qq; apt-get install -y -qq neutron-server >/dev/null; }
-  fi
+  # Installed without starting Debian's own neutron-server service (it would take port 9696).
+  bash scripts/ensure-openstack-tools.sh neutron-server python3-pymysql
   if ! mysql -h127.0.0.1 -uroot -e 'SELECT 1' >/dev/null 2>&1; then
     echo "MariaDB is not answering on 127.0.0.1:3306 as root" >&2
     exit 1
