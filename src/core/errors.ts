@@ -74,6 +74,7 @@ export const SubnetInUse = fault(409, 'SubnetInUse');
 export const PortInUse = fault(409, 'PortInUse');
 export const RouterInUse = fault(409, 'RouterInUse');
 export const SecurityGroupInUse = fault(409, 'SecurityGroupInUse');
+export const PortSecurityPortHasSecurityGroup = fault(409, 'PortSecurityPortHasSecurityGroup');
 export const SecurityGroupCannotRemoveDefault = fault(409, 'SecurityGroupCannotRemoveDefault');
 export const SecurityGroupCannotUpdateDefault = fault(409, 'SecurityGroupCannotUpdateDefault');
 export const SecurityGroupRuleExists = fault(409, 'SecurityGroupRuleExists');

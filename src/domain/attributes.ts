@@ -75,7 +75,7 @@ export function owningProject(ctx: RequestContext, attrs: Attrs): string {
   const p = attrs.project_id as string | undefined;
   const t = attrs.tenant_id as string | undefined;
   if (p !== undefined && t !== undefined && p !== t) {
-    throw new BadRequest("Both project_id and tenant_id passed in request, but with different values");
+    throw new BadRequest("'project_id' and 'tenant_id' do not match");
   }
   const wanted = p ?? t ?? ctx.projectId;
   if (wanted !== ctx.projectId && !ctx.isAdmin) {

@@ -3,7 +3,7 @@ import type { RequestContext } from '../core/context.js';
 import {
   AddressPairAndPortSecurityRequired, BadRequest, DuplicateAddressPairInRequest, InvalidInput,
   InvalidIpForNetwork, InvalidIpForSubnet, IpAddressGenerationFailure, L3PortInUse, PortBound,
-  PortSecurityAndIPRequiredForSecurityGroups, PortNotFound,
+  PortSecurityAndIPRequiredForSecurityGroups, PortSecurityPortHasSecurityGroup, PortNotFound,
 } from '../core/errors.js';
 import { parseIp } from '../core/ip.js';
 import { timestamp } from '../core/ids.js';
@@ -247,7 +247,8 @@ export function portHooks(
       if ('security_groups' in changes) {
         await resolveGroups(ctx, changes.security_groups as string[], tx);
       } else if ('port_security_enabled' in changes && !portSecurity && (current.security_groups as string[]).length > 0) {
-        next.security_groups = current.security_groups;
+        // Neutron's 409: the groups must go (in this request or before) for port security to go.
+        throw new PortSecurityPortHasSecurityGroup('Port has security group associated. Cannot disable port security or ip address until security group is removed');
       }
       if (!portSecurity && (next.security_groups as string[]).length > 0) {
         throw new PortSecurityAndIPRequiredForSecurityGroups('Port security must be enabled and port must have an IP address in order to use security groups.');

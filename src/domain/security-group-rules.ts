@@ -105,6 +105,8 @@ export function securityGroupRuleHooks(groups: () => Collection): ResourceHooks 
         prefix = formatCidr(cidr);
       }
       if (attrs.remote_group_id !== null) await groups().find(ctx, attrs.remote_group_id as string, tx);
+      // A group's revision counts its rules' comings and goings, as Neutron's does.
+      await groups().bump(sg, tx);
       const rule: Doc = {
         ...base,
         ...attrs,
@@ -118,6 +120,11 @@ export function securityGroupRuleHooks(groups: () => Collection): ResourceHooks 
       const dup = siblings.find((r) => sameRule(r, rule));
       if (dup) throw new SecurityGroupRuleExists(`Security group rule already exists. Rule id is ${dup.id}.`);
       return rule;
+    },
+
+    async delete(_ctx, current, tx) {
+      const sg = await tx.get(defs.securityGroup, current.security_group_id as string);
+      if (sg) await groups().bump(sg, tx);
     },
   };
 }

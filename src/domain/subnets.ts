@@ -149,6 +149,8 @@ export function subnetHooks(networks: () => Collection): ResourceHooks {
       for (const ns of attrs.dns_nameservers as string[]) checkVersion(version, ns, 'dns_nameservers');
       delete attrs.prefixlen;
       delete attrs.use_default_subnetpool;
+      // A network's revision counts its subnets' comings and goings, as Neutron's does.
+      await networks().bump(network, tx);
       return {
         ...base,
         ...attrs,
@@ -186,6 +188,8 @@ export function subnetHooks(networks: () => Collection): ResourceHooks {
     },
 
     async delete(_ctx, current, tx) {
+      const network = await tx.get(defs.network, current.network_id as string);
+      if (network) await networks().bump(network, tx);
       const holders = await tx.list(defs.port, { fixedIps: { subnetIds: [current.id] } });
       if (holders.length === 0) return;
       // As Neutron: addresses of an auto-address IPv6 subnet (SLAAC, DHCPv6-stateless) are taken
