@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Port creates through the domain and store only (no HTTP), to split the hot path's cost from the
-// HTTP layer's. --timings wraps every store call with a timer (a diagnostic: it adds overhead).
+// Port creates, then bulk deletes (250 ids per transaction, as the bench's cleanup sends them),
+// through the domain and store only (no HTTP), to split the hot path's cost from the HTTP layer's.
+// --timings wraps every store call with a timer (a diagnostic: it adds overhead).
 //   npm run build && node benchmarks/domain-port-create.mjs [--ports 20000] [--batch 100] [--timings]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,6 +68,20 @@ console.log(JSON.stringify({
 if (values.timings) {
   for (const [name, { ns, calls }] of [...timings].sort((a, b) => b[1].ns - a[1].ns)) {
     console.log(`${name.padEnd(26)} ${(ns / total / 1000).toFixed(1).padStart(6)} us per port create  (${calls} calls)`);
+  }
+}
+
+const ids = (await store.read((tx) => tx.listRaw(ports.def, {}))).map((r) => r.id);
+timings.clear();
+const deleteStarted = performance.now();
+const chunks = [];
+for (let i = 0; i < ids.length; i += 250) chunks.push(ids.slice(i, i + 250));
+for (let i = 0; i < chunks.length; i += 4) await Promise.all(chunks.slice(i, i + 4).map((c) => ports.removeMany(ctx, c)));
+const deleteMs = performance.now() - deleteStarted;
+console.log(JSON.stringify({ deleted: ids.length, deletesPerSecond: Math.round(ids.length / deleteMs * 1000), secondsPer100k: Number((deleteMs / ids.length * 100).toFixed(1)) }));
+if (values.timings) {
+  for (const [name, { ns, calls }] of [...timings].sort((a, b) => b[1].ns - a[1].ns)) {
+    console.log(`${name.padEnd(26)} ${(ns / ids.length / 1000).toFixed(1).padStart(6)} us per port delete  (${calls} calls)`);
   }
 }
 await store.close();
