@@ -13,6 +13,8 @@ import { runLoad } from './runner.js';
 import type { AtomicSample, IterationSample, Summary } from './stats.js';
 import { failureRate, percentile, reportQps, summarize, throughput } from './stats.js';
 import type { Task } from './task.js';
+import type { UserSource } from './users.js';
+import { NoauthUsers } from './users.js';
 
 export interface ActionResult {
   readonly summary: Summary;
@@ -46,6 +48,10 @@ export interface BenchOptions {
   readonly outDir?: string;
   readonly log?: (line: string) => void;
   readonly progress?: (done: number, total: number | undefined) => void;
+  /** Where the users context's projects and users come from (default: noauth headers). */
+  readonly users?: UserSource;
+  /** With Keystone: the token the bench acts with as the cloud admin. */
+  readonly adminToken?: string;
 }
 
 export interface BenchResult {
@@ -94,6 +100,8 @@ function analyse(task: Task, run: number, load: Awaited<ReturnType<typeof runLoa
 export async function runBench(task: Task, opts: BenchOptions): Promise<BenchResult> {
   const log = opts.log ?? (() => undefined);
   const client = new NeutronClient(opts.target, Math.max(task.runner.concurrency, 32) + 8);
+  client.adminToken = opts.adminToken;
+  const source = opts.users ?? new NoauthUsers();
   const tracker = new Tracker();
   const cidrs = new Map<string, CidrGenerator>();
   const cidr = (start: string): CidrGenerator => {
@@ -106,7 +114,7 @@ export async function runBench(task: Task, opts: BenchOptions): Promise<BenchRes
   try {
     for (let run = 1; run <= (opts.repeat ?? 1); run++) {
       const users = task.contexts.users ?? { tenants: 1, usersPerTenant: 1 };
-      const tenants = await setUpTenants(client, tracker, `${runTag}-r${run}`, users, task.contexts.network, cidrs);
+      const tenants = await setUpTenants(client, tracker, `${runTag}-r${run}`, users, task.contexts.network, cidrs, source);
       const load = await runLoad(task, { client, tracker, tenants, cidr, onProgress: opts.progress });
       const rows = (['ports', 'routers', 'subnets', 'networks', 'security-groups'] as const).reduce((a, k) => a + tracker.count(k), 0);
       const result = analyse(task, run, load, rows);
@@ -117,6 +125,7 @@ export async function runBench(task: Task, opts: BenchOptions): Promise<BenchRes
     let cleanup: CleanupResult | undefined;
     if (opts.cleanup !== false) {
       cleanup = await tracker.cleanup(client);
+      await source.cleanup();
       log(`cleanup: ${cleanup.deleted} deletions in ${cleanup.seconds.toFixed(2)} s${cleanup.failed ? `, ${cleanup.failed} failed: ${cleanup.errors.join('; ')}` : ''}`);
     }
     const main = Object.keys(runs[0]?.actions ?? {}).find((a) => a.startsWith('neutron.create_') && a !== 'neutron.create_network') ?? Object.keys(runs[0]?.actions ?? {})[0];

@@ -6,6 +6,8 @@ import { Pool } from 'undici';
 
 export interface Identity {
   readonly projectId?: string;
+  /** A Keystone token (the user's own); without one, noauth project headers speak for the user. */
+  readonly token?: string;
   readonly roles?: string;
 }
 
@@ -22,6 +24,9 @@ export class NeutronClient {
   private readonly pool: Pool;
   private readonly prefix: string;
 
+  /** With Keystone, the token the cloud admin ({} as identity) acts with. */
+  adminToken?: string;
+
   constructor(target: string, connections: number) {
     const url = new URL(target);
     this.prefix = url.pathname.replace(/\/$/, '');
@@ -31,7 +36,11 @@ export class NeutronClient {
   async request(method: string, path: string, who: Identity, body?: unknown, timeoutMs = 300_000): Promise<unknown> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (who.projectId !== undefined) {
+    if (who.token !== undefined) {
+      headers['x-auth-token'] = who.token;
+    } else if (who.projectId === undefined && this.adminToken !== undefined) {
+      headers['x-auth-token'] = this.adminToken;
+    } else if (who.projectId !== undefined) {
       headers['x-project-id'] = who.projectId;
       headers['x-roles'] = who.roles ?? 'member';
     }

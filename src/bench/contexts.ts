@@ -1,10 +1,12 @@
 /**
- * Rally's contexts: `users` (distinct projects; in noauth mode a user is the project's headers),
+ * Rally's contexts: `users` (distinct projects, from a UserSource: noauth headers or Keystone),
  * `network` (networks with one subnet each and a router attached, as Rally's network context
  * builds them), and `quotas` (accepted: the controller has no quotas to raise yet).
  */
 import type { Identity, NeutronClient, Resource } from './client.js';
 import type { Tracker } from './cleanup.js';
+import { inParallel } from './parallel.js';
+import type { UserSource } from './users.js';
 
 export interface TenantNetwork {
   readonly network: Resource;
@@ -39,31 +41,19 @@ export class CidrGenerator {
   }
 }
 
-export async function inParallel<T>(items: readonly T[], inFlight: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(inFlight, items.length) }, worker));
-}
 
 export async function setUpTenants(
   client: NeutronClient, tracker: Tracker, runTag: string,
   users: { tenants: number; usersPerTenant: number },
   network: { startCidr: string; networksPerTenant: number } | undefined,
   cidrs: Map<string, CidrGenerator>,
+  source: UserSource,
 ): Promise<Tenant[]> {
-  const tenants: Tenant[] = Array.from({ length: users.tenants }, (_, i) => {
-    const projectId = `bench-${runTag}-t${i}`;
-    tracker.projects.add(projectId);
-    return {
-      projectId,
-      users: Array.from({ length: users.usersPerTenant }, () => ({ projectId, roles: 'member' })),
-      networks: [],
-    };
+  const tenants: Tenant[] = [];
+  await inParallel(Array.from({ length: users.tenants }, (_, i) => i), 8, async (i) => {
+    const made = await source.tenant(`${runTag}-t${i}`, users.usersPerTenant);
+    tracker.projects.add(made.projectId);
+    tenants[i] = { ...made, networks: [] };
   });
   if (!network) return tenants;
   let gen = cidrs.get(network.startCidr);

@@ -101,6 +101,17 @@ export class Keystone {
     return { id, name, password };
   }
 
+  async projectExists(projectId: string): Promise<boolean> {
+    const res = await fetch(`${KEYSTONE_URL}/projects/${projectId}`, { headers: { 'x-auth-token': this.adminToken } });
+    await res.arrayBuffer();
+    return res.status === 200;
+  }
+
+  /** The admin's own token, for clients that act as the cloud admin. */
+  get token(): string {
+    return this.adminToken;
+  }
+
   async deleteProject(projectId: string): Promise<void> {
     await this.call('DELETE', `/projects/${projectId}`);
   }

@@ -11,7 +11,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runBench } from '../bench/bench.js';
+import { ensureKeystone, Keystone, KEYSTONE_URL, SERVICE_PASSWORD } from '../bench/keystone-admin.js';
 import { parseTask } from '../bench/task.js';
+import { KeystoneUsers } from '../bench/users.js';
 
 export const BENCH_USAGE = `Usage: alcor bench TASK.json [--target URL] [--out DIR] [--repeat N] [--no-cleanup]
 
@@ -20,7 +22,10 @@ contexts users, network, quotas; SLA failure_rate) against a Neutron API endpoin
   --target URL   endpoint to load (default: start a fresh controller for the run)
   --out DIR      where results.json and report.html go (default bench-results/<task name>)
   --repeat N     run the task N times without cleanup in between (default 1)
-  --no-cleanup   leave everything the run created in place`;
+  --no-cleanup   leave everything the run created in place
+  --keystone     users are real Keystone projects and users (Keystone at ALCOR_KEYSTONE_URL, default
+                 http://127.0.0.1:5000/v3, started by scripts/keystone.sh if need be); the
+                 controller started for the run checks tokens against it`;
 
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -33,11 +38,15 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startController(): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startController(withKeystone: boolean): Promise<{ url: string; stop: () => Promise<void> }> {
   const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/alcor.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'alcor-bench-'));
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [bin, 'start', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--log-level', 'warn'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const auth = withKeystone ? ['--auth-strategy', 'keystone', '--keystone-url', KEYSTONE_URL] : [];
+  const child: ChildProcess = spawn(process.execPath, [bin, 'start', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--log-level', 'warn', ...auth], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ALCOR_KEYSTONE_PASSWORD: process.env.ALCOR_KEYSTONE_PASSWORD ?? SERVICE_PASSWORD },
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
@@ -82,6 +91,7 @@ export async function bench(args: string[]): Promise<void> {
       out: { type: 'string' },
       repeat: { type: 'string' },
       'no-cleanup': { type: 'boolean' },
+      keystone: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -100,9 +110,16 @@ export async function bench(args: string[]): Promise<void> {
   const task = parseTask(text, file);
   const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, got ${values.repeat}`);
-  const own = values.target === undefined ? await startController() : undefined;
+  let keystone: Keystone | undefined;
+  if (values.keystone) {
+    await ensureKeystone();
+    keystone = await Keystone.admin();
+  }
+  const own = values.target === undefined ? await startController(keystone !== undefined) : undefined;
   try {
     const result = await runBench(task, {
+      users: keystone ? new KeystoneUsers(keystone) : undefined,
+      adminToken: keystone?.token,
       target: values.target ?? own!.url,
       repeat,
       cleanup: !values['no-cleanup'],
