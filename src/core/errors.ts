@@ -30,6 +30,8 @@ function fault(status: number, type: string): Fault {
 
 export const BadRequest = fault(400, 'HTTPBadRequest');
 export const InvalidInput = fault(400, 'InvalidInput');
+export const IllegalSubnetPoolPrefixBounds = fault(400, 'IllegalSubnetPoolPrefixBounds');
+export const IllegalSubnetPoolPrefixUpdate = fault(400, 'IllegalSubnetPoolPrefixUpdate');
 export const InvalidIpForSubnet = fault(400, 'InvalidIpForSubnet');
 export const InvalidIpForNetwork = fault(400, 'InvalidIpForNetwork');
 export const InvalidAllocationPool = fault(400, 'InvalidAllocationPool');
@@ -59,6 +61,7 @@ export const PolicyNotAuthorized = fault(403, 'PolicyNotAuthorized');
 export const NotFound = fault(404, 'HTTPNotFound');
 export const NetworkNotFound = fault(404, 'NetworkNotFound');
 export const SubnetNotFound = fault(404, 'SubnetNotFound');
+export const SubnetPoolNotFound = fault(404, 'SubnetPoolNotFound');
 export const PortNotFound = fault(404, 'PortNotFound');
 export const SecurityGroupNotFound = fault(404, 'SecurityGroupNotFound');
 export const SecurityGroupRuleNotFound = fault(404, 'SecurityGroupRuleNotFound');

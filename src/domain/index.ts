@@ -7,6 +7,7 @@ import { AddressPicker } from './ipam.js';
 import { networkHooks } from './networks.js';
 import { portHooks, releasePort } from './ports.js';
 import { Routers } from './routers.js';
+import { subnetpoolHooks } from './subnetpools.js';
 import { securityGroupRuleHooks } from './security-group-rules.js';
 import { SecurityGroups } from './security-groups.js';
 import { subnetHooks } from './subnets.js';
@@ -42,6 +43,7 @@ export function createDomain(store: Store, config: DomainConfig): Domain {
     securityGroups.hooks(),
     securityGroupRuleHooks(get('security_groups')),
     routers.hooks(),
+    subnetpoolHooks(),
   ];
   for (const h of hooks) collections.set(h.def.collection, new Collection(store, h));
   return { store, collections, routers };

@@ -216,4 +216,28 @@ export const router: ResourceDef = {
   },
 };
 
-export const RESOURCES: readonly ResourceDef[] = [network, subnet, port, securityGroup, securityGroupRule, router];
+/**
+ * Subnet pools as stored, listed, updated and tagged resources. Allocating a subnet from a pool is
+ * not implemented (subnets refuse subnetpool_id), so the subnet_allocation extension is not listed.
+ */
+export const subnetpool: ResourceDef = {
+  member: 'subnetpool',
+  collection: 'subnetpools',
+  path: 'subnetpools',
+  taggable: true,
+  columns: { ...STANDARD_COLUMNS },
+  attributes: {
+    ...standard(),
+    prefixes: { post: true, put: true, convert: v.listOf(v.subnetCidr), filter: false },
+    ip_version: { post: false, put: false, filter: 'integer', sort: true },
+    default_prefixlen: { post: true, put: true, derived: true, convert: v.integer(0, 128), filter: 'integer', sort: true },
+    min_prefixlen: { post: true, put: true, derived: true, convert: v.integer(0, 128), filter: 'integer', sort: true },
+    max_prefixlen: { post: true, put: true, derived: true, convert: v.integer(0, 128), filter: 'integer', sort: true },
+    shared: { post: true, put: false, default: false, convert: v.toBoolean, filter: 'boolean' },
+    is_default: { post: true, put: true, default: false, convert: v.toBoolean, filter: 'boolean' },
+    address_scope_id: { post: true, put: true, default: null, convert: v.uuidOrNull, filter: 'string' },
+    default_quota: { post: true, put: true, default: null, convert: v.integer(0, 2 ** 31 - 1, { nullable: true }), filter: 'integer' },
+  },
+};
+
+export const RESOURCES: readonly ResourceDef[] = [network, subnet, port, securityGroup, securityGroupRule, router, subnetpool];

@@ -81,4 +81,11 @@ export const MIGRATIONS: readonly string[] = [
     kind TEXT NOT NULL, resource_id TEXT NOT NULL, op TEXT NOT NULL, project_id TEXT
   );
   `,
+  `
+  CREATE TABLE subnetpools (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL
+  );
+  CREATE INDEX subnetpools_project ON subnetpools(project_id, id);
+  CREATE INDEX subnetpools_name ON subnetpools(name, id);
+  `,
 ];
