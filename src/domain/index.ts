@@ -7,6 +7,7 @@ import { AddressPicker } from './ipam.js';
 import { networkHooks } from './networks.js';
 import { portHooks, releasePort } from './ports.js';
 import { Routers } from './routers.js';
+import { floatingIpHooks } from './floating-ips.js';
 import { subnetpoolHooks } from './subnetpools.js';
 import { securityGroupRuleHooks } from './security-group-rules.js';
 import { SecurityGroups } from './security-groups.js';
@@ -44,6 +45,7 @@ export function createDomain(store: Store, config: DomainConfig): Domain {
     securityGroupRuleHooks(get('security_groups')),
     routers.hooks(),
     subnetpoolHooks(),
+    floatingIpHooks(get('networks'), get('ports')),
   ];
   for (const h of hooks) collections.set(h.def.collection, new Collection(store, h));
   return { store, collections, routers };

@@ -81,11 +81,15 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
 
     async delete(ctx, current, tx) {
       const ports = await tx.list(defs.port, { conditions: [{ attr: 'network_id', values: [current.id] }] });
-      if (ports.some((p) => !AUTO_DELETED_OWNERS.has(p.device_owner as string))) {
+      // As Neutron: an external network goes with its unassociated floating IPs, not with associated ones.
+      const fips = await tx.list(defs.floatingip, { conditions: [{ attr: 'floating_network_id', values: [current.id] }] });
+      const associated = fips.some((f) => f.port_id !== null);
+      if (associated || ports.some((p) => !AUTO_DELETED_OWNERS.has(p.device_owner as string) && p.device_owner !== 'network:floatingip')) {
         throw new NetworkInUse(
           `Unable to complete operation on network ${current.id}. There are one or more ports still in use on the network.`,
         );
       }
+      for (const f of fips) await tx.delete(defs.floatingip, f.id);
       await cascade().deletePorts(ctx, ports, tx);
       await cascade().deleteSubnets(ctx, current.id, tx);
     },

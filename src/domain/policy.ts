@@ -27,6 +27,7 @@ const ADMIN_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   network: ['shared', 'router:external', 'provider:network_type', 'provider:physical_network', 'provider:segmentation_id', 'segments'],
   port: ['binding:host_id', 'binding:profile'],
   subnetpool: ['shared', 'is_default'],
+  floatingip: ['floating_ip_address'],
 };
 
 /** Attributes whose value is shown only to an admin (Neutron's get_<member>:<attr> admin_only rules). */

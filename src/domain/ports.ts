@@ -14,6 +14,7 @@ import type { Collection, ResourceHooks } from './collection.js';
 import type { SubnetView } from './ipam.js';
 import type { AddressPicker } from './ipam.js';
 import { eui64Address, hold, isAutoAddress, isUsableAddress, subnetView } from './ipam.js';
+import { disassociatePort } from './floating-ips.js';
 import { claimMac, pickMac } from './mac-pool.js';
 import type { SecurityGroups } from './security-groups.js';
 import { enforce } from './policy.js';
@@ -273,9 +274,10 @@ export function portHooks(
     },
 
     async delete(_ctx, current, tx) {
-      if (ROUTER_OWNERS.has(current.device_owner as string) && current.device_id !== '') {
+      if ((ROUTER_OWNERS.has(current.device_owner as string) || current.device_owner === 'network:floatingip') && current.device_id !== '') {
         throw new L3PortInUse(`Port ${current.id} cannot be deleted directly via the port API: has device owner ${String(current.device_owner)}.`);
       }
+      await disassociatePort(tx, current.id);
       await releasePort(tx, current.id);
     },
   };

@@ -240,4 +240,28 @@ export const subnetpool: ResourceDef = {
   },
 };
 
-export const RESOURCES: readonly ResourceDef[] = [network, subnet, port, securityGroup, securityGroupRule, router, subnetpool];
+// Floating IPs have the standard attributes but no name.
+const { name: _unnamed, ...unnamedStandard } = standard();
+
+export const floatingip: ResourceDef = {
+  member: 'floatingip',
+  collection: 'floatingips',
+  path: 'floatingips',
+  taggable: true,
+  columns: {
+    id: 'id', project_id: 'project_id', tenant_id: 'project_id', port_id: 'port_id',
+    floating_network_id: 'floating_network_id', router_id: 'router_id',
+  },
+  attributes: {
+    ...unnamedStandard,
+    floating_network_id: { post: true, put: false, convert: v.uuid, sort: true },
+    floating_ip_address: { post: true, put: false, derived: true, convert: v.ipAddress, filter: 'string', sort: true },
+    subnet_id: { post: true, put: false, default: null, visible: false, convert: v.uuidOrNull, filter: false },
+    port_id: { post: true, put: true, default: null, convert: v.uuidOrNull, filter: 'string', sort: true },
+    fixed_ip_address: { post: true, put: true, default: null, convert: v.ipAddressOrNull, filter: 'string', sort: true },
+    router_id: { post: false, put: false, filter: 'string', sort: true },
+    status: { post: false, put: false, filter: 'string', sort: true },
+  },
+};
+
+export const RESOURCES: readonly ResourceDef[] = [network, subnet, port, securityGroup, securityGroupRule, router, subnetpool, floatingip];

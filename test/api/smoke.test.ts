@@ -20,6 +20,6 @@ describe('discovery documents', () => {
     const res = await t.api.get('/v2.0');
     assert.equal(res.status, 200);
     const names = res.body.resources.map((r: { collection: string }) => r.collection).sort();
-    assert.deepEqual(names, ['networks', 'ports', 'routers', 'security_group_rules', 'security_groups', 'subnetpools', 'subnets']);
+    assert.deepEqual(names, ['floatingips', 'networks', 'ports', 'routers', 'security_group_rules', 'security_groups', 'subnetpools', 'subnets']);
   });
 });

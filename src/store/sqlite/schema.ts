@@ -88,4 +88,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX subnetpools_project ON subnetpools(project_id, id);
   CREATE INDEX subnetpools_name ON subnetpools(name, id);
   `,
+  `
+  CREATE TABLE floatingips (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, port_id TEXT, floating_network_id TEXT NOT NULL,
+    router_id TEXT, doc TEXT NOT NULL
+  );
+  CREATE INDEX floatingips_project ON floatingips(project_id, id);
+  CREATE INDEX floatingips_port ON floatingips(port_id, id);
+  CREATE INDEX floatingips_router ON floatingips(router_id, id);
+  CREATE INDEX floatingips_network ON floatingips(floating_network_id, id);
+  `,
 ];

@@ -25,7 +25,7 @@ export interface SqliteOptions {
 type Db = Database.Database;
 type Statement = Database.Statement;
 
-const TABLES = ['networks', 'subnets', 'ports', 'security_groups', 'security_group_rules', 'routers', 'subnetpools'];
+const TABLES = ['networks', 'subnets', 'ports', 'security_groups', 'security_group_rules', 'routers', 'subnetpools', 'floatingips'];
 
 class Statements {
   private readonly cache = new Map<string, Statement>();
