@@ -28,7 +28,11 @@ const bad = (msg: string) => new BadRouterRequest(`Bad floatingip request: ${msg
 export function floatingIpHooks(networks: () => Collection, ports: () => Collection): ResourceHooks {
   /** The port, its fixed IPv4 address, and the router that reaches the external network from it. */
   async function association(ctx: RequestContext, fip: Doc, portId: string, wanted: string | null, tx: WriteTx): Promise<Partial<Doc>> {
-    const port = await ports().find(ctx, portId, tx);
+    // Looked up as Neutron does, elevated: another project's port is a 400, not a 404.
+    const port = await ports().find({ ...ctx, isAdmin: true }, portId, tx);
+    if (port.project_id !== fip.project_id) {
+      throw bad(`Cannot create floating IP and bind it to Port ${portId}, since that port is owned by a different tenant.`);
+    }
     const v4 = (port.fixed_ips as FixedIp[]).filter((f) => parseIp(f.ip_address)?.version === 4);
     const fixed = wanted === null ? v4[0] : (port.fixed_ips as FixedIp[]).find((f) => f.ip_address === wanted);
     if (!fixed) {
@@ -93,7 +97,8 @@ export function floatingIpHooks(networks: () => Collection, ports: () => Collect
     },
 
     async update(ctx, current, changes, tx) {
-      const next: Doc = { ...current, ...changes };
+      // As Neutron: an empty update clears the association; one naming other attributes keeps it.
+      const next: Doc = Object.keys(changes).length === 0 ? { ...current, port_id: null } : { ...current, ...changes };
       const portId = next.port_id as string | null;
       if (portId === null) return { ...next, ...unassociated };
       if ('port_id' in changes || 'fixed_ip_address' in changes) {

@@ -36,9 +36,10 @@ function settle(attrs: Attrs, current?: Doc): Attrs {
     if (lost) throw new IllegalSubnetPoolPrefixUpdate(`Illegal update to prefixes: ${(current.prefixes as string[]).join(', ')} are not all kept by the new prefixes.`);
   }
   const bounds = BOUNDS[version];
-  const min = (merged.min_prefixlen as number | undefined) ?? bounds.min;
-  const max = (merged.max_prefixlen as number | undefined) ?? bounds.max;
-  const def = (merged.default_prefixlen as number | undefined) ?? min;
+  const given = (v: unknown) => (v === undefined ? undefined : Number(v));
+  const min = given(merged.min_prefixlen) ?? bounds.min;
+  const max = given(merged.max_prefixlen) ?? bounds.max;
+  const def = given(attrs.default_prefixlen) ?? (current && attrs.min_prefixlen === undefined ? given(current.default_prefixlen) : undefined) ?? min;
   if (min > max || def < min || def > max || max > bounds.max) {
     throw new IllegalSubnetPoolPrefixBounds(
       `Illegal prefix bounds: prefix_type=ipv${version}, min_prefixlen=${min}, default_prefixlen=${def}, max_prefixlen=${max}: min <= default <= max <= ${bounds.max} is required.`,
@@ -48,9 +49,10 @@ function settle(attrs: Attrs, current?: Doc): Attrs {
     ...attrs,
     prefixes: merged.prefixes,
     ip_version: version,
-    min_prefixlen: min,
-    max_prefixlen: max,
-    default_prefixlen: def,
+    // Neutron answers prefix lengths of pools as strings ("28"), and clients compare them so.
+    min_prefixlen: String(min),
+    max_prefixlen: String(max),
+    default_prefixlen: String(def),
   };
 }
 
