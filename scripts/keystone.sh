@@ -62,13 +62,15 @@ CONF
 
 manage() { keystone-manage --config-file "$dir/keystone.conf" "$@"; }
 
+# Every step is idempotent: a database another checkout (or an earlier run) left behind is kept
+# and brought up to date, never dropped under a Keystone that may be serving it.
 bootstrap() {
   [ -f "$dir/bootstrapped" ] && return 0
-  mysql -h127.0.0.1 -uroot -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db CHARACTER SET utf8mb4"
-  rm -rf "$dir/fernet-keys"/* "$dir/credential-keys"/* "$dir/registered"
+  mysql -h127.0.0.1 -uroot -e "CREATE DATABASE IF NOT EXISTS $db CHARACTER SET utf8mb4"
+  rm -f "$dir/registered"
   manage db_sync
-  manage fernet_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)"
-  manage credential_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)"
+  [ -e "$dir/fernet-keys/0" ] || manage fernet_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)"
+  [ -e "$dir/credential-keys/0" ] || manage credential_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)"
   manage bootstrap --bootstrap-password "$admin_password" --bootstrap-admin-url "$url" \
     --bootstrap-internal-url "$url" --bootstrap-public-url "$url" --bootstrap-region-id RegionOne
   touch "$dir/bootstrapped"
