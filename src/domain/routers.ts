@@ -1,6 +1,6 @@
 import type { RequestContext } from '../core/context.js';
 import {
-  BadRequest, BadRouterRequest, InvalidRoutes, NotFound, PortInUse, RouterInUse, RouterInterfaceInUseByRoute, RouterInterfaceNotFound,
+  BadRequest, BadRouterRequest, InvalidRoutes, NotFound, PortInUse, RouterInUse, RouterExternalGatewayInUseByFloatingIp, RouterInterfaceInUseByFloatingIP, RouterInterfaceInUseByRoute, RouterInterfaceNotFound,
   RouterInterfaceNotFoundForSubnet, RouterNotFound,
 } from '../core/errors.js';
 import { cidrContains, cidrsOverlap, parseCidr, parseIp } from '../core/ip.js';
@@ -104,6 +104,12 @@ export class Routers {
           const info = changes.external_gateway_info as GatewayInfo | null;
           const old = current.external_gateway_info as GatewayInfo | null;
           const sameNetwork = info !== null && old !== null && info.network_id === old.network_id && !info.external_fixed_ips;
+          if (!sameNetwork && old !== null) {
+            const fips = await tx.list(defs.floatingip, { conditions: [{ attr: 'router_id', values: [current.id] }], limit: 1 });
+            if (fips.length > 0) {
+              throw new RouterExternalGatewayInUseByFloatingIp(`Gateway cannot be updated for router ${current.id}, since a gateway to external network ${old.network_id} is required by one or more floating IPs.`);
+            }
+          }
           next.external_gateway_info = sameNetwork
             ? { ...old, enable_snat: info.enable_snat ?? old.enable_snat }
             : await this.setGateway(ctx, current, info, tx);
@@ -239,6 +245,11 @@ export class Routers {
       const stranded = routes.find((r) => cidrs.some((c) => cidrContains(c, parseIp(r.nexthop)!)));
       if (stranded) {
         throw new RouterInterfaceInUseByRoute(`Router interface for subnet ${info.subnet_id} on router ${router.id} cannot be deleted, as it is required by one or more routes.`);
+      }
+      const fips = await tx.list(defs.floatingip, { conditions: [{ attr: 'router_id', values: [router.id] }] });
+      const servedByFip = fips.some((f) => f.fixed_ip_address !== null && cidrs.some((c) => cidrContains(c, parseIp(f.fixed_ip_address)!)));
+      if (servedByFip) {
+        throw new RouterInterfaceInUseByFloatingIP(`Router interface for subnet ${info.subnet_id} on router ${router.id} cannot be deleted, as it is required by one or more floating IPs.`);
       }
       await releasePort(tx, port.id);
       await tx.delete(defs.port, port.id);

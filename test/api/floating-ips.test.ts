@@ -67,6 +67,21 @@ describe('floating IPs', () => {
     assert.equal(chosen.floating_ip_address, '198.18.10.50');
   });
 
+  it('keeps the router interface and gateway a floating IP needs', async () => {
+    const net = await member.create('networks', 'network', { name: 'routed' });
+    const sub = await member.create('subnets', 'subnet', { network_id: net.id, ip_version: 4, cidr: '10.72.0.0/24' });
+    const router = await member.create('routers', 'router', { external_gateway_info: { network_id: external.id } });
+    await member.put(`/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: sub.id });
+    const p = await member.create('ports', 'port', { network_id: net.id });
+    const fip = await member.create('floatingips', 'floatingip', { floating_network_id: external.id, port_id: p.id });
+    assert.equal(fip.router_id, router.id);
+    await expectError(member.put(`/v2.0/routers/${router.id}/remove_router_interface`, { subnet_id: sub.id }), 409, 'RouterInterfaceInUseByFloatingIP');
+    await expectError(member.put(`/v2.0/routers/${router.id}`, { router: { external_gateway_info: null } }), 409, 'RouterExternalGatewayInUseByFloatingIp');
+    await member.put(`/v2.0/floatingips/${fip.id}`, { floatingip: { port_id: null } });
+    assert.equal((await member.put(`/v2.0/routers/${router.id}/remove_router_interface`, { subnet_id: sub.id })).status, 200);
+    assert.equal((await member.put(`/v2.0/routers/${router.id}`, { router: { external_gateway_info: null } })).status, 200);
+  });
+
   it('lets an external network go with its unassociated floating IPs', async () => {
     const ext = await t.api.create('networks', 'network', { name: 'ext2', 'router:external': true });
     await t.api.create('subnets', 'subnet', { network_id: ext.id, ip_version: 4, cidr: '198.18.20.0/24' });
