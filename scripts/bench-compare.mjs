@@ -2,14 +2,13 @@
 // The same scaled-down task against a real Neutron (Debian's neutron-server, noauth, ML2/VXLAN,
 // MariaDB) and against a fresh Alcor, one after the other, and one report with both columns.
 //   npm run bench:compare -- [--times 60] [--concurrency 10] [--tenants 10] [--task FILE]
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBench } from '../dist/src/bench/bench.js';
 import { compareHtml, compareTable } from '../dist/src/bench/report.js';
+import { freePort, startControllerProcess } from '../dist/src/cli/controller-process.js';
 import { parseTask } from '../dist/src/bench/task.js';
 
 const { values } = parseArgs({ options: {
@@ -26,23 +25,6 @@ raw.contexts = { ...raw.contexts, users: { tenants: Number(values.tenants), user
 const task = parseTask(JSON.stringify(raw), values.task);
 console.log(`task: ${task.scenario}, times ${values.times}, concurrency ${values.concurrency}, tenants ${values.tenants}`);
 
-const freePort = () => new Promise((res) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
-});
-
-async function alcor() {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'alcor-compare-'));
-  const child = spawn(process.execPath, ['bin/alcor.js', 'start', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--log-level', 'warn'], { stdio: 'inherit' });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try { if ((await fetch(url)).ok) break; } catch { /* starting */ }
-    if (i > 200) throw new Error('alcor did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { url, stop: async () => { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); rmSync(dataDir, { recursive: true, force: true }); } };
-}
-
 const log = (line) => console.log(line);
 mkdirSync(values.out, { recursive: true });
 
@@ -57,7 +39,7 @@ try {
 }
 
 console.log('--- Alcor');
-const server = await alcor();
+const server = await startControllerProcess();
 let ours;
 try {
   ours = await runBench(task, { target: server.url, log, outDir: join(values.out, 'alcor') });

@@ -4,12 +4,11 @@
 // serves. Prints passed / failed / skipped, lists every failure, exits 1 if any test failed.
 //   npm run conformance -- [--regex REGEX] [--concurrency N] [--target URL]
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureKeystone, Keystone, KEYSTONE_URL, SERVICE_PASSWORD } from '../dist/src/bench/keystone-admin.js';
+import { ensureKeystone, Keystone, KEYSTONE_URL } from '../dist/src/bench/keystone-admin.js';
+import { startControllerProcess } from '../dist/src/cli/controller-process.js';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 const { values } = parseArgs({
@@ -19,27 +18,6 @@ const { values } = parseArgs({
     target: { type: 'string' },
   },
 });
-
-const freePort = () => new Promise((res) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
-});
-
-async function startController() {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'alcor-tempest-'));
-  const child = spawn(process.execPath, [join(root, 'bin', 'alcor.js'), 'start', '--listen', `127.0.0.1:${port}`,
-    '--data', dataDir, '--log-level', 'warn', '--auth-strategy', 'keystone', '--keystone-url', KEYSTONE_URL], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, ALCOR_KEYSTONE_PASSWORD: SERVICE_PASSWORD },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try { if ((await fetch(url)).ok) break; } catch { /* not up yet */ }
-    if (i > 100) throw new Error('controller did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, stop: () => child.kill('SIGTERM') };
-}
 
 // Tempest's router tests need the cloud's external network, as a real deployment has one.
 async function publicNetwork(url, token) {
@@ -103,7 +81,7 @@ run_validation = false
 }
 
 await ensureKeystone();
-const controller = values.target ? { url: values.target, stop: () => {} } : await startController();
+const controller = values.target ? { url: values.target, stop: async () => {} } : await startControllerProcess({ keystone: true, quiet: true });
 let code = 1;
 try {
   await (await Keystone.admin()).setNetworkEndpoint(controller.url);
@@ -146,6 +124,6 @@ try {
   console.log(JSON.stringify({ ...summary, failures }));
   code = Number.isFinite(summary.passed) && summary.failed === 0 ? 0 : 1;
 } finally {
-  controller.stop();
+  await controller.stop();
 }
 process.exitCode = code;

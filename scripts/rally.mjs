@@ -5,13 +5,12 @@
 // Without --target a controller is started (auth_strategy keystone, fresh data directory) and
 // stopped afterwards. The task file is run as given except for the scaling flags. Exit code 0 only
 // when every iteration passed and the SLA held; a JSON summary is printed last.
-import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { ensureKeystone, Keystone, KEYSTONE_URL, SERVICE_PASSWORD } from '../dist/src/bench/keystone-admin.js';
+import { ensureKeystone, Keystone, KEYSTONE_URL } from '../dist/src/bench/keystone-admin.js';
+import { startControllerProcess } from '../dist/src/cli/controller-process.js';
 
 const run = promisify(execFile);
 const root = resolve(new URL('..', import.meta.url).pathname);
@@ -43,27 +42,6 @@ function scaledTask() {
   return task.subtasks ? task : { version: 2, title: task.title ?? basename(taskPath), subtasks };
 }
 
-const freePort = () => new Promise((res) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
-});
-
-async function startController() {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'alcor-rally-'));
-  const child = spawn(process.execPath, [join(root, 'bin', 'alcor.js'), 'start', '--listen', `127.0.0.1:${port}`,
-    '--data', dataDir, '--log-level', 'warn', '--auth-strategy', 'keystone', '--keystone-url', KEYSTONE_URL], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, ALCOR_KEYSTONE_PASSWORD: SERVICE_PASSWORD },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try { if ((await fetch(url)).ok) break; } catch { /* not up yet */ }
-    if (i > 100) throw new Error('controller did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, stop: () => child.kill('SIGTERM') };
-}
-
 const rallyDir = join(root, '.rally');
 mkdirSync(rallyDir, { recursive: true });
 const rallyConf = join(rallyDir, 'rally.conf');
@@ -79,7 +57,7 @@ const rally = (...args) => run('rally', ['--config-file', rallyConf, ...args], {
 });
 
 await ensureKeystone();
-const controller = values.target ? { url: values.target, stop: () => {} } : await startController();
+const controller = values.target ? { url: values.target, stop: async () => {} } : await startControllerProcess({ keystone: true, quiet: true });
 try {
   // Rally finds the controller through the catalog, as every OpenStack client does.
   await (await Keystone.admin()).setNetworkEndpoint(controller.url);
@@ -121,5 +99,5 @@ try {
   const ok = workloads.length > 0 && workloads.every((w) => w.failed_iteration_count === 0 && w.pass_sla);
   process.exitCode = ok ? 0 : 1;
 } finally {
-  controller.stop();
+  await controller.stop();
 }

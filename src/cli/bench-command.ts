@@ -2,18 +2,14 @@
  * `alcor bench TASK.json`: checks the task file before any load, then runs it against --target, or
  * against a controller it starts for the run (its own process, a fresh data directory).
  */
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBench } from '../bench/bench.js';
-import { ensureKeystone, Keystone, KEYSTONE_URL, SERVICE_PASSWORD } from '../bench/keystone-admin.js';
+import { ensureKeystone, Keystone } from '../bench/keystone-admin.js';
 import { parseTask } from '../bench/task.js';
 import { KeystoneUsers } from '../bench/users.js';
+import { startControllerProcess } from './controller-process.js';
 
 export const BENCH_USAGE = `Usage: alcor bench TASK.json [--target URL] [--out DIR] [--repeat N] [--no-cleanup]
 
@@ -26,47 +22,6 @@ contexts users, network, quotas; SLA failure_rate) against a Neutron API endpoin
   --keystone     users are real Keystone projects and users (Keystone at ALCOR_KEYSTONE_URL, default
                  http://127.0.0.1:5000/v3, started by scripts/keystone.sh if need be); the
                  controller started for the run checks tokens against it`;
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-async function startController(withKeystone: boolean): Promise<{ url: string; stop: () => Promise<void> }> {
-  const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/alcor.js');
-  const dataDir = mkdtempSync(join(tmpdir(), 'alcor-bench-'));
-  const port = await freePort();
-  const auth = withKeystone ? ['--auth-strategy', 'keystone', '--keystone-url', KEYSTONE_URL] : [];
-  const child: ChildProcess = spawn(process.execPath, [bin, 'start', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--log-level', 'warn', ...auth], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, ALCOR_KEYSTONE_PASSWORD: process.env.ALCOR_KEYSTONE_PASSWORD ?? SERVICE_PASSWORD },
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(url)).ok) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (child.exitCode !== null || i > 200) throw new Error('the controller for the bench did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    url,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 function progressBar(): ((done: number, total: number | undefined) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
@@ -115,7 +70,7 @@ export async function bench(args: string[]): Promise<void> {
     await ensureKeystone();
     keystone = await Keystone.admin();
   }
-  const own = values.target === undefined ? await startController(keystone !== undefined) : undefined;
+  const own = values.target === undefined ? await startControllerProcess({ keystone: keystone !== undefined }) : undefined;
   try {
     const result = await runBench(task, {
       users: keystone ? new KeystoneUsers(keystone) : undefined,

@@ -35,6 +35,14 @@ export interface IfMatch {
   readonly revisionNumber?: number;
 }
 
+/** Stores a changed row as its next revision (revision_number + 1, updated_at now). */
+export async function writeRevision(def: ResourceDef, next: Doc, tx: WriteTx): Promise<Doc> {
+  next.revision_number = (next.revision_number as number) + 1;
+  next.updated_at = timestamp();
+  await tx.update(def, next);
+  return next;
+}
+
 export class Collection {
   readonly def: ResourceDef;
 
@@ -188,10 +196,7 @@ export class Collection {
   }
 
   async bump(next: Doc, tx: WriteTx): Promise<Doc> {
-    next.revision_number = (next.revision_number as number) + 1;
-    next.updated_at = timestamp();
-    await tx.update(this.def, next);
-    return next;
+    return writeRevision(this.def, next, tx);
   }
 
   async tags(ctx: RequestContext, id: string): Promise<string[]> {

@@ -7,11 +7,11 @@ import type { RequestContext } from '../core/context.js';
 import {
   BadRouterRequest, ExternalGatewayForFloatingIPNotFound, FloatingIPNotFound, FloatingIPPortAlreadyAssociated,
 } from '../core/errors.js';
-import { timestamp } from '../core/ids.js';
 import { parseIp } from '../core/ip.js';
 import * as defs from '../model/definitions.js';
 import type { Doc, WriteTx } from '../store/store.js';
 import type { Collection, ResourceHooks } from './collection.js';
+import { writeRevision } from './collection.js';
 import { releasePort } from './ports.js';
 
 const FLOATING_IP_OWNER = 'network:floatingip';
@@ -22,6 +22,8 @@ interface FixedIp {
   readonly subnet_id: string;
   readonly ip_address: string;
 }
+
+const UNASSOCIATED = { port_id: null, fixed_ip_address: null, router_id: null };
 
 const bad = (msg: string) => new BadRouterRequest(`Bad floatingip request: ${msg}`);
 
@@ -62,8 +64,6 @@ export function floatingIpHooks(networks: () => Collection, ports: () => Collect
     return { port_id: portId, fixed_ip_address: fixed.ip_address, router_id: router };
   }
 
-  const unassociated = { port_id: null, fixed_ip_address: null, router_id: null };
-
   return {
     def: defs.floatingip,
     notFound: (id) => new FloatingIPNotFound(`Floating IP ${id} could not be found`),
@@ -89,7 +89,7 @@ export function floatingIpHooks(networks: () => Collection, ports: () => Collect
       }, tx);
       const { subnet_id: _subnet, ...rest } = attrs;
       const fip: Doc = {
-        ...base, ...rest, ...unassociated, status: 'DOWN',
+        ...base, ...rest, ...UNASSOCIATED, status: 'DOWN',
         floating_ip_address: (holder.fixed_ips as FixedIp[])[0].ip_address,
       };
       if (attrs.port_id !== null) Object.assign(fip, await association(ctx, fip, attrs.port_id as string, attrs.fixed_ip_address as string | null, tx));
@@ -100,7 +100,7 @@ export function floatingIpHooks(networks: () => Collection, ports: () => Collect
       // As Neutron: an empty update clears the association; one naming other attributes keeps it.
       const next: Doc = Object.keys(changes).length === 0 ? { ...current, port_id: null } : { ...current, ...changes };
       const portId = next.port_id as string | null;
-      if (portId === null) return { ...next, ...unassociated };
+      if (portId === null) return { ...next, ...UNASSOCIATED };
       if ('port_id' in changes || 'fixed_ip_address' in changes) {
         // A new port means a new fixed address unless one is named with it.
         const wanted = 'fixed_ip_address' in changes ? changes.fixed_ip_address as string | null
@@ -125,10 +125,5 @@ export function floatingIpHooks(networks: () => Collection, ports: () => Collect
 /** A deleted port takes its floating IPs' associations with it, as in Neutron. */
 export async function disassociatePort(tx: WriteTx, portId: string): Promise<void> {
   const fips = await tx.list(defs.floatingip, { conditions: [{ attr: 'port_id', values: [portId] }] });
-  for (const fip of fips) {
-    await tx.update(defs.floatingip, {
-      ...fip, port_id: null, fixed_ip_address: null, router_id: null,
-      revision_number: (fip.revision_number as number) + 1, updated_at: timestamp(),
-    });
-  }
+  for (const fip of fips) await writeRevision(defs.floatingip, { ...fip, ...UNASSOCIATED }, tx);
 }

@@ -6,11 +6,11 @@ import {
   PortSecurityAndIPRequiredForSecurityGroups, PortSecurityPortHasSecurityGroup, PortNotFound,
 } from '../core/errors.js';
 import { parseIp } from '../core/ip.js';
-import { timestamp } from '../core/ids.js';
 import * as defs from '../model/definitions.js';
 import type { Doc, ReadTx, WriteTx } from '../store/store.js';
 import type { Attrs } from './attributes.js';
 import type { Collection, ResourceHooks } from './collection.js';
+import { writeRevision } from './collection.js';
 import type { SubnetView } from './ipam.js';
 import type { AddressPicker } from './ipam.js';
 import { eui64Address, hold, isAutoAddress, isUsableAddress, subnetView } from './ipam.js';
@@ -298,9 +298,7 @@ export async function dropSubnetAddresses(tx: WriteTx, port: Doc, subnetId: stri
     const subnet = await tx.get(defs.subnet, f.subnet_id);
     if (subnet) await hold(tx, subnetView(subnet), parseIp(f.ip_address)!.value, port.id, true);
   }
-  await tx.update(defs.port, {
-    ...port, fixed_ips: remaining, revision_number: (port.revision_number as number) + 1, updated_at: timestamp(),
-  });
+  await writeRevision(defs.port, { ...port, fixed_ips: remaining }, tx);
 }
 
 /** Frees what a port holds beside its own row; routers and network deletion use it too. */
