@@ -66,7 +66,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   discoveryRoutes(app);
-  for (const collection of deps.domain.collections.values()) collectionRoutes(app, collection);
-  routerActionRoutes(app, deps.domain.routers);
+  for (const collection of deps.domain.collections.values()) collectionRoutes(app, collection, deps.domain.writes);
+  routerActionRoutes(app, deps.domain.writes);
   return app;
 }

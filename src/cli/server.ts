@@ -9,6 +9,7 @@ import { NoAuth } from '../identity/noauth.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import type { Config } from './config.js';
+import { WriterThread } from './writer-thread.js';
 
 /** Capped by the kernel at net.core.somaxconn. */
 const LISTEN_BACKLOG = 4096;
@@ -22,8 +23,14 @@ export interface RunningServer {
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel, base: { service: 'alcor' } });
-  const store = new SqliteStore({ dataDir: config.dataDir, synchronous: config.synchronous });
-  const domain = createDomain(store, config);
+  // The writer thread creates and migrates the database; this thread then only reads it.
+  const writer = await WriterThread.start({
+    dataDir: config.dataDir,
+    synchronous: config.synchronous,
+    domain: { baseMac: config.baseMac, vniRange: config.vniRange, physicalMtu: config.physicalMtu },
+  });
+  const store = new SqliteStore({ dataDir: config.dataDir, synchronous: config.synchronous, readOnly: true });
+  const domain = createDomain(store, config, writer.writes);
   const identity = identityFor(config);
   const app = buildApp({ domain, identity, logger, bodyLimit: config.bodyLimit });
   // A load test opens hundreds of connections at once; Node's default backlog (511) drops SYNs past
@@ -41,7 +48,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     url,
     close() {
       // In-flight requests finish (Fastify stops accepting and waits), then queued writes commit.
-      closing ??= app.close().then(() => identity.close?.()).then(() => store.close()).then(() => logger.info('alcor controller stopped'));
+      closing ??= app.close()
+        .then(() => identity.close?.())
+        .then(() => writer.close())
+        .then(() => store.close())
+        .then(() => logger.info('alcor controller stopped'));
       return closing;
     },
   };

@@ -12,18 +12,27 @@ import { subnetpoolHooks } from './subnetpools.js';
 import { securityGroupRuleHooks } from './security-group-rules.js';
 import { SecurityGroups } from './security-groups.js';
 import { subnetHooks } from './subnets.js';
+import type { Writes } from './writes.js';
+import { localWrites } from './writes.js';
 
 export interface Domain {
   readonly store: Store;
   /** By collection name: networks, subnets, ports, security_groups, security_group_rules, routers. */
   readonly collections: ReadonlyMap<string, Collection>;
   readonly routers: Routers;
+  /** Every change goes through here: this domain's own writer, or the writer thread's. */
+  readonly writes: Writes;
 }
 
-export function createDomain(store: Store, config: DomainConfig): Domain {
+/**
+ * `remoteWrites` makes this a read-side domain: its store is only read, and every change is sent
+ * to the domain that owns the writer (src/cli/writer-thread.ts).
+ */
+export function createDomain(store: Store, config: DomainConfig, remoteWrites?: Writes): Domain {
   const collections = new Map<string, Collection>();
   const get = (name: string) => (): Collection => collections.get(name)!;
-  const securityGroups = new SecurityGroups(store);
+  let writes: Writes;
+  const securityGroups = new SecurityGroups(store, () => writes);
   const routers = new Routers(store, get('routers'), get('networks'), get('subnets'), get('ports'));
 
   const hooks = [
@@ -48,8 +57,11 @@ export function createDomain(store: Store, config: DomainConfig): Domain {
     floatingIpHooks(get('networks'), get('ports')),
   ];
   for (const h of hooks) collections.set(h.def.collection, new Collection(store, h));
-  return { store, collections, routers };
+  writes = remoteWrites ?? localWrites(collections, routers, securityGroups);
+  return { store, collections, routers, writes };
 }
 
 /** The row and query shapes the API speaks in, so that it never reaches into the store. */
 export type { Condition, Doc, ListQuery, RawDoc, SortKey, TagFilter } from '../store/store.js';
+export type { TagChange, Writes } from './writes.js';
+export { WRITE_METHODS } from './writes.js';

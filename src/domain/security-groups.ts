@@ -8,6 +8,7 @@ import * as defs from '../model/definitions.js';
 import type { Doc, ReadTx, Store, WriteTx } from '../store/store.js';
 import type { ResourceHooks } from './collection.js';
 import { allowed } from './policy.js';
+import type { Writes } from './writes.js';
 
 type RuleSeed = Pick<Doc, never> & {
   direction: string; ethertype: string; remote_group_id: string | null;
@@ -42,7 +43,8 @@ const EGRESS: RuleSeed[] = [
 ];
 
 export class SecurityGroups {
-  constructor(private readonly store: Store) {}
+  /** `writes` may be another thread's: a list in the request thread cannot write itself. */
+  constructor(private readonly store: Store, private readonly writes: () => Writes) {}
 
   /** The project's default group, created with Neutron's default rules on first need. */
   async ensureDefault(projectId: string, tx: WriteTx): Promise<string> {
@@ -75,7 +77,9 @@ export class SecurityGroups {
       def: defs.securityGroup,
       notFound: (id) => new SecurityGroupNotFound(`Security group ${id} does not exist`),
       beforeList: async (ctx: RequestContext) => {
-        if (!ctx.readOnly) await this.ensureDefaultOutside(ctx.projectId);
+        if (ctx.readOnly) return;
+        const exists = await this.store.read((tx) => tx.defaultSecurityGroup(ctx.projectId));
+        if (!exists) await this.writes().ensureDefaultSecurityGroup(ctx.projectId);
       },
 
       create: async (_ctx, attrs, base, tx) => {

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequest, MethodNotAllowed } from '../../core/errors.js';
 import type { Collection } from '../../domain/collection.js';
+import type { Writes } from '../../domain/writes.js';
 import { checkTags } from '../../domain/collection.js';
 import { hiddenAttributes } from '../../domain/policy.js';
 import { tagName, uuid } from '../../model/validators.js';
@@ -32,8 +33,9 @@ function rawQueryString(req: FastifyRequest): string {
   return q < 0 ? '' : req.url.slice(q + 1);
 }
 
-export function collectionRoutes(app: FastifyInstance, collection: Collection): void {
+export function collectionRoutes(app: FastifyInstance, collection: Collection, writes: Writes): void {
   const { def } = collection;
+  const name = def.collection;
   const base = `/v2.0/${def.path}`;
 
   app.get(base, async (req, reply) => {
@@ -80,10 +82,10 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection): 
         const o = bodyObject(item);
         return def.member in o && Object.keys(o).length === 1 ? o[def.member] : o;
       });
-      const docs = await collection.create(ctx, bodies);
+      const docs = await writes.create(name, ctx, bodies);
       return { [def.collection]: docs.map((d) => view(def, d, undefined, hidden)) };
     }
-    const [doc] = await collection.create(ctx, [body[def.member]]);
+    const [doc] = await writes.create(name, ctx, [body[def.member]]);
     return { [def.member]: view(def, doc, undefined, hidden) };
   });
 
@@ -93,12 +95,12 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection): 
       throw new BadRequest(`Unable to find '${def.member}' in request body`);
     }
     const ctx = ctxOf(req);
-    const doc = await collection.update(ctx, req.params.id, body[def.member], ifMatchOf(req));
+    const doc = await writes.update(name, ctx, req.params.id, body[def.member], ifMatchOf(req));
     return { [def.member]: view(def, doc, undefined, hiddenAttributes(ctx, def.member)) };
   });
 
   app.delete<{ Params: IdParams }>(`${base}/:id`, async (req, reply) => {
-    await collection.remove(ctxOf(req), req.params.id, ifMatchOf(req));
+    await writes.remove(name, ctxOf(req), req.params.id, ifMatchOf(req));
     reply.code(204).send();
   });
 
@@ -115,7 +117,7 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection): 
     if (raw === undefined) return notAllowed(req);
     const ids = (Array.isArray(raw) ? raw : [raw]).map((id) => uuid(id, 'id') as string);
     if (ids.length > MAX_BULK_DELETE) throw new BadRequest(`At most ${MAX_BULK_DELETE} ids in one bulk delete.`);
-    await collection.removeMany(ctxOf(req), ids);
+    await writes.removeMany(name, ctxOf(req), ids);
     reply.code(204).send();
   });
   app.route({ method: ['POST', 'PATCH'], url: `${base}/:id`, handler: notAllowed });
@@ -127,11 +129,11 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection): 
   app.put<{ Params: IdParams }>(`${base}/:id/tags`, async (req) => {
     const body = bodyObject(req.body);
     const tags = checkTags(body.tags);
-    return { tags: await collection.changeTags(ctxOf(req), req.params.id, () => tags) };
+    return { tags: await writes.changeTags(name, ctxOf(req), req.params.id, { set: tags }) };
   });
 
   app.delete<{ Params: IdParams }>(`${base}/:id/tags`, async (req, reply) => {
-    await collection.changeTags(ctxOf(req), req.params.id, () => []);
+    await writes.changeTags(name, ctxOf(req), req.params.id, { set: [] });
     reply.code(204).send();
   });
 
@@ -142,13 +144,13 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection): 
 
   app.put<{ Params: TagParams }>(`${base}/:id/tags/:tag`, async (req, reply) => {
     const tag = tagName(req.params.tag, 'tag') as string;
-    await collection.changeTags(ctxOf(req), req.params.id, (tags) => (tags.includes(tag) ? tags : [...tags, tag]));
+    await writes.changeTags(name, ctxOf(req), req.params.id, { add: tag });
     reply.code(201).send();
   });
 
   app.delete<{ Params: TagParams }>(`${base}/:id/tags/:tag`, async (req, reply) => {
     await collection.hasTag(ctxOf(req), req.params.id, req.params.tag);
-    await collection.changeTags(ctxOf(req), req.params.id, (tags) => tags.filter((t) => t !== req.params.tag));
+    await writes.changeTags(name, ctxOf(req), req.params.id, { remove: req.params.tag });
     reply.code(204).send();
   });
 }

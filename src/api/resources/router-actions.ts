@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { Routers } from '../../domain/routers.js';
+import type { Writes } from '../../domain/writes.js';
 import { ctxOf } from '../context.js';
 
-export function routerActionRoutes(app: FastifyInstance, routers: Routers): void {
+export function routerActionRoutes(app: FastifyInstance, writes: Writes): void {
   app.put<{ Params: { id: string } }>('/v2.0/routers/:id/add_router_interface', async (req) =>
-    routers.addInterface(ctxOf(req), req.params.id, req.body));
+    writes.addRouterInterface(ctxOf(req), req.params.id, req.body));
   app.put<{ Params: { id: string } }>('/v2.0/routers/:id/remove_router_interface', async (req) =>
-    routers.removeInterface(ctxOf(req), req.params.id, req.body));
+    writes.removeRouterInterface(ctxOf(req), req.params.id, req.body));
 }

@@ -1,0 +1,25 @@
+/** Messages between the request thread and the writer thread (src/cli/writer-thread.ts). */
+import type { DomainConfig } from '../core/config.js';
+
+export interface WriterThreadData {
+  readonly dataDir: string;
+  readonly synchronous: 'FULL' | 'NORMAL';
+  readonly domain: DomainConfig;
+}
+
+export type ToWriter =
+  | { readonly id: number; readonly method: string; readonly args: readonly unknown[] }
+  | { readonly close: true };
+
+/** A NeutronError's fields, so the request thread answers exactly what the writer decided. */
+export interface CarriedError {
+  readonly neutron?: { readonly status: number; readonly type: string; readonly detail: string };
+  readonly message: string;
+  readonly stack?: string;
+}
+
+export type FromWriter =
+  | { readonly ready: true }
+  | { readonly closed: true }
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: CarriedError };

@@ -1,0 +1,47 @@
+/**
+ * The writer thread: the only writer of the embedded store. It owns the SQLite writer connection
+ * and a domain over it, runs every change the request thread sends (validation, allocation, group
+ * commit) and answers once the change is durable, so the request thread's CPU goes to HTTP, reads
+ * and rendering while this one's goes to the write path.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { NeutronError } from '../core/errors.js';
+import { WRITE_METHODS, createDomain } from '../domain/index.js';
+import type { Writes } from '../domain/index.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { CarriedError, FromWriter, ToWriter, WriterThreadData } from './writer-protocol.js';
+
+const port = parentPort!;
+const data = workerData as WriterThreadData;
+const store = new SqliteStore({ dataDir: data.dataDir, synchronous: data.synchronous });
+const { writes } = createDomain(store, data.domain);
+const allowed = new Set<string>(WRITE_METHODS);
+const send = (msg: FromWriter): void => port.postMessage(msg);
+
+function carried(err: unknown): CarriedError {
+  if (err instanceof NeutronError) {
+    return { neutron: { status: err.status, type: err.type, detail: err.detail }, message: err.message };
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { message: e.message, stack: e.stack };
+}
+
+async function run(id: number, method: string, args: readonly unknown[]): Promise<void> {
+  try {
+    if (!allowed.has(method)) throw new Error(`not a write: ${method}`);
+    const fn = writes[method as keyof Writes] as (...a: readonly unknown[]) => Promise<unknown>;
+    send({ id, ok: true, value: await fn(...args) });
+  } catch (err) {
+    send({ id, ok: false, error: carried(err) });
+  }
+}
+
+port.on('message', (msg: ToWriter) => {
+  if ('close' in msg) {
+    // Changes already received are queued ahead of this: they commit before the store closes.
+    void store.close().then(() => send({ closed: true }));
+    return;
+  }
+  void run(msg.id, msg.method, msg.args);
+});
+send({ ready: true });

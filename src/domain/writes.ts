@@ -1,0 +1,60 @@
+/**
+ * Every change the API can ask for, as plain data in and plain data out, so that the one writer of
+ * the store can live in another thread: the request thread parses, authenticates, reads and
+ * renders; the writer thread validates, allocates and commits. `localWrites` is the writer itself.
+ */
+import type { RequestContext } from '../core/context.js';
+import type { Doc } from '../store/store.js';
+import type { Collection, IfMatch } from './collection.js';
+import type { RouterInterfaceInfo, Routers } from './routers.js';
+import type { SecurityGroups } from './security-groups.js';
+
+/** A tag-list change as data (the tags API's four writes). */
+export type TagChange =
+  | { readonly set: readonly string[] }
+  | { readonly add: string }
+  | { readonly remove: string };
+
+export interface Writes {
+  create(collection: string, ctx: RequestContext, bodies: readonly unknown[]): Promise<Doc[]>;
+  update(collection: string, ctx: RequestContext, id: string, body: unknown, ifMatch: IfMatch): Promise<Doc>;
+  remove(collection: string, ctx: RequestContext, id: string, ifMatch: IfMatch): Promise<void>;
+  removeMany(collection: string, ctx: RequestContext, ids: readonly string[]): Promise<void>;
+  changeTags(collection: string, ctx: RequestContext, id: string, change: TagChange): Promise<string[]>;
+  addRouterInterface(ctx: RequestContext, routerId: string, body: unknown): Promise<RouterInterfaceInfo>;
+  removeRouterInterface(ctx: RequestContext, routerId: string, body: unknown): Promise<RouterInterfaceInfo>;
+  /** The project's default security group, made if it is missing (a list may need it). */
+  ensureDefaultSecurityGroup(projectId: string): Promise<void>;
+}
+
+/** The names a writer thread accepts: nothing else is callable across the boundary. */
+export const WRITE_METHODS: ReadonlyArray<keyof Writes> = [
+  'create', 'update', 'remove', 'removeMany', 'changeTags', 'addRouterInterface', 'removeRouterInterface',
+  'ensureDefaultSecurityGroup',
+];
+
+export function applyTagChange(tags: string[], change: TagChange): string[] {
+  if ('set' in change) return [...change.set];
+  if ('add' in change) return tags.includes(change.add) ? tags : [...tags, change.add];
+  return tags.filter((t) => t !== change.remove);
+}
+
+export function localWrites(
+  collections: ReadonlyMap<string, Collection>, routers: Routers, securityGroups: SecurityGroups,
+): Writes {
+  const of = (name: string): Collection => {
+    const c = collections.get(name);
+    if (!c) throw new Error(`no collection ${name}`);
+    return c;
+  };
+  return {
+    create: (name, ctx, bodies) => of(name).create(ctx, bodies),
+    update: (name, ctx, id, body, ifMatch) => of(name).update(ctx, id, body, ifMatch),
+    remove: (name, ctx, id, ifMatch) => of(name).remove(ctx, id, ifMatch),
+    removeMany: (name, ctx, ids) => of(name).removeMany(ctx, ids),
+    changeTags: (name, ctx, id, change) => of(name).changeTags(ctx, id, (tags) => applyTagChange(tags, change)),
+    addRouterInterface: (ctx, id, body) => routers.addInterface(ctx, id, body),
+    removeRouterInterface: (ctx, id, body) => routers.removeInterface(ctx, id, body),
+    ensureDefaultSecurityGroup: (projectId) => securityGroups.ensureDefaultOutside(projectId),
+  };
+}
