@@ -17,11 +17,26 @@ export function isMulticastMac(mac: string): boolean {
  * kept, as Neutron's base_mac does, and the rest are random.
  */
 export function randomMac(baseMac: string): string {
-  const base = baseMac.split(':').map((h) => parseInt(h, 16));
+  const { octets, fixed } = parsedBase(baseMac);
   const rnd = randomBytesFromPool(6);
-  let fixed = 0;
-  while (fixed < 6 && base[fixed] !== 0) fixed++;
-  return base
-    .map((b, i) => (i < fixed ? b : rnd[i]).toString(16).padStart(2, '0'))
-    .join(':');
+  let out = '';
+  for (let i = 0; i < 6; i++) {
+    const b = i < fixed ? octets[i] : rnd[i];
+    out += (i === 0 ? '' : ':') + HEX[b];
+  }
+  return out;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+let lastBase: { text: string; octets: number[]; fixed: number } | undefined;
+
+/** One base MAC per controller: parsed once, not on every port create. */
+function parsedBase(baseMac: string): { octets: number[]; fixed: number } {
+  if (lastBase?.text !== baseMac) {
+    const octets = baseMac.split(':').map((h) => parseInt(h, 16));
+    let fixed = 0;
+    while (fixed < 6 && octets[fixed] !== 0) fixed++;
+    lastBase = { text: baseMac, octets, fixed };
+  }
+  return lastBase;
 }

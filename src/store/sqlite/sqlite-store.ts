@@ -14,6 +14,7 @@ import type {
 import { UniqueViolation } from '../store.js';
 import { bindable, buildList, sqlLimit, whereConditions } from './list-query.js';
 import { MIGRATIONS } from './schema.js';
+import { WriterCache } from './writer-cache.js';
 
 export interface SqliteOptions {
   /** Directory for alcor.db; ':memory:' is not supported because reads use a second connection. */
@@ -73,16 +74,27 @@ function translate(err: unknown): never {
 }
 
 class SqliteTx implements WriteTx {
-  constructor(private readonly st: Statements, private readonly changes: { count: number }) {}
+  /** `cache` only on the writer's connection: nothing else writes, so nothing can make it stale. */
+  constructor(private readonly st: Statements, private readonly changes: { count: number }, private readonly cache?: WriterCache) {}
 
   async get(def: ResourceDef, id: string): Promise<Doc | undefined> {
-    const row = this.st.prepare(`SELECT doc FROM ${def.collection} WHERE id = ?`).get(id) as { doc: string } | undefined;
-    return row && (JSON.parse(row.doc) as Doc);
+    const cacheable = this.cache !== undefined && WriterCache.caches(def);
+    let json = cacheable ? this.cache!.getDoc(def, id) : undefined;
+    if (json === undefined) {
+      json = this.st.prepare(`SELECT doc FROM ${def.collection} WHERE id = ?`).pluck().get(id) as string | undefined;
+      if (json !== undefined && cacheable) this.cache!.putDoc(def, id, json);
+    }
+    return json === undefined ? undefined : (JSON.parse(json) as Doc);
   }
 
   async list(def: ResourceDef, query: ListQuery): Promise<Doc[]> {
-    const sql = buildList(def, query);
-    const rows = this.st.prepare(sql.text).pluck().all(...sql.params) as string[];
+    const key = this.cache ? WriterCache.listKey(def, query) : undefined;
+    let rows = key === undefined ? undefined : this.cache!.getList(key);
+    if (rows === undefined) {
+      const sql = buildList(def, query);
+      rows = this.st.prepare(sql.text).pluck().all(...sql.params) as string[];
+      if (key !== undefined) this.cache!.putList(key, rows);
+    }
     return rows.map((d) => JSON.parse(d) as Doc);
   }
 
@@ -150,11 +162,13 @@ class SqliteTx implements WriteTx {
     const names = Object.keys(cols);
     const unique = [...new Set(names)];
     const text = `INSERT INTO ${def.collection} (${unique.join(', ')}, doc) VALUES (${unique.map(() => '?').join(', ')}, ?)`;
+    const json = JSON.stringify(doc);
     try {
-      this.st.prepare(text).run(...unique.map((n) => cols[n]), JSON.stringify(doc));
+      this.st.prepare(text).run(...unique.map((n) => cols[n]), json);
     } catch (err) {
       translate(err);
     }
+    this.cache?.written(def, doc.id, json);
     this.logChange(def, doc.id, 'create', doc.project_id);
   }
 
@@ -162,16 +176,19 @@ class SqliteTx implements WriteTx {
     const cols = columnValues(def, doc);
     const names = [...new Set(Object.keys(cols))].filter((n) => n !== 'id');
     const text = `UPDATE ${def.collection} SET ${names.map((n) => `${n} = ?`).join(', ')}, doc = ? WHERE id = ?`;
+    const json = JSON.stringify(doc);
     try {
-      this.st.prepare(text).run(...names.map((n) => cols[n]), JSON.stringify(doc), doc.id);
+      this.st.prepare(text).run(...names.map((n) => cols[n]), json, doc.id);
     } catch (err) {
       translate(err);
     }
+    this.cache?.written(def, doc.id, json);
     this.logChange(def, doc.id, 'update', doc.project_id);
   }
 
   async delete(def: ResourceDef, id: string): Promise<void> {
     const projectId = this.st.prepare(`DELETE FROM ${def.collection} WHERE id = ? RETURNING project_id`).pluck().get(id);
+    this.cache?.written(def, id, undefined);
     if (projectId !== undefined) this.logChange(def, id, 'delete', projectId);
   }
 
@@ -235,6 +252,7 @@ export class SqliteStore implements Store {
   private flushing = false;
   private closed = false;
   private readonly changes = { count: 0 };
+  private readonly cache = new WriterCache();
   private readonly txControl?: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', Statement>;
 
   constructor(opts: SqliteOptions) {
@@ -243,7 +261,7 @@ export class SqliteStore implements Store {
     if (!opts.readOnly) {
       this.writer = open(path, opts.synchronous ?? 'FULL');
       migrate(this.writer);
-      this.writeTx = new SqliteTx(new Statements(this.writer, this.stats), this.changes);
+      this.writeTx = new SqliteTx(new Statements(this.writer, this.stats), this.changes, this.cache);
       this.txControl = {
         begin: this.writer.prepare('BEGIN IMMEDIATE'),
         savepoint: this.writer.prepare('SAVEPOINT job'),
@@ -292,6 +310,7 @@ export class SqliteStore implements Store {
         } catch (err) {
           c.rollbackTo.run();
           c.release.run();
+          this.cache.clear();
           outcomes.push({ ok: false, value: err });
         }
       }
@@ -300,6 +319,7 @@ export class SqliteStore implements Store {
         this.stats.commits++;
       } catch (err) {
         if (writer.inTransaction) writer.exec('ROLLBACK');
+        this.cache.clear();
         for (const job of jobs) job.reject(err);
         continue;
       }
