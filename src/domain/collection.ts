@@ -3,6 +3,7 @@
  * visibility, ownership, If-Match revisions, tags and bulk all-or-nothing live here once; a
  * resource's own rules live in its hooks.
  */
+import { merged } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
 import { BadRequest, NeutronError, PreconditionFailed, TagNotFound } from '../core/errors.js';
 import { newId, timestamp } from '../core/ids.js';
@@ -162,7 +163,7 @@ export class Collection {
         checkRevision(current, ifMatch);
         const next = this.hooks.update
           ? await this.hooks.update(ctx, current, changes, tx)
-          : { ...current, ...changes };
+          : merged<Doc>(current, changes);
         return this.bump(next, tx);
       }),
     );

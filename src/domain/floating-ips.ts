@@ -3,6 +3,7 @@
  * network:floatingip, as Neutron keeps it), and associated with a port's fixed IPv4 address through
  * the router that joins the port's subnet to that external network.
  */
+import { merged } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
 import {
   BadRouterRequest, ExternalGatewayForFloatingIPNotFound, FloatingIPNotFound, FloatingIPPortAlreadyAssociated,
@@ -98,7 +99,7 @@ export function floatingIpHooks(networks: () => Collection, ports: () => Collect
 
     async update(ctx, current, changes, tx) {
       // As Neutron: an empty update clears the association; one naming other attributes keeps it.
-      const next: Doc = Object.keys(changes).length === 0 ? { ...current, port_id: null } : { ...current, ...changes };
+      const next: Doc = Object.keys(changes).length === 0 ? { ...current, port_id: null } : merged<Doc>(current, changes);
       const portId = next.port_id as string | null;
       if (portId === null) return { ...next, ...UNASSOCIATED };
       if ('port_id' in changes || 'fixed_ip_address' in changes) {

@@ -1,3 +1,4 @@
+import { merged } from '../core/objects.js';
 import type { DomainConfig } from '../core/config.js';
 import type { RequestContext } from '../core/context.js';
 import { InvalidInput, InvalidSharedSetting, NetworkInUse, NetworkNotFound } from '../core/errors.js';
@@ -51,9 +52,7 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
       const vni = requested == null
         ? await allocateVni(tx, config.vniRange)
         : await claimVni(tx, config.vniRange, requested);
-      return {
-        ...base,
-        ...attrs,
+      return merged<Doc>(base, attrs, {
         status: 'ACTIVE',
         mtu: checkMtu(attrs.mtu),
         'provider:network_type': 'vxlan',
@@ -63,7 +62,7 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
         ipv4_address_scope: null,
         ipv6_address_scope: null,
         l2_adjacency: true,
-      };
+      });
     },
 
     async update(_ctx, current, changes, tx) {
@@ -76,7 +75,7 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
           );
         }
       }
-      return { ...current, ...changes };
+      return merged<Doc>(current, changes);
     },
 
     async delete(ctx, current, tx) {

@@ -1,3 +1,4 @@
+import { merged } from '../core/objects.js';
 import type { DomainConfig } from '../core/config.js';
 import type { RequestContext } from '../core/context.js';
 import {
@@ -190,9 +191,7 @@ export function portHooks(
       );
       await tx.setPortSecurityGroups(base.id, sgs);
       const b = binding(attrs['binding:host_id'] as string);
-      return {
-        ...base,
-        ...attrs,
+      return merged<Doc>(base, attrs, {
         mac_address: mac,
         fixed_ips: fixedIps,
         status: 'DOWN',
@@ -204,11 +203,11 @@ export function portHooks(
         'binding:vif_type': b.vif_type,
         'binding:vif_details': b.vif_details,
         ip_allocation: 'immediate',
-      };
+      });
     },
 
     async update(ctx, current, changes, tx) {
-      const next: Doc = { ...current, ...changes };
+      const next: Doc = merged<Doc>(current, changes);
       if ('mac_address' in changes) enforce(ctx, 'update_port:mac_address');
       if ('allowed_address_pairs' in changes || 'port_security_enabled' in changes) {
         const network = await tx.get(defs.network, current.network_id as string);

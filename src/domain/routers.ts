@@ -1,3 +1,4 @@
+import { merged } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
 import {
   BadRequest, BadRouterRequest, InvalidRoutes, NotFound, PortInUse, RouterInUse, RouterExternalGatewayInUseByFloatingIp, RouterInterfaceInUseByFloatingIP, RouterInterfaceInUseByRoute, RouterInterfaceNotFound,
@@ -93,13 +94,13 @@ export class Routers {
       notFound: (id) => new RouterNotFound(`Router ${id} could not be found`),
 
       create: async (ctx, attrs: Attrs, base: Doc, tx: WriteTx) => {
-        const router: Doc = { ...base, ...attrs, status: 'ACTIVE', availability_zones: [], routes: [] };
+        const router = merged<Doc>(base, attrs, { status: 'ACTIVE', availability_zones: [], routes: [] });
         router.external_gateway_info = await this.setGateway(ctx, router, attrs.external_gateway_info as GatewayInfo | null, tx);
         return router;
       },
 
       update: async (ctx, current, changes, tx) => {
-        const next = { ...current, ...changes };
+        const next = merged<Doc>(current, changes);
         if ('external_gateway_info' in changes) {
           const info = changes.external_gateway_info as GatewayInfo | null;
           const old = current.external_gateway_info as GatewayInfo | null;

@@ -1,3 +1,4 @@
+import { merged } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
 import {
   InvalidInput, SecurityGroupEthertypeConflictWithProtocol, SecurityGroupInvalidIcmpValue, SecurityGroupInvalidPortRange,
@@ -107,15 +108,13 @@ export function securityGroupRuleHooks(groups: () => Collection): ResourceHooks 
       if (attrs.remote_group_id !== null) await groups().find(ctx, attrs.remote_group_id as string, tx);
       // A group's revision counts its rules' comings and goings, as Neutron's does.
       await groups().bump(sg, tx);
-      const rule: Doc = {
-        ...base,
-        ...attrs,
+      const rule: Doc = merged<Doc>(base, attrs, {
         protocol: attrs.protocol === 'any' ? null : attrs.protocol === null ? null : String(attrs.protocol).toLowerCase(),
         remote_ip_prefix: prefix,
         normalized_cidr: prefix,
         remote_address_group_id: null,
         belongs_to_default_sg: (await tx.defaultSecurityGroup(sg.project_id as string)) === sg.id,
-      };
+      });
       const siblings = await tx.list(defs.securityGroupRule, { conditions: [{ attr: 'security_group_id', values: [sg.id] }] });
       const dup = siblings.find((r) => sameRule(r, rule));
       if (dup) throw new SecurityGroupRuleExists(`Security group rule already exists. Rule id is ${dup.id}.`);

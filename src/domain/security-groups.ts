@@ -1,3 +1,4 @@
+import { merged } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
 import {
   SecurityGroupCannotRemoveDefault, SecurityGroupDefaultAlreadyExists, SecurityGroupCannotUpdateDefault, SecurityGroupInUse,
@@ -88,7 +89,7 @@ export class SecurityGroups {
           throw new SecurityGroupDefaultAlreadyExists('Default security group already exists.');
         }
         await this.ensureDefault(base.project_id as string, tx);
-        const sg = { ...base, ...attrs };
+        const sg = merged<Doc>(base, attrs);
         for (const seed of EGRESS) await tx.insert(defs.securityGroupRule, ruleDoc(sg, seed, false));
         return sg;
       },
@@ -101,7 +102,7 @@ export class SecurityGroups {
         if (!isDefault && changes.name === 'default') {
           throw new SecurityGroupDefaultAlreadyExists('Default security group already exists.');
         }
-        return { ...current, ...changes };
+        return merged<Doc>(current, changes);
       },
 
       delete: async (ctx, current, tx) => {

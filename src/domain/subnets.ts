@@ -1,3 +1,4 @@
+import { merged } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
 import {
   BadRequest, GatewayConflictWithAllocationPools, InvalidAllocationPool, InvalidInput,
@@ -151,18 +152,16 @@ export function subnetHooks(networks: () => Collection): ResourceHooks {
       delete attrs.use_default_subnetpool;
       // A network's revision counts its subnets' comings and goings, as Neutron's does.
       await networks().bump(network, tx);
-      return {
-        ...base,
-        ...attrs,
+      return merged<Doc>(base, attrs, {
         cidr: formatCidr(cidr),
         gateway_ip: gateway === null ? null : formatIp(version, gateway),
         allocation_pools: formatPools(version, pools),
-      };
+      });
     },
 
     async update(_ctx, current, changes, tx) {
       const cidr = parseCidr(current.cidr)!;
-      const next = { ...current, ...changes };
+      const next = merged<Doc>(current, changes);
       const gateway = 'gateway_ip' in changes ? checkGateway(cidr, changes.gateway_ip) : (current.gateway_ip === null ? null : parseIp(current.gateway_ip)!.value);
       if ('gateway_ip' in changes && gateway !== null && current.gateway_ip !== next.gateway_ip) {
         const key = formatIp(cidr.version, gateway);
