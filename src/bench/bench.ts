@@ -103,16 +103,19 @@ export async function runBench(task: Task, opts: BenchOptions): Promise<BenchRes
   client.adminToken = opts.adminToken;
   const source = opts.users ?? new NoauthUsers();
   const tracker = new Tracker();
-  const cidrs = new Map<string, CidrGenerator>();
-  const cidr = (start: string): CidrGenerator => {
-    let g = cidrs.get(start);
-    if (!g) cidrs.set(start, (g = new CidrGenerator(start)));
-    return g;
-  };
   const runs: RunResult[] = [];
   const runTag = Date.now().toString(36);
   try {
     for (let run = 1; run <= (opts.repeat ?? 1); run++) {
+      // Each run counts CIDRs from the task's start again, as each Rally run of the task does: a
+      // counter carried across runs walks a /16 generator into the network context's 10.2.0.0 range
+      // by the second run, and Neutron rightly refuses the overlapping subnet.
+      const cidrs = new Map<string, CidrGenerator>();
+      const cidr = (start: string): CidrGenerator => {
+        let g = cidrs.get(start);
+        if (!g) cidrs.set(start, (g = new CidrGenerator(start)));
+        return g;
+      };
       const users = task.contexts.users ?? { tenants: 1, usersPerTenant: 1 };
       const tenants = await setUpTenants(client, tracker, `${runTag}-r${run}`, users, task.contexts.network, cidrs, source);
       const load = await runLoad(task, { client, tracker, tenants, cidr, onProgress: opts.progress });

@@ -79,6 +79,17 @@ describe('alcor bench against a controller', () => {
     assert.deepEqual(await everything(), before);
   });
 
+  it('each repeated run counts CIDRs from the start again, as a new Rally run does', async () => {
+    // Carried over, run 2's counter would reach 10.2.1.0/24, the subnet its tenant's context
+    // network already has, and the create would be refused as an overlap.
+    const subnets = task('NeutronNetworks.create_and_list_subnets', { network_create_args: {}, subnet_cidr_start: '10.1.254.0/24', subnets_per_network: 2 }, {
+      contexts: { users: { tenants: 1, users_per_tenant: 1 }, network: { start_cidr: '10.2.0.0/24' } },
+      runner: { constant: { times: 1, concurrency: 1 } },
+    });
+    const result = await runBench(subnets, { target: t.server.url, repeat: 2 });
+    assert.deepEqual(result.runs.map((r) => r.failureRate), [0, 0], JSON.stringify(result.runs.map((r) => r.errors)));
+  });
+
   it('an SLA that is broken is reported as failed', async () => {
     const broken = task('NeutronNetworks.create_and_list_ports', { port_create_args: { mac_address: 'fa:16:3e:00:00:01' }, ports_per_network: 1 });
     const result = await runBench(broken, { target: t.server.url });
