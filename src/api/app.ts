@@ -11,6 +11,7 @@ import type { Domain } from '../domain/index.js';
 import type { IdentityStrategy } from '../identity/identity.js';
 import { contextFor } from '../identity/identity.js';
 import { renderError } from './errors.js';
+import { isOpenPath, metricsRoutes } from './metrics.js';
 import { collectionRoutes } from './resources/collection-routes.js';
 import { discoveryRoutes } from './resources/discovery.js';
 import { routerActionRoutes } from './resources/router-actions.js';
@@ -47,7 +48,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.decorateRequest('ctx', undefined as never);
   app.addHook('onRequest', async (req) => {
     // The versions document is how clients discover the API; Neutron serves it without a token.
-    if (req.url === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+    if (isOpenPath(req.method, req.url)) {
       req.ctx = contextFor('', [], undefined);
       return;
     }
@@ -65,6 +66,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     void reply.code(404).send(rendered.body);
   });
 
+  metricsRoutes(app);
   discoveryRoutes(app);
   for (const collection of deps.domain.collections.values()) collectionRoutes(app, collection, deps.domain.writes);
   routerActionRoutes(app, deps.domain.writes);

@@ -10,6 +10,8 @@ import { Tracker } from './cleanup.js';
 import { CidrGenerator, setUpTenants } from './contexts.js';
 import { htmlReport, repeatTable, textSummary } from './report.js';
 import { runLoad } from './runner.js';
+import type { Histograms, ServerLatency } from './server-latency.js';
+import { latencyBetween, scrape } from './server-latency.js';
 import type { AtomicSample, IterationSample, Summary } from './stats.js';
 import { failureRate, percentile, reportQps, summarize, throughput } from './stats.js';
 import type { Task } from './task.js';
@@ -22,6 +24,8 @@ export interface ActionResult {
   readonly p75: number;
   readonly qps: number;
   readonly throughput: number;
+  /** The same calls timed inside the server, where it serves alcor's /metrics. */
+  readonly server?: ServerLatency;
 }
 
 export interface RunResult {
@@ -59,7 +63,10 @@ export interface BenchResult {
   readonly cleanup?: CleanupResult;
 }
 
-function analyse(task: Task, run: number, load: Awaited<ReturnType<typeof runLoad>>, rowsAfter: number): RunResult {
+function analyse(
+  task: Task, run: number, load: Awaited<ReturnType<typeof runLoad>>, rowsAfter: number,
+  metrics: { before?: Histograms; after?: Histograms },
+): RunResult {
   const byAction = new Map<string, AtomicSample[]>();
   for (const s of load.atomics) {
     const list = byAction.get(s.action) ?? [];
@@ -75,6 +82,7 @@ function analyse(task: Task, run: number, load: Awaited<ReturnType<typeof runLoa
       p75: percentile(ok, 0.75),
       qps: reportQps(samples, task.runner.concurrency),
       throughput: throughput(samples, load.wallSeconds),
+      server: metrics.before && metrics.after ? latencyBetween(metrics.before, metrics.after, action) : undefined,
     };
   }
   const okIterations = load.iterations.filter((i) => i.error === undefined);
@@ -118,9 +126,11 @@ export async function runBench(task: Task, opts: BenchOptions): Promise<BenchRes
       };
       const users = task.contexts.users ?? { tenants: 1, usersPerTenant: 1 };
       const tenants = await setUpTenants(client, tracker, `${runTag}-r${run}`, users, task.contexts.network, cidrs, source);
+      const before = await scrape(client);
       const load = await runLoad(task, { client, tracker, tenants, cidr, onProgress: opts.progress });
+      const after = before ? await scrape(client) : undefined;
       const rows = (['ports', 'routers', 'subnets', 'networks', 'security-groups'] as const).reduce((a, k) => a + tracker.count(k), 0);
-      const result = analyse(task, run, load, rows);
+      const result = analyse(task, run, load, rows, { before, after });
       runs.push(result);
       log(textSummary(result));
       for (const e of result.errors) log(`  error: ${e}`);

@@ -94,6 +94,14 @@ export class NeutronClient {
     return this.request('PUT', path, who, body);
   }
 
+  /** A non-JSON page of the server (e.g. /metrics), outside the API prefix. */
+  async text(path: string): Promise<string> {
+    const res = await this.pool.request({ method: 'GET', path, headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const text = await res.body.text();
+    if (res.statusCode >= 400) throw new NeutronHttpError(res.statusCode, text, 'GET', path);
+    return text;
+  }
+
   async close(): Promise<void> {
     await this.pool.close();
   }

@@ -23,10 +23,13 @@ function summaryRow(name: string, s: Summary, qps: number, thru: number): string
 export function textSummary(run: RunResult): string {
   const rows = Object.entries(run.actions).map(([name, a]) => summaryRow(name, a.summary, a.qps, a.throughput));
   rows.push(summaryRow('(iteration)', run.iteration, NaN, run.iterationsPerSecond));
+  const server = Object.entries(run.actions).filter(([, a]) => a.server)
+    .map(([name, a]) => `${name} median ${ms(a.server!.p50)} ms, p99 ${ms(a.server!.p99)} ms`);
   return [
     `${run.title}  run ${run.run}: ${run.iterations.length} iterations in ${num(run.wallSeconds, 2)} s, failure rate ${num(run.failureRate, 2)}%, SLA ${run.slaPassed ? 'passed' : 'FAILED'}`,
     table(SUMMARY_HEADER, rows),
     `QPS = concurrency / mean duration (first call of each kind per iteration left out when repeated); thru/s = successful calls / load wall time`,
+    ...(server.length ? [`inside the server (its /metrics histogram): ${server.join('; ')}`] : []),
   ].join('\n');
 }
 
@@ -34,8 +37,9 @@ export function repeatTable(runs: readonly RunResult[], action: string, listActi
   const rows = runs.map((r) => [
     String(r.run), String(r.rowsAfter), num(r.actions[action]?.qps ?? NaN), num(r.actions[action]?.throughput ?? NaN),
     listAction ? ms(r.actions[listAction]?.summary.median ?? NaN) : '-', listAction ? ms(r.actions[listAction]?.summary.p99 ?? NaN) : '-',
+    listAction ? ms(r.actions[listAction]?.server?.p99 ?? NaN) : '-',
   ]);
-  return table(['run', 'rows in DB', `${action} QPS`, 'throughput/s', 'list median ms', 'list p99 ms'], rows);
+  return table(['run', 'rows in DB', `${action} QPS`, 'throughput/s', 'list median ms', 'list p99 ms', 'list p99 in server ms'], rows);
 }
 
 function esc(s: string): string {
@@ -74,12 +78,18 @@ function boxes(run: RunResult): string {
 <text x="${pad}" y="${h - 6}" font-size="11">0 ms</text><text x="${w - 20}" y="${h - 6}" font-size="11" text-anchor="end">${ms(maxX)} ms (whiskers min-max, box p25-p75, blue median, red p99)</text></svg>`;
 }
 
+function serverTable(run: RunResult): string {
+  const rows = Object.entries(run.actions).filter(([, a]) => a.server)
+    .map(([name, a]) => `<tr><td>${esc(name)}</td><td>${a.server!.count}</td><td>${ms(a.server!.p50)}</td><td>${ms(a.server!.p99)}</td></tr>`).join('');
+  return rows ? `<h3>Inside the server (its /metrics histogram)</h3><table><tr><th>action</th><th>count</th><th>median ms</th><th>p99 ms</th></tr>${rows}</table>` : '';
+}
+
 export function htmlReport(runs: readonly RunResult[], extra: { cleanupSeconds?: number; repeat?: string } = {}): string {
   const sections = runs.map((run) => {
     const rows = Object.entries(run.actions).map(([name, a]) => `<tr>${summaryRow(name, a.summary, a.qps, a.throughput).map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('');
     return `<section><h2>${esc(run.title)}, run ${run.run}</h2>
 <p>${run.iterations.length} iterations, concurrency ${run.concurrency}, load ${num(run.wallSeconds, 2)} s, failure rate ${num(run.failureRate, 2)}%, SLA ${run.slaPassed ? 'passed' : '<b>failed</b>'}; ${run.rowsAfter} resources created so far.</p>
-<h3>Atomic actions and QPS</h3><table><tr>${SUMMARY_HEADER.map((h) => `<th>${h}</th>`).join('')}</tr>${rows}</table>
+<h3>Atomic actions and QPS</h3><table><tr>${SUMMARY_HEADER.map((h) => `<th>${h}</th>`).join('')}</tr>${rows}</table>${serverTable(run)}
 <h3>Duration per iteration over time</h3>${scatter(run)}
 <h3>Box plot per atomic action</h3>${boxes(run)}</section>`;
   }).join('\n');

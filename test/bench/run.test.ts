@@ -38,6 +38,9 @@ describe('alcor bench against a controller', () => {
       { target: t.server.url, outDir: out });
     const run = result.runs[0];
     assert.equal(run.iterations.length, 12);
+    // The controller serves /metrics, so the server's side of the same calls is there too.
+    assert.equal(run.actions['neutron.create_port'].server?.count, 36);
+    assert.ok(run.actions['neutron.list_ports'].server!.p99 > 0);
     assert.equal(run.failureRate, 0);
     assert.equal(run.slaPassed, true);
     assert.equal(run.actions['neutron.create_port'].summary.count, 36);

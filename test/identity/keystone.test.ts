@@ -64,6 +64,9 @@ describe('auth_strategy keystone', () => {
     await expectError(new Api(server.api.url, { 'x-auth-token': 'gAAAAAnot-a-token' }).get('/v2.0/networks'), 401);
     // Discovery of the API versions needs no token, as in Neutron.
     assert.equal((await anonymous.get('/')).status, 200);
+    // Nor does a Prometheus scrape, which carries none.
+    assert.equal((await anonymous.get('/metrics')).status, 200);
+    assert.equal((await anonymous.get('/metrics/x')).status, 401);
   });
 
   it('takes the project, user and roles from the token', async () => {
