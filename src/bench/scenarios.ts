@@ -55,7 +55,7 @@ async function createPorts(it: IterationContext, network: Resource): Promise<Res
 export const SCENARIO_IMPLEMENTATIONS: Record<ScenarioName, Scenario> = {
   'NeutronNetworks.create_and_list_networks': async (it) => {
     await createNetwork(it);
-    await it.atomic('neutron.list_networks', () => it.client.list('networks', it.user));
+    await it.atomic('neutron.list_networks', () => it.client.listUnread('networks', it.user));
   },
 
   'NeutronNetworks.create_and_list_subnets': async (it) => {
@@ -66,13 +66,13 @@ export const SCENARIO_IMPLEMENTATIONS: Record<ScenarioName, Scenario> = {
       const subnet = await it.atomic('neutron.create_subnet', () => it.client.create('subnets', 'subnet', it.user, attrs));
       it.tracker.add('subnets', subnet.id, it.user);
     }
-    await it.atomic('neutron.list_subnets', () => it.client.list('subnets', it.user));
+    await it.atomic('neutron.list_subnets', () => it.client.listUnread('subnets', it.user));
   },
 
   'NeutronNetworks.create_and_list_ports': async (it) => {
     const network = await getOrCreateNetwork(it);
     await createPorts(it, network);
-    await it.atomic('neutron.list_ports', () => it.client.list('ports', it.user));
+    await it.atomic('neutron.list_ports', () => it.client.listUnread('ports', it.user));
   },
 
   'NeutronNetworks.create_and_delete_ports': async (it) => {
@@ -94,6 +94,6 @@ export const SCENARIO_IMPLEMENTATIONS: Record<ScenarioName, Scenario> = {
     const attrs = { name: it.randomName(), ...obj(it.args.security_group_create_args) };
     const sg = await it.atomic('neutron.create_security_group', () => it.client.create('security-groups', 'security_group', it.user, attrs));
     it.tracker.add('security-groups', sg.id, it.user);
-    await it.atomic('neutron.list_security_groups', () => it.client.list('security-groups', it.user));
+    await it.atomic('neutron.list_security_groups', () => it.client.listUnread('security-groups', it.user));
   },
 };
