@@ -3,6 +3,7 @@
  * who may read and write a row, which attributes only an admin may set or see. Handlers name a
  * rule; this table decides. Rule names are Neutron's, so a refusal reads as Neutron's does.
  */
+import type { ResourceDef } from '../model/resource.js';
 import type { RequestContext } from '../core/context.js';
 import { PolicyNotAuthorized } from '../core/errors.js';
 
@@ -31,11 +32,6 @@ const ADMIN_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Attributes whose value is shown only to an admin (Neutron's get_<member>:<attr> admin_only rules). */
-const ADMIN_READ_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
-  network: ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id', 'segments'],
-  port: ['binding:host_id', 'binding:profile', 'binding:vif_type', 'binding:vif_details'],
-};
-
 const RULES: Readonly<Record<string, Check>> = {
   create: writer(adminOrOwner),
   update: writer(adminOrOwner),
@@ -84,6 +80,6 @@ export function mayRead(ctx: RequestContext, target: PolicyTarget): boolean {
 }
 
 /** Attributes to leave out of what this caller is shown. */
-export function hiddenAttributes(ctx: RequestContext, member: string): readonly string[] {
-  return ctx.isAdmin ? [] : ADMIN_READ_ATTRIBUTES[member] ?? [];
+export function hiddenAttributes(ctx: RequestContext, def: ResourceDef): readonly string[] {
+  return ctx.isAdmin ? [] : def.adminRead ?? [];
 }

@@ -28,6 +28,7 @@ export const network: ResourceDef = {
   path: 'networks',
   taggable: true,
   columns: { ...STANDARD_COLUMNS, shared: 'shared', 'router:external': 'external' },
+  adminRead: ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id', 'segments'],
   attributes: {
     ...standard(),
     admin_state_up: { post: true, put: true, default: true, convert: v.toBoolean, sort: true },
@@ -104,6 +105,7 @@ export const port: ResourceDef = {
   collection: 'ports',
   path: 'ports',
   taggable: true,
+  adminRead: ['binding:host_id', 'binding:profile', 'binding:vif_type', 'binding:vif_details'],
   columns: {
     ...STANDARD_COLUMNS,
     network_id: 'network_id',

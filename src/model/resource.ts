@@ -39,6 +39,11 @@ export interface ResourceDef {
   readonly taggable: boolean;
   /** Indexed store columns: attribute name -> column name. Filters and sorts on these use indexes. */
   readonly columns: Readonly<Record<string, string>>;
+  /**
+   * Attributes Neutron's default policy shows only to admins (provider:*, binding:*). The store
+   * keeps them last in a stored document, so a member's list cuts them off the stored text.
+   */
+  readonly adminRead?: readonly string[];
 }
 
 export function defaultOf(attr: AttributeDef): unknown {

@@ -43,7 +43,7 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection, w
     const ctx = ctxOf(req);
     const linksFor = (rows: ReadonlyArray<{ id: string }>) =>
       paginationLinks(`${baseUrl(req)}${base}`, rawQueryString(req), rows, parsed.limit, parsed.pageReverse);
-    const hidden = hiddenAttributes(ctx, def.member);
+    const hidden = hiddenAttributes(ctx, def);
     if (parsed.fields === undefined && collection.rawListable) {
       // Stored documents are what a full list shows, less what policy hides: splice them in.
       const rows = await collection.listRaw(ctx, parsed.query, hidden);
@@ -63,7 +63,7 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection, w
     const fields = parseListQuery(def, pick(req.query as RawQuery, 'fields')).fields;
     const ctx = ctxOf(req);
     const doc = await collection.show(ctx, req.params.id);
-    return { [def.member]: view(def, doc, fields, hiddenAttributes(ctx, def.member)) };
+    return { [def.member]: view(def, doc, fields, hiddenAttributes(ctx, def)) };
   });
 
   app.post(base, async (req, reply) => {
@@ -74,7 +74,7 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection, w
     }
     reply.code(201);
     const ctx = ctxOf(req);
-    const hidden = hiddenAttributes(ctx, def.member);
+    const hidden = hiddenAttributes(ctx, def);
     if (keys[0] === def.collection) {
       const items = body[def.collection];
       if (!Array.isArray(items) || items.length === 0) throw new BadRequest('Resources required');
@@ -96,7 +96,7 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection, w
     }
     const ctx = ctxOf(req);
     const doc = await writes.update(name, ctx, req.params.id, body[def.member], ifMatchOf(req));
-    return { [def.member]: view(def, doc, undefined, hiddenAttributes(ctx, def.member)) };
+    return { [def.member]: view(def, doc, undefined, hiddenAttributes(ctx, def)) };
   });
 
   app.delete<{ Params: IdParams }>(`${base}/:id`, async (req, reply) => {

@@ -108,4 +108,10 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX ports_mac_network;
   CREATE UNIQUE INDEX ports_network_mac ON ports(network_id, mac_address);
   `,
+  `
+  -- Where a document's admin-only attributes begin (src/store/sqlite/stored-json.ts); NULL for rows
+  -- written before, which a member's list still reads through json_remove.
+  ALTER TABLE networks ADD COLUMN public_len INTEGER;
+  ALTER TABLE ports ADD COLUMN public_len INTEGER;
+  `,
 ];

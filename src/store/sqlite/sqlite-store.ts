@@ -15,6 +15,7 @@ import { UniqueViolation } from '../store.js';
 import { bindable, buildList, sqlLimit, whereConditions } from './list-query.js';
 import { MIGRATIONS } from './schema.js';
 import { WriterCache } from './writer-cache.js';
+import { publicJson, storedJson } from './stored-json.js';
 
 export interface SqliteOptions {
   /** Directory for alcor.db; ':memory:' is not supported because reads use a second connection. */
@@ -58,10 +59,11 @@ class Statements {
   }
 }
 
-function columnValues(def: ResourceDef, doc: Doc): Record<string, unknown> {
+function columnValues(def: ResourceDef, doc: Doc, publicLength: number | null): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [attr, column] of Object.entries(def.columns)) out[column] = bindable(doc[attr]);
   if (def.collection === 'networks') out.segmentation_id = doc['provider:segmentation_id'] ?? null;
+  if (def.adminRead) out.public_len = publicLength;
   return out;
 }
 
@@ -99,10 +101,21 @@ class SqliteTx implements WriteTx {
   }
 
   async listRaw(def: ResourceDef, query: ListQuery, omit: readonly string[] = []): Promise<RawDoc[]> {
+    if (omit.length === 0) {
+      const sql = buildList(def, query, 'id, doc AS json');
+      return this.st.prepare(sql.text).all(...sql.params) as RawDoc[];
+    }
     // json_remove runs in SQLite's C, and keeps the order of the remaining keys.
-    const doc = omit.length === 0 ? 'doc' : `json_remove(doc, ${omit.map((a) => `'$."${a.replace(/["'\\]/g, '')}"'`).join(', ')})`;
-    const sql = buildList(def, query, `id, ${doc} AS json`);
-    return this.st.prepare(sql.text).all(...sql.params) as RawDoc[];
+    const removed = `json_remove(doc, ${omit.map((a) => `'$."${a.replace(/["'\\]/g, '')}"'`).join(', ')})`;
+    const cuttable = def.adminRead !== undefined && omit.every((a) => def.adminRead!.includes(a));
+    if (!cuttable) {
+      const sql = buildList(def, query, `id, ${removed} AS json`);
+      return this.st.prepare(sql.text).all(...sql.params) as RawDoc[];
+    }
+    // Rows written before schema v5 have no public_len: those take json_remove.
+    const sql = buildList(def, query, `id, doc, public_len, CASE WHEN public_len IS NULL THEN ${removed} END AS legacy`);
+    const rows = this.st.prepare(sql.text).all(...sql.params) as Array<{ id: string; doc: string; public_len: number | null; legacy: string | null }>;
+    return rows.map((r) => ({ id: r.id, json: r.legacy ?? publicJson(r.doc, r.public_len!) }));
   }
 
   async count(def: ResourceDef, conditions: readonly Condition[]): Promise<number> {
@@ -158,11 +171,11 @@ class SqliteTx implements WriteTx {
   }
 
   async insert(def: ResourceDef, doc: Doc): Promise<void> {
-    const cols = columnValues(def, doc);
+    const { json, publicLength } = storedJson(def, doc);
+    const cols = columnValues(def, doc, publicLength);
     const names = Object.keys(cols);
     const unique = [...new Set(names)];
     const text = `INSERT INTO ${def.collection} (${unique.join(', ')}, doc) VALUES (${unique.map(() => '?').join(', ')}, ?)`;
-    const json = JSON.stringify(doc);
     try {
       this.st.prepare(text).run(...unique.map((n) => cols[n]), json);
     } catch (err) {
@@ -173,10 +186,10 @@ class SqliteTx implements WriteTx {
   }
 
   async update(def: ResourceDef, doc: Doc): Promise<void> {
-    const cols = columnValues(def, doc);
+    const { json, publicLength } = storedJson(def, doc);
+    const cols = columnValues(def, doc, publicLength);
     const names = [...new Set(Object.keys(cols))].filter((n) => n !== 'id');
     const text = `UPDATE ${def.collection} SET ${names.map((n) => `${n} = ?`).join(', ')}, doc = ? WHERE id = ?`;
-    const json = JSON.stringify(doc);
     try {
       this.st.prepare(text).run(...names.map((n) => cols[n]), json, doc.id);
     } catch (err) {
