@@ -31,7 +31,6 @@ const ADMIN_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   floatingip: ['floating_ip_address'],
 };
 
-/** Attributes whose value is shown only to an admin (Neutron's get_<member>:<attr> admin_only rules). */
 const RULES: Readonly<Record<string, Check>> = {
   create: writer(adminOrOwner),
   update: writer(adminOrOwner),
@@ -79,7 +78,7 @@ export function mayRead(ctx: RequestContext, target: PolicyTarget): boolean {
   return adminOrOwner(ctx, target);
 }
 
-/** Attributes to leave out of what this caller is shown. */
+/** Attributes to leave out of what this caller is shown (Neutron's get_<member>:<attr> admin_only rules). */
 export function hiddenAttributes(ctx: RequestContext, def: ResourceDef): readonly string[] {
   return ctx.isAdmin ? [] : def.adminRead ?? [];
 }

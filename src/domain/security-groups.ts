@@ -68,9 +68,9 @@ export class SecurityGroups {
     return sg.id;
   }
 
+  /** In a transaction of its own (a list found none); ensureDefault looks again inside it. */
   async ensureDefaultOutside(projectId: string): Promise<void> {
-    const exists = await this.store.read((tx) => tx.defaultSecurityGroup(projectId));
-    if (!exists) await this.store.write((tx) => this.ensureDefault(projectId, tx));
+    await this.store.write((tx) => this.ensureDefault(projectId, tx));
   }
 
   hooks(): ResourceHooks {

@@ -91,11 +91,11 @@ class SqliteTx implements WriteTx {
 
   async list(def: ResourceDef, query: ListQuery): Promise<Doc[]> {
     const key = this.cache ? WriterCache.listKey(def, query) : undefined;
-    let rows = key === undefined ? undefined : this.cache!.getList(key);
+    let rows = key === undefined ? undefined : this.cache!.getList(def, key);
     if (rows === undefined) {
       const sql = buildList(def, query);
       rows = this.st.prepare(sql.text).pluck().all(...sql.params) as string[];
-      if (key !== undefined) this.cache!.putList(key, rows);
+      if (key !== undefined) this.cache!.putList(def, key, rows);
     }
     return rows.map((d) => JSON.parse(d) as Doc);
   }

@@ -18,18 +18,9 @@ export function storedJson(def: ResourceDef, doc: Doc): StoredJson {
   if (!hiddenKeys) return { json: JSON.stringify(doc), publicLength: null };
   const shown: Record<string, unknown> = {};
   const hidden: Record<string, unknown> = {};
-  let anyHidden = false;
-  for (const key of Object.keys(doc)) {
-    if (hiddenKeys.includes(key)) {
-      hidden[key] = doc[key];
-      anyHidden = true;
-    } else {
-      shown[key] = doc[key];
-    }
-  }
+  for (const key of Object.keys(doc)) (hiddenKeys.includes(key) ? hidden : shown)[key] = doc[key];
   const shownJson = JSON.stringify(shown);
   const publicLength = shownJson.length - 1;
-  if (!anyHidden) return { json: shownJson, publicLength };
   const hiddenJson = JSON.stringify(hidden);
   if (hiddenJson === '{}') return { json: shownJson, publicLength };
   const separator = shownJson === '{}' ? '' : ',';

@@ -13,8 +13,8 @@ const MAX_ENTRIES = 50_000;
 
 export class WriterCache {
   private readonly docs = new Map<string, string>();
-  /** `${collection}|${attr}|${value}` -> JSON texts of the rows, in id order. */
-  private readonly lists = new Map<string, string[]>();
+  /** collection -> `${attr}|${value}` -> JSON texts of the rows, in id order. */
+  private readonly lists = new Map<string, Map<string, string[]>>();
 
   static caches(def: ResourceDef): boolean {
     return CACHED.has(def.collection);
@@ -35,16 +35,18 @@ export class WriterCache {
     const only: Condition | undefined = q.conditions?.length === 1 ? q.conditions[0] : undefined;
     if (!only || only.values.length !== 1 || typeof only.values[0] !== 'string') return undefined;
     if (q.tags || q.fixedIps || q.scope || q.sort || q.limit !== undefined || q.marker || q.pageReverse) return undefined;
-    return `${def.collection}|${only.attr}|${only.values[0]}`;
+    return `${only.attr}|${only.values[0]}`;
   }
 
-  getList(key: string): string[] | undefined {
-    return this.lists.get(key);
+  getList(def: ResourceDef, key: string): string[] | undefined {
+    return this.lists.get(def.collection)?.get(key);
   }
 
-  putList(key: string, rows: string[]): void {
-    if (this.lists.size >= MAX_ENTRIES) this.lists.clear();
-    this.lists.set(key, rows);
+  putList(def: ResourceDef, key: string, rows: string[]): void {
+    let lists = this.lists.get(def.collection);
+    if (!lists) this.lists.set(def.collection, (lists = new Map()));
+    if (lists.size >= MAX_ENTRIES) lists.clear();
+    lists.set(key, rows);
   }
 
   /** A row of this kind was written: its document is `json` (or gone), and lists of its kind may differ. */
@@ -52,8 +54,7 @@ export class WriterCache {
     if (!CACHED.has(def.collection)) return;
     if (json === undefined) this.docs.delete(`${def.collection}|${id}`);
     else this.putDoc(def, id, json);
-    const prefix = `${def.collection}|`;
-    for (const key of this.lists.keys()) if (key.startsWith(prefix)) this.lists.delete(key);
+    this.lists.delete(def.collection);
   }
 
   clear(): void {
