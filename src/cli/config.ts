@@ -18,6 +18,8 @@ export interface Config {
   noauthProject: string;
   bodyLimit: number;
   synchronous: 'FULL' | 'NORMAL';
+  /** Seconds without a heartbeat after which an agent is down (Neutron's agent_down_time). */
+  agentDownTime: number;
 }
 
 export interface KeystoneConfig {
@@ -50,6 +52,7 @@ export const DEFAULTS: Config = {
   noauthProject: 'admin',
   bodyLimit: 1024 * 1024,
   synchronous: 'FULL',
+  agentDownTime: 75,
 };
 
 export const CONFIG_HELP = `Configuration (flag / environment variable / key in the JSON config file):
@@ -61,6 +64,7 @@ export const CONFIG_HELP = `Configuration (flag / environment variable / key in 
   --log-level LEVEL      ALCOR_LOG_LEVEL     logLevel      trace, debug, info, warn, error (default info)
   --noauth-project ID    ALCOR_NOAUTH_PROJECT noauthProject project of requests without X-Project-Id (default admin)
   --synchronous MODE     ALCOR_SYNCHRONOUS   synchronous   FULL (survives power loss) or NORMAL (default FULL)
+  --agent-down-time N    ALCOR_AGENT_DOWN_TIME agentDownTime seconds without a heartbeat before an agent is down (default 75)
   --auth-strategy S      ALCOR_AUTH_STRATEGY authStrategy  noauth (default) or keystone
   --keystone-url URL     ALCOR_KEYSTONE_URL  keystoneUrl   Keystone v3 endpoint (default http://127.0.0.1:5000/v3)
   --keystone-user NAME   ALCOR_KEYSTONE_USER keystoneUser  the controller's service user (default alcor)
@@ -69,7 +73,7 @@ export const CONFIG_HELP = `Configuration (flag / environment variable / key in 
   --token-cache-seconds N ALCOR_TOKEN_CACHE_SECONDS tokenCacheSeconds how long a validated token is trusted (default 300)
   --config FILE          ALCOR_CONFIG                      JSON file with any of the keys above`;
 
-const KEYS = ['listen', 'dataDir', 'baseMac', 'vniRange', 'physicalMtu', 'logLevel', 'noauthProject', 'synchronous',
+const KEYS = ['listen', 'dataDir', 'baseMac', 'vniRange', 'physicalMtu', 'logLevel', 'noauthProject', 'synchronous', 'agentDownTime',
   'authStrategy', 'keystoneUrl', 'keystoneUser', 'keystonePassword', 'keystoneProject', 'tokenCacheSeconds'] as const;
 
 export type Overrides = Partial<Record<(typeof KEYS)[number], string>>;
@@ -114,6 +118,11 @@ function apply(config: Config, o: Overrides): void {
   if (o.synchronous !== undefined) {
     if (o.synchronous !== 'FULL' && o.synchronous !== 'NORMAL') fail('synchronous mode', o.synchronous, 'FULL or NORMAL');
     config.synchronous = o.synchronous;
+  }
+  if (o.agentDownTime !== undefined) {
+    const n = Number(o.agentDownTime);
+    if (!Number.isInteger(n) || n < 1 || n > 86400) fail('agent down time', o.agentDownTime, 'seconds from 1 to 86400');
+    config.agentDownTime = n;
   }
   if (o.authStrategy !== undefined) {
     if (o.authStrategy !== 'noauth' && o.authStrategy !== 'keystone') fail('auth strategy', o.authStrategy, 'noauth or keystone');
@@ -162,6 +171,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Overrides {
     logLevel: env.ALCOR_LOG_LEVEL,
     noauthProject: env.ALCOR_NOAUTH_PROJECT,
     synchronous: env.ALCOR_SYNCHRONOUS,
+    agentDownTime: env.ALCOR_AGENT_DOWN_TIME,
     authStrategy: env.ALCOR_AUTH_STRATEGY,
     keystoneUrl: env.ALCOR_KEYSTONE_URL,
     keystoneUser: env.ALCOR_KEYSTONE_USER,

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../api/app.js';
+import type { Domain } from '../domain/index.js';
 import { createDomain } from '../domain/index.js';
 import type { IdentityStrategy } from '../identity/identity.js';
 import { KeystoneAuth } from '../identity/keystone.js';
@@ -17,7 +18,11 @@ const LISTEN_BACKLOG = 4096;
 export interface RunningServer {
   readonly app: FastifyInstance;
   readonly store: Store;
+  /** The request thread's domain: reads here, `domain.writes.*` go to the writer thread. */
+  readonly domain: Domain;
   readonly url: string;
+  /** Every group commit that wrote change-log rows: its highest revision and when (epoch ms). */
+  onCommitted(listener: (revision: number, at: number) => void): void;
   close(): Promise<void>;
 }
 
@@ -27,7 +32,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const writer = await WriterThread.start({
     dataDir: config.dataDir,
     synchronous: config.synchronous,
-    domain: { baseMac: config.baseMac, vniRange: config.vniRange, physicalMtu: config.physicalMtu },
+    domain: { baseMac: config.baseMac, vniRange: config.vniRange, physicalMtu: config.physicalMtu, agentDownTime: config.agentDownTime },
   });
   const store = new SqliteStore({ dataDir: config.dataDir, synchronous: config.synchronous, readOnly: true });
   const domain = createDomain(store, config, writer.writes);
@@ -45,7 +50,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   return {
     app,
     store,
+    domain,
     url,
+    onCommitted: (listener) => writer.onCommitted(listener),
     close() {
       // In-flight requests finish (Fastify stops accepting and waits), then queued writes commit.
       closing ??= app.close()

@@ -21,5 +21,7 @@ export interface CarriedError {
 export type FromWriter =
   | { readonly ready: true }
   | { readonly closed: true }
+  /** A group commit wrote change-log rows up to this revision, at this time (epoch ms). */
+  | { readonly committed: number; readonly at: number }
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly error: CarriedError };

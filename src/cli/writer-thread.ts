@@ -27,11 +27,16 @@ export class WriterThread {
   private nextId = 1;
   private failure?: Error;
   private closing?: Promise<void>;
+  private readonly committedListeners: Array<(revision: number, at: number) => void> = [];
 
   private constructor(private readonly worker: Worker) {
     const call = (method: string) => (...args: unknown[]) => this.call(method, args);
     this.writes = Object.fromEntries(WRITE_METHODS.map((m) => [m, call(m)])) as unknown as Writes;
     worker.on('message', (msg: FromWriter) => {
+      if ('committed' in msg) {
+        for (const listener of this.committedListeners) listener(msg.committed, msg.at);
+        return;
+      }
       if (!('id' in msg)) return;
       const p = this.pending.get(msg.id);
       if (!p) return;
@@ -41,6 +46,14 @@ export class WriterThread {
     });
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', (code) => this.fail(new Error(`writer thread exited (code ${code})`)));
+  }
+
+  /**
+   * Hears of every group commit that wrote change-log rows: the highest revision it wrote and when
+   * (epoch ms, the writer's clock). Called before the answers of that group's writes arrive.
+   */
+  onCommitted(listener: (revision: number, at: number) => void): void {
+    this.committedListeners.push(listener);
   }
 
   /** Starts the thread and waits until its store is open and migrated. */

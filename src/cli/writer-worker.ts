@@ -13,10 +13,15 @@ import type { CarriedError, FromWriter, ToWriter, WriterThreadData } from './wri
 
 const port = parentPort!;
 const data = workerData as WriterThreadData;
-const store = new SqliteStore({ dataDir: data.dataDir, synchronous: data.synchronous });
+const send = (msg: FromWriter): void => port.postMessage(msg);
+const store = new SqliteStore({
+  dataDir: data.dataDir,
+  synchronous: data.synchronous,
+  // Posted before the group's answers, so the request thread hears of a revision before any reply.
+  onCommit: (revision) => send({ committed: revision, at: Date.now() }),
+});
 const { writes } = createDomain(store, data.domain);
 const allowed = new Set<string>(WRITE_METHODS);
-const send = (msg: FromWriter): void => port.postMessage(msg);
 
 function carried(err: unknown): CarriedError {
   if (err instanceof NeutronError) {

@@ -71,6 +71,7 @@ export const ExternalGatewayForFloatingIPNotFound = fault(404, 'ExternalGatewayF
 export const RouterInterfaceNotFound = fault(404, 'RouterInterfaceNotFound');
 export const RouterInterfaceNotFoundForSubnet = fault(404, 'RouterInterfaceNotFoundForSubnet');
 export const TagNotFound = fault(404, 'TagNotFound');
+export const AgentNotFound = fault(404, 'AgentNotFound');
 
 export const MethodNotAllowed = fault(405, 'HTTPMethodNotAllowed');
 

@@ -36,3 +36,11 @@ export function isUuid(value: unknown): value is string {
 export function timestamp(date = new Date()): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/**
+ * Neutron's agent timestamps (created_at, started_at, heartbeat_timestamp): the database's DATETIME
+ * as Python prints it, "YYYY-MM-DD HH:MM:SS", UTC, without T or Z. Text order is time order.
+ */
+export function agentTimestamp(date = new Date()): string {
+  return date.toISOString().slice(0, 19).replace('T', ' ');
+}

@@ -5,7 +5,7 @@
  */
 import { merged } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
-import { BadRequest, NeutronError, PreconditionFailed, TagNotFound } from '../core/errors.js';
+import { BadRequest, NeutronError, NotFound, PreconditionFailed, TagNotFound } from '../core/errors.js';
 import { newId, timestamp } from '../core/ids.js';
 import type { ResourceDef } from '../model/resource.js';
 import { tagName } from '../model/validators.js';
@@ -23,21 +23,36 @@ export interface ResourceHooks {
   readonly sharedScope?: 'network' | 'network-of-row' | 'group-of-row';
   /** Rows of other projects this caller may read (shared networks, their subnets). */
   sharedVisible?(doc: Doc, tx: ReadTx, ctx: RequestContext): Promise<boolean>;
-  create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx): Promise<Doc>;
+  /** Absent: the API cannot create rows of this kind (agents are made by their own reports). */
+  create?(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx): Promise<Doc>;
   update?(ctx: RequestContext, current: Doc, changes: Attrs, tx: WriteTx): Promise<Doc>;
   delete?(ctx: RequestContext, current: Doc, tx: WriteTx): Promise<void>;
   /** Fills derived attributes (a network's subnets, a group's rules) in one query per page. */
   expand?(docs: Doc[], tx: ReadTx): Promise<void>;
   /** Runs before a list by this caller (the default security group appears on first need). */
   beforeList?(ctx: RequestContext): Promise<void>;
+  /**
+   * Only admins read these (Neutron's admin_only get_<member>): anyone else lists nothing, and a
+   * row that exists answers Neutron's bare 404 rather than the resource's own NotFound.
+   */
+  readonly adminOnly?: boolean;
+  /** Rewrites a list's conditions before the store sees them (filters on computed attributes). */
+  prepareQuery?(query: ListQuery): ListQuery;
 }
 
 export interface IfMatch {
   readonly revisionNumber?: number;
 }
 
-/** Stores a changed row as its next revision (revision_number + 1, updated_at now). */
+/**
+ * Stores a changed row as its next revision (revision_number + 1, updated_at now); a row without
+ * standard attributes (an agent) is stored as it is.
+ */
 export async function writeRevision(def: ResourceDef, next: Doc, tx: WriteTx): Promise<Doc> {
+  if (def.standardAttributes === false) {
+    await tx.update(def, next);
+    return next;
+  }
   next.revision_number = (next.revision_number as number) + 1;
   next.updated_at = timestamp();
   await tx.update(def, next);
@@ -59,6 +74,7 @@ export class Collection {
   /** The row if this caller may see it; its absence and its invisibility look alike (404). */
   async find(ctx: RequestContext, id: string, tx: ReadTx): Promise<Doc> {
     const doc = await tx.get(this.def, id);
+    if (doc && this.hooks.adminOnly && !ctx.isAdmin) throw new NotFound('The resource could not be found.');
     if (!doc || !(await this.visible(ctx, doc, tx))) throw this.hooks.notFound(id);
     return doc;
   }
@@ -103,11 +119,13 @@ export class Collection {
   }
 
   private async listWith<T>(ctx: RequestContext, query: ListQuery, read: (tx: ReadTx, q: ListQuery) => Promise<T[]>): Promise<T[]> {
+    if (this.hooks.adminOnly && !ctx.isAdmin) return [];
     await this.hooks.beforeList?.(ctx);
+    const prepared = this.hooks.prepareQuery ? this.hooks.prepareQuery(query) : query;
     return this.store.read(async (tx) => {
       let marker: Doc | undefined;
       if (query.marker) marker = await this.find(ctx, query.marker.id, tx);
-      const rows = await read(tx, { ...query, marker, scope: this.scope(ctx) });
+      const rows = await read(tx, { ...prepared, marker, scope: this.scope(ctx) });
       // A reversed page is read backwards from the marker but shown in the natural order.
       if (query.pageReverse) rows.reverse();
       return rows;
@@ -118,8 +136,14 @@ export class Collection {
     authorize(ctx, 'create', this.def.member, { project_id: ctx.projectId });
   }
 
+  /** Rows of this kind may be POSTed. */
+  get creatable(): boolean {
+    return this.hooks.create !== undefined;
+  }
+
   /** Creates one or many (bulk): all commit together or none does. */
   async create(ctx: RequestContext, bodies: readonly unknown[]): Promise<Doc[]> {
+    if (!this.creatable) throw notCreatable(this.def, bodies);
     this.checkWritable(ctx);
     const inputs = bodies.map((b) => validateCreate(this.def, ctx, b));
     const docs = await withRetry(() =>
@@ -147,6 +171,7 @@ export class Collection {
       revision_number: 1,
     };
     if (this.def.taggable) base.tags = [];
+    if (!this.hooks.create) throw notCreatable(this.def, [attrs]);
     const doc = await this.hooks.create(ctx, attrs, base, tx);
     for (const [name, attr] of Object.entries(this.def.attributes)) {
       if (attr.visible === false) delete doc[name];
@@ -234,6 +259,19 @@ export function checkTags(value: unknown): string[] {
   const tags = value.map((t) => tagName(t, 'tags') as string);
   if (new Set(tags).size !== tags.length) throw new BadRequest(`Invalid input for tags. Reason: Duplicate items in the list: '${tags.join(', ')}'.`);
   return tags;
+}
+
+/**
+ * Neutron's answer to a POST of a resource without allow_post attributes (agents): its API layer
+ * adds the caller's project to the body, finds the resource has no such attributes, and refuses
+ * them first; a bulk POST is refused before that.
+ */
+export function notCreatable(def: ResourceDef, bodies: readonly unknown[]): NeutronError {
+  if (bodies.length !== 1) return new BadRequest('Bulk operation not supported');
+  const body = bodies[0];
+  const keys = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : [];
+  const unknown = keys.filter((k) => !Object.hasOwn(def.attributes, k) && k !== 'tenant_id' && k !== 'project_id');
+  return new BadRequest(`Unrecognized attribute(s) '${['tenant_id', 'project_id', ...unknown].join(', ')}'`);
 }
 
 function checkRevision(doc: Doc, ifMatch: IfMatch): void {

@@ -2,6 +2,7 @@
 import type { DomainConfig } from '../core/config.js';
 import * as defs from '../model/definitions.js';
 import type { Store } from '../store/store.js';
+import { Agents, agentHooks } from './agents.js';
 import { Collection } from './collection.js';
 import { AddressPicker } from './ipam.js';
 import { networkHooks } from './networks.js';
@@ -17,7 +18,7 @@ import { localWrites } from './writes.js';
 
 export interface Domain {
   readonly store: Store;
-  /** By collection name: networks, subnets, ports, security_groups, security_group_rules, routers. */
+  /** By collection name: networks, subnets, ports, security_groups, security_group_rules, routers, ..., agents. */
   readonly collections: ReadonlyMap<string, Collection>;
   readonly routers: Routers;
   /** Every change goes through here: this domain's own writer, or the writer thread's. */
@@ -34,6 +35,7 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
   let writes: Writes;
   const securityGroups = new SecurityGroups(store, () => writes);
   const routers = new Routers(store, get('routers'), get('networks'), get('subnets'), get('ports'));
+  const agents = new Agents(store, config);
 
   const hooks = [
     networkHooks(config, () => ({
@@ -55,13 +57,15 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
     routers.hooks(),
     subnetpoolHooks(),
     floatingIpHooks(get('networks'), get('ports')),
+    agentHooks(config),
   ];
   for (const h of hooks) collections.set(h.def.collection, new Collection(store, h));
-  writes = remoteWrites ?? localWrites(collections, routers, securityGroups);
+  writes = remoteWrites ?? localWrites(collections, routers, securityGroups, agents);
   return { store, collections, routers, writes };
 }
 
 /** The row and query shapes the API speaks in, so that it never reaches into the store. */
 export type { Condition, Doc, ListQuery, RawDoc, SortKey, TagFilter } from '../store/store.js';
 export type { TagChange, Writes } from './writes.js';
+export type { AgentHeartbeat, AgentReport, PortStatus, PortStatusApplied, PortStatusUpdate } from './agents.js';
 export { WRITE_METHODS } from './writes.js';

@@ -15,6 +15,7 @@ import { writeRevision } from './collection.js';
 import type { SubnetView } from './ipam.js';
 import type { AddressPicker } from './ipam.js';
 import { eui64Address, hold, isAutoAddress, isUsableAddress, subnetView } from './ipam.js';
+import { usableAgentsOnHost } from './agents.js';
 import { disassociatePort } from './floating-ips.js';
 import { claimMac, pickMac } from './mac-pool.js';
 import type { SecurityGroups } from './security-groups.js';
@@ -140,10 +141,31 @@ function checkDhcpOpts(opts: Array<Record<string, unknown>>): Array<Record<strin
   });
 }
 
-function binding(hostId: string): { vif_type: string; vif_details: Record<string, unknown> } {
-  return hostId === ''
-    ? { vif_type: 'unbound', vif_details: {} }
-    : { vif_type: 'tap', vif_details: { port_filter: true } };
+interface Binding {
+  vif_type: string;
+  vif_details: Record<string, unknown>;
+}
+
+/** VIF types our agents plug: a tap device, or a tap on a Linux bridge per network. */
+const AGENT_VIF_TYPES = new Set(['tap', 'bridge']);
+
+/**
+ * ML2's bind_port, done in the API call: the port binds through an agent on its host that is alive
+ * and administratively up, with the VIF type that agent announces (configurations.vif_type, 'tap'
+ * when it says nothing). No such agent: 'binding_failed', as ML2 leaves a port no mechanism driver
+ * could bind. No host: 'unbound'.
+ */
+async function bindingOn(tx: ReadTx, config: DomainConfig, hostId: string, networkId: string): Promise<Binding> {
+  if (hostId === '') return { vif_type: 'unbound', vif_details: {} };
+  for (const agent of await usableAgentsOnHost(tx, hostId, config)) {
+    const configured = (agent.configurations as Record<string, unknown> | undefined)?.vif_type;
+    const vifType = configured === undefined ? 'tap' : configured;
+    if (typeof vifType !== 'string' || !AGENT_VIF_TYPES.has(vifType)) continue;
+    const details: Record<string, unknown> = { port_filter: true, connectivity: 'l2' };
+    if (vifType === 'bridge') details.bridge_name = `brq${networkId.slice(0, 11)}`;
+    return { vif_type: vifType, vif_details: details };
+  }
+  return { vif_type: 'binding_failed', vif_details: {} };
 }
 
 export function portHooks(
@@ -190,7 +212,7 @@ export function portHooks(
         attrs.fixed_ips as FixedIpRequest[] | undefined,
       );
       await tx.setPortSecurityGroups(base.id, sgs);
-      const b = binding(attrs['binding:host_id'] as string);
+      const b = await bindingOn(tx, config, attrs['binding:host_id'] as string, network.id);
       return merged<Doc>(base, attrs, {
         mac_address: mac,
         fixed_ips: fixedIps,
@@ -263,10 +285,15 @@ export function portHooks(
         next.extra_dhcp_opts = mergeDhcpOpts(current.extra_dhcp_opts as Array<Record<string, unknown>>, changes.extra_dhcp_opts as Array<Record<string, unknown>>);
       }
       if ('security_groups' in changes) await tx.setPortSecurityGroups(current.id, next.security_groups as string[]);
-      if ('binding:host_id' in changes) {
-        const b = binding(next['binding:host_id'] as string);
+      // A new host (bind, unbind, move) binds again and the port is DOWN until its agent says
+      // otherwise; any other update retries a failed binding, as ML2 does.
+      const hostChanged = 'binding:host_id' in changes && changes['binding:host_id'] !== current['binding:host_id'];
+      const retry = current['binding:vif_type'] === 'binding_failed' && next['binding:host_id'] !== '';
+      if (hostChanged || retry) {
+        const b = await bindingOn(tx, config, next['binding:host_id'] as string, current.network_id as string);
         next['binding:vif_type'] = b.vif_type;
         next['binding:vif_details'] = b.vif_details;
+        if (hostChanged) next.status = 'DOWN';
       }
       if ('binding:profile' in changes && changes['binding:profile'] === null) next['binding:profile'] = {};
       return next;

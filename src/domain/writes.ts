@@ -5,6 +5,7 @@
  */
 import type { RequestContext } from '../core/context.js';
 import type { Doc } from '../store/store.js';
+import type { AgentHeartbeat, AgentReport, Agents, PortStatusApplied, PortStatusUpdate } from './agents.js';
 import type { Collection, IfMatch } from './collection.js';
 import type { RouterInterfaceInfo, Routers } from './routers.js';
 import type { SecurityGroups } from './security-groups.js';
@@ -25,12 +26,18 @@ export interface Writes {
   removeRouterInterface(ctx: RequestContext, routerId: string, body: unknown): Promise<RouterInterfaceInfo>;
   /** The project's default security group, made if it is missing (a list may need it). */
   ensureDefaultSecurityGroup(projectId: string): Promise<void>;
+  /** An agent's state report: its row made or refreshed (the southbound calls it on connect). */
+  registerAgent(report: AgentReport): Promise<Doc>;
+  /** Agents heard from; no change-log rows. */
+  agentHeartbeats(beats: readonly AgentHeartbeat[]): Promise<void>;
+  /** Port statuses agents report; only ports still bound to the reporting host change. */
+  setPortStatuses(updates: readonly PortStatusUpdate[]): Promise<PortStatusApplied[]>;
 }
 
 /** The names a writer thread accepts: nothing else is callable across the boundary. */
 export const WRITE_METHODS: ReadonlyArray<keyof Writes> = [
   'create', 'update', 'remove', 'removeMany', 'changeTags', 'addRouterInterface', 'removeRouterInterface',
-  'ensureDefaultSecurityGroup',
+  'ensureDefaultSecurityGroup', 'registerAgent', 'agentHeartbeats', 'setPortStatuses',
 ];
 
 export function applyTagChange(tags: string[], change: TagChange): string[] {
@@ -40,7 +47,7 @@ export function applyTagChange(tags: string[], change: TagChange): string[] {
 }
 
 export function localWrites(
-  collections: ReadonlyMap<string, Collection>, routers: Routers, securityGroups: SecurityGroups,
+  collections: ReadonlyMap<string, Collection>, routers: Routers, securityGroups: SecurityGroups, agents: Agents,
 ): Writes {
   const of = (name: string): Collection => {
     const c = collections.get(name);
@@ -56,5 +63,8 @@ export function localWrites(
     addRouterInterface: (ctx, id, body) => routers.addInterface(ctx, id, body),
     removeRouterInterface: (ctx, id, body) => routers.removeInterface(ctx, id, body),
     ensureDefaultSecurityGroup: (projectId) => securityGroups.ensureDefaultOutside(projectId),
+    registerAgent: (report) => agents.register(report),
+    agentHeartbeats: (beats) => agents.heartbeats(beats),
+    setPortStatuses: (updates) => agents.setPortStatuses(updates),
   };
 }

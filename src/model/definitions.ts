@@ -266,4 +266,35 @@ export const floatingip: ResourceDef = {
   },
 };
 
+/**
+ * Neutron's agents (the agent extension): rows the agents' own reports make, never POSTed. No
+ * project, revision, name or tags; `alive` is computed when read, never stored; timestamps are in
+ * Neutron's agent form "YYYY-MM-DD HH:MM:SS". Only admins see them.
+ */
+export const agent: ResourceDef = {
+  member: 'agent',
+  collection: 'agents',
+  path: 'agents',
+  taggable: false,
+  standardAttributes: false,
+  columns: { id: 'id', host: 'host', agent_type: 'agent_type', binary: 'binary', topic: 'topic' },
+  attributes: {
+    id: { post: false, put: false, filter: 'string', sort: true },
+    agent_type: { post: false, put: false, filter: 'string', sort: true },
+    binary: { post: false, put: false, filter: 'string', sort: true },
+    topic: { post: false, put: false, filter: 'string', sort: true },
+    host: { post: false, put: false, filter: 'string', sort: true },
+    admin_state_up: { post: false, put: true, convert: v.toBoolean, filter: 'boolean', sort: true },
+    created_at: { post: false, put: false, filter: false, sort: true },
+    started_at: { post: false, put: false, filter: false, sort: true },
+    heartbeat_timestamp: { post: false, put: false, filter: false, sort: true },
+    alive: { post: false, put: false, filter: 'boolean' },
+    configurations: { post: false, put: false, filter: false },
+    description: { post: false, put: true, convert: v.string(255, { nullable: true }), filter: 'string', sort: true },
+    availability_zone: { post: false, put: false, filter: 'string' },
+    resources_synced: { post: false, put: false, filter: false },
+  },
+};
+
+/** The resources of the v2.0 document (agents are an extension's, as in Neutron). */
 export const RESOURCES: readonly ResourceDef[] = [network, subnet, port, securityGroup, securityGroupRule, router, subnetpool, floatingip];

@@ -44,6 +44,11 @@ export interface ResourceDef {
    * keeps them last in a stored document, so a member's list cuts them off the stored text.
    */
   readonly adminRead?: readonly string[];
+  /**
+   * Has Neutron's standard attributes: a project, revision_number and updated_at that every change
+   * moves on (default true). Agents have none of them.
+   */
+  readonly standardAttributes?: boolean;
 }
 
 export function defaultOf(attr: AttributeDef): unknown {

@@ -17,6 +17,8 @@ export interface Condition {
   readonly attr: string;
   /** OR-ed together; booleans and numbers as the attribute's type. */
   readonly values: readonly unknown[];
+  /** Instead of equality: the attribute compared with the one value (an agent's heartbeat age). */
+  readonly compare?: '>=' | '<';
 }
 
 export interface TagFilter {
@@ -92,6 +94,12 @@ export interface WriteTx extends ReadTx {
   setPortSecurityGroups(portId: string, securityGroupIds: readonly string[]): Promise<void>;
   /** null forgets the project's default (its group was deleted). */
   setDefaultSecurityGroup(projectId: string, securityGroupId: string | null): Promise<void>;
+  /**
+   * Sets the heartbeat_timestamp of the agent (agentType, host) to `heartbeat` unless it already
+   * has a later one, without a change-log row: heartbeats are not changes anyone needs to hear of.
+   * False when there is no such agent.
+   */
+  touchAgent(agentType: string, host: string, heartbeat: string): Promise<boolean>;
 }
 
 export interface StoreStats {

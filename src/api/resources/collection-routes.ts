@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequest, MethodNotAllowed } from '../../core/errors.js';
 import type { Collection } from '../../domain/collection.js';
 import type { Writes } from '../../domain/writes.js';
-import { checkTags } from '../../domain/collection.js';
+import { checkTags, notCreatable } from '../../domain/collection.js';
 import { hiddenAttributes } from '../../domain/policy.js';
 import { tagName, uuid } from '../../model/validators.js';
 import { baseUrl, ctxOf, ifMatchOf } from '../context.js';
@@ -72,6 +72,8 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection, w
     if (keys.length !== 1 || (keys[0] !== def.member && keys[0] !== def.collection)) {
       throw new BadRequest(`Unable to find '${def.member}' in request body`);
     }
+    // Answered here, as Neutron's API layer answers it, without a trip to the writer.
+    if (!collection.creatable) throw notCreatable(def, keys[0] === def.collection ? [] : [body[def.member]]);
     reply.code(201);
     const ctx = ctxOf(req);
     const hidden = hiddenAttributes(ctx, def);

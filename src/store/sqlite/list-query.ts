@@ -40,6 +40,11 @@ export function whereConditions(def: ResourceDef, conditions: readonly Condition
       clauses.push('0');
       continue;
     }
+    if (c.compare) {
+      clauses.push(`${expr(def, c.attr)} ${c.compare === '>=' ? '>=' : '<'} ?`);
+      params.push(bindable(c.values[0]));
+      continue;
+    }
     const through = def.attributes[c.attr]?.filterThrough;
     if (through) {
       const values = c.values.filter((v) => v !== null);

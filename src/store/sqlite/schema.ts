@@ -114,4 +114,14 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE networks ADD COLUMN public_len INTEGER;
   ALTER TABLE ports ADD COLUMN public_len INTEGER;
   `,
+  `
+  -- Neutron's agents: one row per (agent_type, host), as its agents table's unique constraint;
+  -- binding looks agents up by host.
+  CREATE TABLE agents (
+    id TEXT PRIMARY KEY, host TEXT NOT NULL, agent_type TEXT NOT NULL, binary TEXT NOT NULL,
+    topic TEXT NOT NULL, doc TEXT NOT NULL,
+    UNIQUE (agent_type, host)
+  );
+  CREATE INDEX agents_host ON agents(host, id);
+  `,
 ];

@@ -27,6 +27,11 @@ export interface SqliteOptions {
    * WAL lets it read the last commit while that writer works.
    */
   readonly readOnly?: boolean;
+  /**
+   * Called after every group commit that wrote change-log rows, with the highest revision it
+   * wrote: the goal-state feed learns what to read without polling.
+   */
+  readonly onCommit?: (lastRevision: number) => void;
 }
 
 type Db = Database.Database;
@@ -40,7 +45,7 @@ type Statement = Database.Statement;
  */
 const MAX_GROUP = 256;
 
-const TABLES = ['networks', 'subnets', 'ports', 'security_groups', 'security_group_rules', 'routers', 'subnetpools', 'floatingips'];
+const TABLES = ['networks', 'subnets', 'ports', 'security_groups', 'security_group_rules', 'routers', 'subnetpools', 'floatingips', 'agents'];
 
 class Statements {
   private readonly cache = new Map<string, Statement>();
@@ -75,9 +80,15 @@ function translate(err: unknown): never {
   throw err;
 }
 
+/** Change-log rows written; `last` is the highest revision written in the group being built (0: none). */
+interface ChangeCounter {
+  count: number;
+  last: number;
+}
+
 class SqliteTx implements WriteTx {
   /** `cache` only on the writer's connection: nothing else writes, so nothing can make it stale. */
-  constructor(private readonly st: Statements, private readonly changes: { count: number }, private readonly cache?: WriterCache) {}
+  constructor(private readonly st: Statements, private readonly changes: ChangeCounter, private readonly cache?: WriterCache) {}
 
   async get(def: ResourceDef, id: string): Promise<Doc | undefined> {
     const cacheable = this.cache !== undefined && WriterCache.caches(def);
@@ -165,9 +176,10 @@ class SqliteTx implements WriteTx {
   }
 
   private logChange(def: ResourceDef, id: string, op: string, projectId: unknown): void {
-    this.st.prepare('INSERT INTO changes (kind, resource_id, op, project_id) VALUES (?, ?, ?, ?)')
+    const { lastInsertRowid } = this.st.prepare('INSERT INTO changes (kind, resource_id, op, project_id) VALUES (?, ?, ?, ?)')
       .run(def.member, id, op, typeof projectId === 'string' ? projectId : null);
     this.changes.count++;
+    this.changes.last = Math.max(this.changes.last, Number(lastInsertRowid));
   }
 
   async insert(def: ResourceDef, doc: Doc): Promise<void> {
@@ -200,7 +212,9 @@ class SqliteTx implements WriteTx {
   }
 
   async delete(def: ResourceDef, id: string): Promise<void> {
-    const projectId = this.st.prepare(`DELETE FROM ${def.collection} WHERE id = ? RETURNING project_id`).pluck().get(id);
+    // A table without projects (agents) returns NULL for a deleted row, nothing for a missing one.
+    const project = def.standardAttributes === false ? 'NULL' : 'project_id';
+    const projectId = this.st.prepare(`DELETE FROM ${def.collection} WHERE id = ? RETURNING ${project}`).pluck().get(id);
     this.cache?.written(def, id, undefined);
     if (projectId !== undefined) this.logChange(def, id, 'delete', projectId);
   }
@@ -237,6 +251,17 @@ class SqliteTx implements WriteTx {
       translate(err);
     }
   }
+
+  async touchAgent(agentType: string, host: string, heartbeat: string): Promise<boolean> {
+    const found = this.st.prepare('SELECT 1 FROM agents WHERE agent_type = ? AND host = ?').get(agentType, host) !== undefined;
+    if (found) {
+      this.st.prepare(
+        `UPDATE agents SET doc = json_set(doc, '$.heartbeat_timestamp', ?)
+         WHERE agent_type = ? AND host = ? AND json_extract(doc, '$.heartbeat_timestamp') < ?`,
+      ).run(heartbeat, agentType, host, heartbeat);
+    }
+    return found;
+  }
 }
 
 interface Job {
@@ -264,12 +289,14 @@ export class SqliteStore implements Store {
   private queue: Job[] = [];
   private flushing = false;
   private closed = false;
-  private readonly changes = { count: 0 };
+  private readonly changes: ChangeCounter = { count: 0, last: 0 };
+  private readonly onCommit?: (lastRevision: number) => void;
   private readonly cache = new WriterCache();
   private readonly txControl?: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', Statement>;
 
   constructor(opts: SqliteOptions) {
     mkdirSync(opts.dataDir, { recursive: true });
+    this.onCommit = opts.onCommit;
     const path = join(opts.dataDir, 'alcor.db');
     if (!opts.readOnly) {
       this.writer = open(path, opts.synchronous ?? 'FULL');
@@ -313,9 +340,12 @@ export class SqliteStore implements Store {
       const outcomes: Array<{ ok: boolean; value: unknown }> = [];
       const c = this.txControl!;
       c.begin.run();
+      this.changes.last = 0;
       for (const job of jobs) {
         this.stats.transactions++;
         c.savepoint.run();
+        // A rolled-back job's change rows are gone (and their revisions free again).
+        const lastBefore = this.changes.last;
         try {
           const value = await job.fn(writeTx);
           c.release.run();
@@ -324,6 +354,7 @@ export class SqliteStore implements Store {
           c.rollbackTo.run();
           c.release.run();
           this.cache.clear();
+          this.changes.last = lastBefore;
           outcomes.push({ ok: false, value: err });
         }
       }
@@ -335,6 +366,14 @@ export class SqliteStore implements Store {
         this.cache.clear();
         for (const job of jobs) job.reject(err);
         continue;
+      }
+      // Before the answers: whoever hears of a write's reply may already rely on the feed knowing it.
+      if (this.changes.last > 0 && this.onCommit) {
+        try {
+          this.onCommit(this.changes.last);
+        } catch {
+          // A listener's failure is the listener's: the group has committed.
+        }
       }
       jobs.forEach((job, i) => (outcomes[i].ok ? job.resolve(outcomes[i].value) : job.reject(outcomes[i].value)));
     }
