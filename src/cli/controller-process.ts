@@ -25,6 +25,8 @@ export function freePort(): Promise<number> {
 
 export interface ControllerProcess {
   readonly url: string;
+  /** Where agents connect. */
+  readonly southboundUrl: string;
   /** SIGTERM, wait for the exit, remove the data directory. */
   stop(): Promise<void>;
 }
@@ -32,8 +34,9 @@ export interface ControllerProcess {
 export async function startControllerProcess(opts: { keystone?: boolean; quiet?: boolean } = {}): Promise<ControllerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'alcor-controller-'));
   const port = await freePort();
+  const southbound = await freePort();
   const auth = opts.keystone ? ['--auth-strategy', 'keystone', '--keystone-url', KEYSTONE_URL] : [];
-  const child = spawn(process.execPath, [BIN, 'start', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--log-level', 'warn', ...auth], {
+  const child = spawn(process.execPath, [BIN, 'start', '--listen', `127.0.0.1:${port}`, '--southbound-listen', `127.0.0.1:${southbound}`, '--data', dataDir, '--log-level', 'warn', ...auth], {
     stdio: ['ignore', opts.quiet ? 'ignore' : 'inherit', 'inherit'],
     env: { ...process.env, ALCOR_KEYSTONE_PASSWORD: process.env.ALCOR_KEYSTONE_PASSWORD ?? SERVICE_PASSWORD },
   });
@@ -50,6 +53,7 @@ export async function startControllerProcess(opts: { keystone?: boolean; quiet?:
   }
   return {
     url,
+    southboundUrl: `http://127.0.0.1:${southbound}`,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

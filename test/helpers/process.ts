@@ -12,6 +12,7 @@ export { freePort };
 
 export interface ControllerProcess {
   readonly url: string;
+  readonly southboundUrl: string;
   readonly proc: ChildProcess;
   output(): string;
   /** SIGTERM, then the exit code. */
@@ -20,7 +21,8 @@ export interface ControllerProcess {
 
 export async function spawnController(dataDir: string, extraArgs: string[] = []): Promise<ControllerProcess> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [BIN, 'start', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--log-level', 'warn', ...extraArgs], {
+  const southbound = await freePort();
+  const proc = spawn(process.execPath, [BIN, 'start', '--listen', `127.0.0.1:${port}`, '--southbound-listen', `127.0.0.1:${southbound}`, '--data', dataDir, '--log-level', 'warn', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -40,6 +42,7 @@ export async function spawnController(dataDir: string, extraArgs: string[] = [])
   }
   return {
     url,
+    southboundUrl: `http://127.0.0.1:${southbound}`,
     proc,
     output: () => out,
     stop: async () => {

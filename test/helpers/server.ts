@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/cli/config.js';
-import type { RunningServer } from '../../src/cli/server.js';
+import type { RunningServer, ServerExtras } from '../../src/cli/server.js';
 import { startServer } from '../../src/cli/server.js';
 
 export interface ApiResponse {
@@ -68,10 +68,10 @@ export function tempDir(prefix = 'alcor-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, string> = {}, extras: ServerExtras = {}): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? tempDir();
-  const config = loadConfig({ listen: '127.0.0.1:0', dataDir, logLevel: 'silent', synchronous: 'NORMAL', ...overrides }, {});
-  const server = await startServer(config);
+  const config = loadConfig({ listen: '127.0.0.1:0', southboundListen: '127.0.0.1:0', dataDir, logLevel: 'silent', synchronous: 'NORMAL', ...overrides }, {});
+  const server = await startServer(config, extras);
   return {
     api: new Api(server.url),
     server,

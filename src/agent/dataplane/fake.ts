@@ -1,0 +1,54 @@
+/**
+ * The fake data plane: programs nothing and records what it would have programmed, per kind, so
+ * tests and the simulator can say exactly what each host was told. A port whose name is listed in
+ * `failPorts` fails, as a kernel refusal would.
+ */
+import type { ApplyInput, ApplyResult, DataPlane } from './dataplane.js';
+
+export interface FakeRecord {
+  rounds: number;
+  /** Streams replaced by a snapshot, and deltas applied, as the data plane saw them. */
+  replaced: number;
+  deltas: number;
+  /** Items written and removed, by stream kind (host, net, sg, sgm). */
+  readonly upserts: Record<string, number>;
+  readonly deletes: Record<string, number>;
+  lastRevision: number;
+}
+
+export class FakeDataPlane implements DataPlane {
+  readonly name = 'fake';
+  readonly record: FakeRecord = { rounds: 0, replaced: 0, deltas: 0, upserts: {}, deletes: {}, lastRevision: 0 };
+  /** Every item key it was told, per stream, in the last round (tests assert on it). */
+  lastRound = new Map<string, string[]>();
+  /** When each neighbour entry (stream + key) was last programmed (epoch ms). */
+  readonly neighbourTimes = new Map<string, number>();
+
+  constructor(private readonly failPorts: ReadonlySet<string> = new Set(), private readonly keepTimes = false) {}
+
+  async apply(input: ApplyInput): Promise<ApplyResult> {
+    const r = this.record;
+    r.rounds++;
+    r.lastRevision = input.revision;
+    this.lastRound = new Map();
+    const failed: Array<{ port: string; error: string }> = [];
+    const now = Date.now();
+    for (const [stream, ch] of input.changes) {
+      const kind = stream.slice(0, stream.indexOf('/'));
+      if (ch.replaced) r.replaced++;
+      else r.deltas++;
+      const items = ch.replaced ? [...(input.state.streams.get(stream)?.items.keys() ?? [])] : [...ch.upserts.keys()];
+      r.upserts[kind] = (r.upserts[kind] ?? 0) + items.length;
+      r.deletes[kind] = (r.deletes[kind] ?? 0) + ch.deletes.size;
+      this.lastRound.set(stream, [...items, ...[...ch.deletes].map((k) => `-${k}`)]);
+      for (const k of items) {
+        if (k.startsWith('p:') && this.failPorts.has(k.slice(2))) failed.push({ port: k.slice(2), error: `fake refusal for port ${k.slice(2)}` });
+        if (this.keepTimes && k.startsWith('e:')) this.neighbourTimes.set(`${stream}|${k}`, now);
+      }
+    }
+    for (const stream of input.removed) this.lastRound.set(stream, ['(unsubscribed)']);
+    return { failed };
+  }
+
+  async close(): Promise<void> {}
+}

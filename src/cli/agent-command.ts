@@ -1,0 +1,105 @@
+/** `alcor agent` and `alcor sim`: a host agent, or many simulated ones, against a controller's southbound. */
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { runAgent } from '../agent/agent.js';
+import type { DataPlane } from '../agent/dataplane/dataplane.js';
+import { FakeDataPlane } from '../agent/dataplane/fake.js';
+import { Simulator } from '../agent/sim.js';
+import { GrpcClientCarrier } from '../protocol/grpc/carrier.js';
+
+const AGENT_USAGE = `Usage: alcor agent --host NAME --controller URL --dataplane fake|linux [options]
+
+  --host NAME          this host's name, as Nova's binding:host_id names it (default: the hostname)
+  --controller URL     the controller's southbound, e.g. http://127.0.0.1:9697
+  --dataplane KIND     fake (records what it would program) or linux
+  --vtep IP            this host's underlay address for VXLAN (required with linux)
+  --vif-type TYPE      tap (default: Nova plugs a tap) or bridge (Nova plugs into our bridge)
+  --state-dir DIR      keeps goal state and cursors across restarts (default: memory only)
+  --availability-zone Z  reported to the controller (default nova)
+  --log-level LEVEL    (default info)`;
+
+export async function agentCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args, strict: true,
+    options: {
+      host: { type: 'string' }, controller: { type: 'string' }, dataplane: { type: 'string' }, vtep: { type: 'string' },
+      'vif-type': { type: 'string' }, 'state-dir': { type: 'string' }, 'availability-zone': { type: 'string' },
+      'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${AGENT_USAGE}\n`);
+    return;
+  }
+  if (!values.controller) throw new Error(`--controller is required\n${AGENT_USAGE}`);
+  const vifType = values['vif-type'] ?? 'tap';
+  if (vifType !== 'tap' && vifType !== 'bridge') throw new Error(`--vif-type must be tap or bridge, not ${JSON.stringify(vifType)}`);
+  let dataplane: DataPlane;
+  switch (values.dataplane) {
+    case 'fake':
+      dataplane = new FakeDataPlane();
+      break;
+    case 'linux':
+      throw new Error('the linux data plane is not built yet (it is the next step): use --dataplane fake');
+    default:
+      throw new Error(`--dataplane must be fake or linux\n${AGENT_USAGE}`);
+  }
+  const host = values.host ?? hostname();
+  const vtep = values.vtep ?? '127.0.0.1';
+  const log = pino({ level: values['log-level'] ?? 'info', base: { service: 'alcor-agent', host } });
+  const running = runAgent({
+    identity: {
+      host, vtep, agentType: 'Alcor agent', binary: 'alcor-agent', version: '0.1.0', vifType,
+      configurations: { availability_zone: values['availability-zone'] ?? 'nova', dataplane: dataplane.name },
+    },
+    controller: values.controller, dataplane, carrier: new GrpcClientCarrier(), log, stateDir: values['state-dir'],
+  });
+  const stop = (): void => {
+    running.stop().then(() => process.exit(0), (err) => {
+      process.stderr.write(`alcor agent: shutdown failed: ${String(err)}\n`);
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+const SIM_USAGE = `Usage: alcor sim --hosts N --controller URL [--prefix NAME] [--per-connection K]
+
+Runs N simulated hosts (NAME-1 ... NAME-N, VTEPs from 198.18.0.0/15) with the fake data plane in
+this process, K sessions per connection (default 500).`;
+
+export async function simCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args, strict: true,
+    options: {
+      hosts: { type: 'string' }, controller: { type: 'string' }, prefix: { type: 'string' },
+      'per-connection': { type: 'string' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${SIM_USAGE}\n`);
+    return;
+  }
+  const hosts = Number(values.hosts);
+  if (!Number.isInteger(hosts) || hosts < 1) throw new Error(`--hosts must be a positive integer\n${SIM_USAGE}`);
+  if (!values.controller) throw new Error(`--controller is required\n${SIM_USAGE}`);
+  const perConnection = Number(values['per-connection'] ?? 500);
+  if (!Number.isInteger(perConnection) || perConnection < 1) throw new Error('--per-connection must be a positive integer');
+  const log = pino({ level: values['log-level'] ?? 'warn', base: { service: 'alcor-sim' } });
+  const sim = new Simulator({
+    hosts, controller: values.controller, prefix: values.prefix ?? 'sim', perConnection, log, carrier: () => new GrpcClientCarrier(),
+  });
+  sim.start();
+  const timer = setInterval(() => {
+    const r = sim.hosts.reduce((a, h) => a + h.dataplane.record.rounds, 0);
+    log.info({ hosts, synced: sim.synced(), rounds: r }, 'simulated hosts');
+  }, 5_000);
+  const stop = (): void => {
+    clearInterval(timer);
+    sim.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

@@ -1,0 +1,94 @@
+/**
+ * Follows the committed change log: told of each commit (never from inside a request's
+ * transaction), it reads what is new and runs one compiler round per batch, coalescing commits
+ * that arrive while a round is running. It keeps each commit's time, so readiness can measure from
+ * the moment a bind committed.
+ */
+import type { ChangeFeed } from '../store/change-feed.js';
+import type { Compiler, Round } from './compiler.js';
+
+const BATCH = 5_000;
+const KEPT_COMMITS = 200_000;
+
+export class Follower {
+  private notified = 0;
+  private running = false;
+  private closed = false;
+  private readonly commitRevisions: number[] = [];
+  private readonly commitTimes: number[] = [];
+  private idleWaiters: Array<() => void> = [];
+  /** Time in compiler rounds and in handing them out, ms: both are synchronous, so this is their CPU. */
+  compileMs = 0;
+  publishMs = 0;
+
+  constructor(
+    private readonly feed: ChangeFeed, readonly compiler: Compiler,
+    private readonly onRound: (round: Round) => void, private readonly onError: (err: unknown) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    this.compiler.load(await this.feed.snapshot());
+    this.notified = this.compiler.revision;
+  }
+
+  /** A commit reached the log up to `revision` at time `at` (epoch ms). */
+  committed(revision: number, at: number): void {
+    if (revision <= this.notified) return;
+    this.notified = revision;
+    this.commitRevisions.push(revision);
+    this.commitTimes.push(at);
+    if (this.commitRevisions.length > KEPT_COMMITS * 1.5) {
+      this.commitRevisions.splice(0, this.commitRevisions.length - KEPT_COMMITS);
+      this.commitTimes.splice(0, this.commitTimes.length - KEPT_COMMITS);
+    }
+    if (!this.running) void this.drain();
+  }
+
+  /** When the commit holding change `revision` happened (the first commit at or past it). */
+  commitTime(revision: number): number | undefined {
+    const a = this.commitRevisions;
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (a[mid] < revision) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < a.length ? this.commitTimes[lo] : undefined;
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      // Yield once so that commits landing together make one round.
+      await new Promise((r) => setImmediate(r));
+      while (!this.closed && this.compiler.revision < this.notified) {
+        const rows = await this.feed.since(this.compiler.revision, BATCH);
+        if (rows.length === 0) break;
+        const t0 = performance.now();
+        const round = this.compiler.apply(rows);
+        const t1 = performance.now();
+        this.onRound(round);
+        this.compileMs += t1 - t0;
+        this.publishMs += performance.now() - t1;
+      }
+    } catch (err) {
+      this.onError(err);
+    } finally {
+      this.running = false;
+      if (!this.closed && this.compiler.revision < this.notified) void this.drain();
+      else for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  /** Resolves once every notified commit has been compiled (tests wait on it). */
+  idle(): Promise<void> {
+    if (!this.running && this.compiler.revision >= this.notified) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.feed.close();
+  }
+}

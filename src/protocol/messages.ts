@@ -1,0 +1,166 @@
+/**
+ * The controller-agent contract, version 1. Both sides import only this folder: the agent never
+ * sees the controller's model, so the few resource fields a host needs are spelled out here.
+ *
+ * Goal state is a set of streams, each a keyed map of items with its own revision:
+ * - `host/<host>`: the host's own ports in full (`p:<port id>`) and its part (`h`: VTEP, subscriptions).
+ * - `net/<network>`: the network (`n`), its subnets (`s:<subnet id>`) and its neighbour entries
+ *   (`e:<mac>`: the VTEP of the host holding that MAC and its addresses).
+ * - `sg/<group>`: a security group's rules (`r:<rule id>`).
+ * - `sgm/<group>`: a security group's member addresses (`m:<address>`), for remote-group rules.
+ * A stream's revision is the store revision of the change that last altered it; a delta carries its
+ * revision and the stream's previous one, so a receiver detects a gap without trusting the carrier.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Items are [key, value] pairs; values are plain JSON, serialised once by the controller. */
+export type Item = readonly [key: string, value: unknown];
+
+export interface LocalPort {
+  readonly id: string;
+  readonly mac: string;
+  readonly network: string;
+  /** [address, subnet id] pairs. */
+  readonly ips: ReadonlyArray<readonly [string, string]>;
+  readonly mtu: number;
+  readonly groups: readonly string[];
+  /** Allowed address pairs: [address or CIDR, MAC]. */
+  readonly pairs: ReadonlyArray<readonly [string, string]>;
+  readonly portSecurity: boolean;
+  readonly adminUp: boolean;
+  readonly owner: string;
+  readonly vifType: string;
+  readonly dhcpOpts: ReadonlyArray<{ readonly name: string; readonly value: string; readonly version: number }>;
+}
+
+/** `h` in a host stream. */
+export interface HostPart {
+  readonly vtep: string;
+  readonly subscriptions: readonly string[];
+}
+
+/** `n` in a network stream. */
+export interface NetworkInfo {
+  readonly type: string;
+  readonly segment: number | null;
+  readonly physnet: string | null;
+  readonly mtu: number;
+  readonly adminUp: boolean;
+}
+
+/** `s:<id>` in a network stream. */
+export interface SubnetInfo {
+  readonly cidr: string;
+  readonly version: number;
+  readonly gateway: string | null;
+  readonly dhcp: boolean;
+  readonly dns: readonly string[];
+  readonly routes: ReadonlyArray<{ readonly destination: string; readonly nexthop: string }>;
+  readonly raMode: string | null;
+  readonly addressMode: string | null;
+}
+
+/** `e:<mac>` in a network stream: [VTEP, ...addresses]. */
+export type NeighbourEntry = readonly string[];
+
+/** `r:<id>` in a group stream: [direction, ethertype, protocol, port min, port max, remote prefix, remote group]. */
+export type RuleEntry = readonly [string, string, string | null, number | null, number | null, string | null, string | null];
+
+export interface Capabilities {
+  /** How a VM's interface is plugged: Nova makes a tap, or plugs it into our bridge. */
+  readonly vifType: 'tap' | 'bridge';
+}
+
+// ---- agent -> controller ----
+
+export interface Hello {
+  readonly t: 'hello';
+  readonly protocol: number;
+  readonly host: string;
+  readonly agentType: string;
+  readonly binary: string;
+  readonly version: string;
+  readonly vtep: string;
+  readonly startedAt: string;
+  readonly capabilities: Capabilities;
+  readonly configurations?: Record<string, unknown>;
+  /** Last applied revision per stream. */
+  readonly cursors: Readonly<Record<string, number>>;
+}
+
+/** Everything up to this round's revision is programmed. */
+export interface Ack { readonly t: 'ack'; readonly revision: number }
+
+/** This round could not be programmed; `ports` names the ports it failed for, when known. */
+export interface Nack { readonly t: 'nack'; readonly revision: number; readonly error: string; readonly ports?: readonly string[] }
+
+/** Devices the host no longer has (a tap that vanished): their ports go DOWN. */
+export interface PortsGone { readonly t: 'gone'; readonly ports: readonly string[] }
+
+export interface Heartbeat { readonly t: 'heartbeat' }
+
+/** A gap was detected on these streams: send them again in full. */
+export interface Resync { readonly t: 'resync'; readonly streams: readonly string[] }
+
+export type AgentMessage = Hello | Ack | Nack | PortsGone | Heartbeat | Resync;
+
+// ---- controller -> agent ----
+
+export interface Welcome {
+  readonly t: 'welcome';
+  readonly agentId: string;
+  readonly heartbeatSeconds: number;
+}
+
+/** A stream in full, cut in chunks of bounded size: `first` clears what the receiver held, `complete` ends it. */
+export interface Snapshot {
+  readonly t: 'snapshot';
+  readonly s: string;
+  readonly r: number;
+  readonly first: boolean;
+  readonly complete: boolean;
+  readonly items: readonly Item[];
+}
+
+export interface Delta {
+  readonly t: 'delta';
+  readonly s: string;
+  readonly r: number;
+  /** The stream's revision this delta applies on top of. */
+  readonly p: number;
+  readonly u: readonly Item[];
+  readonly x: readonly string[];
+}
+
+/** The host no longer needs this stream. */
+export interface Unsubscribe { readonly t: 'unsub'; readonly s: string }
+
+/**
+ * The end of a round: everything up to revision `r` has been sent. Ack it once applied. Sent alone
+ * to an idle host it is a bookmark: the host is current up to `r`.
+ */
+export interface Sync { readonly t: 'sync'; readonly r: number }
+
+export interface ProtocolErrorMessage {
+  readonly t: 'error';
+  readonly code: string;
+  readonly message: string;
+  /** The controller closes this session after a fatal error. */
+  readonly fatal: boolean;
+}
+
+export type ControllerMessage = Welcome | Snapshot | Delta | Unsubscribe | Sync | ProtocolErrorMessage;
+
+export const STREAM_KINDS = ['host', 'net', 'sg', 'sgm'] as const;
+export type StreamKind = (typeof STREAM_KINDS)[number];
+
+export const hostStream = (host: string): string => `host/${host}`;
+export const netStream = (network: string): string => `net/${network}`;
+export const groupStream = (group: string): string => `sg/${group}`;
+export const membersStream = (group: string): string => `sgm/${group}`;
+
+export function streamKind(stream: string): StreamKind | undefined {
+  const kind = stream.slice(0, stream.indexOf('/'));
+  return (STREAM_KINDS as readonly string[]).includes(kind) ? (kind as StreamKind) : undefined;
+}
