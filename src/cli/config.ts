@@ -7,6 +7,8 @@ import { canonicalMac } from '../core/mac.js';
 
 export interface Config {
   listen: { host: string; port: number };
+  /** Where agents connect (the southbound's HTTP/2 carrier). */
+  southboundListen: { host: string; port: number };
   dataDir: string;
   baseMac: string;
   vniRange: { min: number; max: number };
@@ -34,6 +36,7 @@ export interface KeystoneConfig {
 
 export const DEFAULTS: Config = {
   listen: { host: '127.0.0.1', port: 9696 },
+  southboundListen: { host: '127.0.0.1', port: 9697 },
   dataDir: './data',
   baseMac: 'fa:16:3e:00:00:00',
   vniRange: { min: 1, max: 65535 },
@@ -57,6 +60,7 @@ export const DEFAULTS: Config = {
 
 export const CONFIG_HELP = `Configuration (flag / environment variable / key in the JSON config file):
   --listen HOST:PORT     ALCOR_LISTEN        listen        address to serve on (default 127.0.0.1:9696)
+  --southbound-listen HOST:PORT ALCOR_SOUTHBOUND_LISTEN southboundListen where agents connect (default 127.0.0.1:9697)
   --data DIR             ALCOR_DATA_DIR      dataDir       SQLite data directory (default ./data)
   --base-mac MAC         ALCOR_BASE_MAC      baseMac       MAC prefix; zero octets are random (default fa:16:3e:00:00:00)
   --vni-range MIN:MAX    ALCOR_VNI_RANGE     vniRange      VXLAN VNIs for tenant networks (default 1:65535)
@@ -73,7 +77,7 @@ export const CONFIG_HELP = `Configuration (flag / environment variable / key in 
   --token-cache-seconds N ALCOR_TOKEN_CACHE_SECONDS tokenCacheSeconds how long a validated token is trusted (default 300)
   --config FILE          ALCOR_CONFIG                      JSON file with any of the keys above`;
 
-const KEYS = ['listen', 'dataDir', 'baseMac', 'vniRange', 'physicalMtu', 'logLevel', 'noauthProject', 'synchronous', 'agentDownTime',
+const KEYS = ['listen', 'southboundListen', 'dataDir', 'baseMac', 'vniRange', 'physicalMtu', 'logLevel', 'noauthProject', 'synchronous', 'agentDownTime',
   'authStrategy', 'keystoneUrl', 'keystoneUser', 'keystonePassword', 'keystoneProject', 'tokenCacheSeconds'] as const;
 
 export type Overrides = Partial<Record<(typeof KEYS)[number], string>>;
@@ -98,6 +102,7 @@ function parseVniRange(v: string): Config['vniRange'] {
 
 function apply(config: Config, o: Overrides): void {
   if (o.listen !== undefined) config.listen = parseListen(o.listen);
+  if (o.southboundListen !== undefined) config.southboundListen = parseListen(o.southboundListen);
   if (o.dataDir !== undefined) config.dataDir = o.dataDir;
   if (o.baseMac !== undefined) {
     const mac = canonicalMac(o.baseMac);
@@ -164,6 +169,7 @@ function fromFile(path: string): Overrides {
 function fromEnv(env: NodeJS.ProcessEnv): Overrides {
   return {
     listen: env.ALCOR_LISTEN,
+    southboundListen: env.ALCOR_SOUTHBOUND_LISTEN,
     dataDir: env.ALCOR_DATA_DIR,
     baseMac: env.ALCOR_BASE_MAC,
     vniRange: env.ALCOR_VNI_RANGE,

@@ -1,6 +1,8 @@
 /** The `alcor` command. Thin: parses flags, builds config, calls the layers. */
 import { parseArgs } from 'node:util';
+import { agentCommand, simCommand } from './agent-command.js';
 import { bench } from './bench-command.js';
+import { goalstateCommand } from './goalstate-command.js';
 import { CONFIG_HELP, loadConfig } from './config.js';
 import { startServer } from './server.js';
 
@@ -8,12 +10,16 @@ const USAGE = `Usage: alcor <command> [options]
 
 Commands:
   start     serve the Neutron API v2.0 (embedded SQLite store)
+  agent     run a host agent against a controller's southbound
+  sim       run many simulated host agents (fake data plane) in one process
+  goalstate graph: the goal-state compiler's graph in DOT, with its counters
   bench     run a Rally task file against a Neutron API endpoint
 
 Run "alcor <command> --help" for its options.`;
 
 const START_OPTIONS = {
   listen: { type: 'string' },
+  'southbound-listen': { type: 'string' },
   data: { type: 'string' },
   'base-mac': { type: 'string' },
   'vni-range': { type: 'string' },
@@ -39,6 +45,7 @@ async function start(args: string[]): Promise<void> {
   }
   const config = loadConfig({
     listen: values.listen,
+    southboundListen: values['southbound-listen'],
     dataDir: values.data,
     baseMac: values['base-mac'],
     vniRange: values['vni-range'],
@@ -72,6 +79,12 @@ export async function main(argv: string[]): Promise<void> {
       return start(rest);
     case 'bench':
       return bench(rest);
+    case 'agent':
+      return agentCommand(rest);
+    case 'sim':
+      return simCommand(rest);
+    case 'goalstate':
+      return goalstateCommand(rest);
     case undefined:
     case '--help':
     case '-h':

@@ -10,6 +10,10 @@ import { NoAuth } from '../identity/noauth.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import type { Config } from './config.js';
+import type { ControlPlane } from './control-plane.js';
+import { startControlPlane } from './control-plane.js';
+import type { SouthboundOptions } from '../southbound/southbound.js';
+import { goalStateRoutes } from './goalstate-routes.js';
 import { WriterThread } from './writer-thread.js';
 
 /** Capped by the kernel at net.core.somaxconn. */
@@ -23,10 +27,17 @@ export interface RunningServer {
   readonly url: string;
   /** Every group commit that wrote change-log rows: its highest revision and when (epoch ms). */
   onCommitted(listener: (revision: number, at: number) => void): void;
+  /** Goal-state compiler and southbound; `controlPlane.url` is what agents' --controller takes. */
+  readonly controlPlane: ControlPlane;
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config): Promise<RunningServer> {
+/** Knobs tests turn that an operator has no reason to (a short delta history, say). */
+export interface ServerExtras {
+  readonly southbound?: Partial<SouthboundOptions>;
+}
+
+export async function startServer(config: Config, extras: ServerExtras = {}): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel, base: { service: 'alcor' } });
   // The writer thread creates and migrates the database; this thread then only reads it.
   const writer = await WriterThread.start({
@@ -38,6 +49,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const domain = createDomain(store, config, writer.writes);
   const identity = identityFor(config);
   const app = buildApp({ domain, identity, logger, bodyLimit: config.bodyLimit });
+  const controlPlane = await startControlPlane({
+    dataDir: config.dataDir, listen: config.southboundListen, writes: writer.writes, logger,
+    agentDownTime: config.agentDownTime, southbound: extras.southbound,
+  });
+  writer.onCommitted((revision, at) => controlPlane.committed(revision, at));
+  goalStateRoutes(app, controlPlane);
   // A load test opens hundreds of connections at once; Node's default backlog (511) drops SYNs past
   // it and each dropped client waits out TCP's 1 s + 2 s retransmit timers.
   await app.listen({ host: config.listen.host, port: config.listen.port, backlog: LISTEN_BACKLOG });
@@ -53,9 +70,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
     domain,
     url,
     onCommitted: (listener) => writer.onCommitted(listener),
+    controlPlane,
     close() {
-      // In-flight requests finish (Fastify stops accepting and waits), then queued writes commit.
+      // In-flight requests finish (Fastify stops accepting and waits), agents are let go and their
+      // last status writes land, then queued writes commit.
       closing ??= app.close()
+        .then(() => controlPlane.southbound.drained())
+        .then(() => controlPlane.close())
         .then(() => identity.close?.())
         .then(() => writer.close())
         .then(() => store.close())
