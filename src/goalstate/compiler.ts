@@ -33,6 +33,7 @@ export class Compiler {
   readonly portStatus = new Map<string, string>();
   private revision_ = 0;
   rounds = 0;
+  private reports: RoundReport[] = [];
 
   get revision(): number {
     return this.revision_;
@@ -69,7 +70,16 @@ export class Compiler {
     g.engine.clear();
     this.revision_ = revision;
     this.rounds++;
+    this.reports.push(report);
+    if (this.reports.length > 1000) this.reports.shift();
     return round;
+  }
+
+  /** Which nodes ran, and how, in the rounds since the last call (tests assert on it). */
+  takeReports(): RoundReport[] {
+    const r = this.reports;
+    this.reports = [];
+    return r;
   }
 
   private take(kind: string, id: string, doc: Doc | undefined): void {

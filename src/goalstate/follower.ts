@@ -44,6 +44,10 @@ export class Follower {
     if (!this.running) void this.drain();
   }
 
+  get notifiedRevision(): number {
+    return this.notified;
+  }
+
   /** When the commit holding change `revision` happened (the first commit at or past it). */
   commitTime(revision: number): number | undefined {
     const a = this.commitRevisions;

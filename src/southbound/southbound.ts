@@ -76,8 +76,8 @@ export class Southbound {
     statusBatches: 0,
     errors: 0,
   };
-  /** What each host was sent by the last round: stream -> item keys (tests assert on it). */
-  lastDelivery = new Map<string, Map<string, string[]>>();
+  /** What each host was sent by rounds since the last take: stream -> item keys (tests assert on it). */
+  private deliveries = new Map<string, Map<string, string[]>>();
 
   constructor(
     private readonly carrier: ServerCarrier, private readonly compiler: Compiler, private readonly follower: Follower,
@@ -337,11 +337,10 @@ export class Southbound {
     const r = round.revision;
     const subs = this.compiler.graph.subscriptions.subscribers;
     const touched = new Set<Session>();
-    const delivery = new Map<string, Map<string, string[]>>();
     const deliver = (host: string, stream: string, keys: string[]): void => {
-      let m = delivery.get(host);
-      if (!m) delivery.set(host, (m = new Map()));
-      m.set(stream, keys);
+      let m = this.deliveries.get(host);
+      if (!m) this.deliveries.set(host, (m = new Map()));
+      m.set(stream, [...(m.get(stream) ?? []), ...keys]);
     };
     // Streams newly subscribed this round go out as snapshots at r, not as this round's delta.
     const fresh = new Map<string, Set<string>>();
@@ -398,7 +397,30 @@ export class Southbound {
       conns.add(s.conn);
     }
     for (const c of conns) c.flush();
-    this.lastDelivery = delivery;
+  }
+
+  /** host -> stream -> item keys sent since the last call (`-key` a delete; snapshots and unsubs named). */
+  takeDeliveries(): Map<string, Map<string, string[]>> {
+    const d = this.deliveries;
+    this.deliveries = new Map();
+    return d;
+  }
+
+  /** Every session has acked every sync it was sent and no status write is pending. */
+  async quiet(timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      await this.follower.idle();
+      const busy = [...this.sessionsByHost.values()].some((s) => !s.synced || s.ackedRevision < s.sentRevision)
+        || this.admission.length > 0 || this.compiler.revision < this.follower.notifiedRevision;
+      if (!busy) {
+        await this.statuses.drained();
+        await this.follower.idle();
+        if (![...this.sessionsByHost.values()].some((s) => s.ackedRevision < s.sentRevision)) return;
+      }
+      if (Date.now() > until) throw new Error('the southbound did not quiesce');
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   private triggerOf(ports: ReadonlySet<string>, round: Round): number | undefined {
