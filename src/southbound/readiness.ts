@@ -120,6 +120,7 @@ export class StatusWriter {
     private readonly write: (updates: StatusUpdate[]) => Promise<Array<{ id: string; status: string }>>,
     private readonly onActive: (id: string, trigger?: number) => void,
     private readonly onError: (err: unknown) => void,
+    private readonly onBatch: () => void = () => {},
     private readonly delayMs = 2,
   ) {}
 
@@ -137,6 +138,7 @@ export class StatusWriter {
     try {
       const applied = await this.write(batch.map(({ id, status, host }) => ({ id, status, host })));
       this.batches++;
+      this.onBatch();
       this.written += applied.length;
       const byId = new Map(batch.map((u) => [u.id, u]));
       for (const a of applied) if (a.status === 'ACTIVE') this.onActive(a.id, byId.get(a.id)?.trigger);

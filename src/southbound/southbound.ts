@@ -91,6 +91,7 @@ export class Southbound {
         if (trigger !== undefined) this.readiness.bindToActive.add(Date.now() - trigger);
       },
       (err) => this.logger.error({ err }, 'port status write failed'),
+      () => { this.stats.statusBatches++; },
     );
   }
 
