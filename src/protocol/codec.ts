@@ -37,19 +37,21 @@ function lines(chunk: Buffer | string): string[] {
   return text.split('\n').filter((l) => l.length > 0);
 }
 
-function splitFrame(line: string): { session: number; body: unknown } {
+function sessionOf(line: string): number {
   const space = line.indexOf(' ');
   const session = space > 0 ? Number(line.slice(0, space)) : NaN;
   if (!Number.isInteger(session) || session < 0 || session > MAX_SESSION) {
     throw new ProtocolError('bad-frame', 'a frame must start with a session number and a space');
   }
-  let body: unknown;
+  return session;
+}
+
+function bodyOf(line: string, session: number): unknown {
   try {
-    body = JSON.parse(line.slice(space + 1));
+    return JSON.parse(line.slice(line.indexOf(' ') + 1));
   } catch {
     throw new ProtocolError('bad-json', `session ${session}: the message is not JSON`);
   }
-  return { session, body };
 }
 
 type Obj = Record<string, unknown>;
@@ -146,15 +148,14 @@ export function checkControllerMessage(body: unknown): ControllerMessage {
 
 /**
  * Frames of a chunk, each checked. A frame that fails is returned as its error, so the receiver can
- * answer that session and go on with the others.
+ * answer that session and go on with the others. A chunk holds whole frames: senders never cut one.
  */
 export function decode<M>(chunk: Buffer | string, check: (body: unknown) => M): Array<Frame<M> | { session: number; error: ProtocolError }> {
   return lines(chunk).map((line) => {
     let session = -1;
     try {
-      const f = splitFrame(line);
-      session = f.session;
-      return { session, message: check(f.body) };
+      session = sessionOf(line);
+      return { session, message: check(bodyOf(line, session)) };
     } catch (err) {
       const e = err instanceof ProtocolError ? err : new ProtocolError('bad-message', String(err));
       return { session, error: e };

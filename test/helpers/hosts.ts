@@ -3,6 +3,9 @@
  * fake data plane each) against a real controller, and a way to wait until everything settled.
  */
 import pino from 'pino';
+import { runAgent } from '../../src/agent/agent.js';
+import type { RunningAgent } from '../../src/agent/agent.js';
+import type { DataPlane } from '../../src/agent/dataplane/dataplane.js';
 import { Simulator } from '../../src/agent/sim.js';
 import { GrpcClientCarrier } from '../../src/protocol/grpc/carrier.js';
 import type { Api, TestServer } from './server.js';
@@ -52,3 +55,12 @@ export async function portStatus(api: Api, id: string): Promise<string> {
   const res = await api.get(`/v2.0/ports/${id}`);
   return res.body.port.status;
 }
+
+/** One in-process agent (the real client and carrier) with the data plane given. */
+export function agentOn(url: string, host: string, dataplane: DataPlane, stateDir?: string): RunningAgent {
+  return runAgent({
+    identity: { host, vtep: '198.18.0.9', agentType: 'Alcor agent', binary: 'alcor-agent', version: 'test', vifType: 'tap' },
+    controller: url, dataplane, carrier: new GrpcClientCarrier(), log: quietLog, stateDir,
+  });
+}
+

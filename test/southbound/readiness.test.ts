@@ -5,15 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runAgent } from '../../src/agent/agent.js';
 import type { RunningAgent } from '../../src/agent/agent.js';
 import type { ApplyInput, ApplyResult, DataPlane } from '../../src/agent/dataplane/dataplane.js';
 import { FakeDataPlane } from '../../src/agent/dataplane/fake.js';
 import { freePort } from '../../src/cli/controller-process.js';
-import { GrpcClientCarrier } from '../../src/protocol/grpc/carrier.js';
 import type { TestServer } from '../helpers/server.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
-import { boundPort, network, portStatus, quietLog, settle, waitFor } from '../helpers/hosts.js';
+import { agentOn, boundPort, network, portStatus, settle, waitFor } from '../helpers/hosts.js';
 
 /** The fake, held at a gate (nothing is applied until released) and told which devices vanished. */
 class TestDataPlane implements DataPlane {
@@ -38,13 +36,6 @@ class TestDataPlane implements DataPlane {
     return { ...r, gone };
   }
   async close(): Promise<void> {}
-}
-
-export function agentOn(url: string, host: string, dataplane: DataPlane, stateDir?: string): RunningAgent {
-  return runAgent({
-    identity: { host, vtep: '198.18.0.9', agentType: 'Alcor agent', binary: 'alcor-agent', version: 'test', vifType: 'tap' },
-    controller: url, dataplane, carrier: new GrpcClientCarrier(), log: quietLog, stateDir,
-  });
 }
 
 async function registered(t: TestServer, host: string): Promise<void> {
