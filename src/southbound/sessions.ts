@@ -50,14 +50,23 @@ export class Session {
   ackedRevision = 0;
   lastSeen = Date.now();
   beatPending = false;
-  /** Streams it holds: each snapshot or delta sent adds one, an unsub removes it. */
-  readonly held = new Set<string>();
+  /**
+   * The revision of each stream as this host has been sent it: its hello's cursors at first, then
+   * each snapshot or delta; an unsub removes the stream. A host caught up later resumes from here.
+   */
+  readonly have: Map<string, number>;
+  /** Syncs sent and not yet acked (their revisions, oldest first). */
+  readonly inflight: number[] = [];
+  /** Too far behind on acks: rounds skip it until it catches up from the history. */
+  paused = false;
   bytes = 0;
 
   constructor(
     readonly conn: Connection, readonly sid: number, readonly host: string,
-    readonly agentType: string, readonly cursors: Readonly<Record<string, number>>,
-  ) {}
+    readonly agentType: string, cursors: Readonly<Record<string, number>>,
+  ) {
+    this.have = new Map(Object.entries(cursors));
+  }
 
   send(json: string): void {
     this.bytes += this.conn.queue(this.sid, json);

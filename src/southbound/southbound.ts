@@ -25,6 +25,13 @@ export interface SouthboundOptions {
   readonly snapshotsPerSecond: number;
 }
 
+/**
+ * Rounds a host may leave unacked before it is paused: a slow or stuck agent is then not sent every
+ * round (the carrier would buffer without bound); when it acks again it is caught up from the
+ * history in one go, so the versions it skipped are never sent at all.
+ */
+const MAX_INFLIGHT = 16;
+
 export const DEFAULT_SOUTHBOUND: SouthboundOptions = {
   heartbeatSeconds: 30,
   historyPerStream: 64,
@@ -47,6 +54,8 @@ export interface SouthboundStats {
   neighbourDeltaBytes: number;
   resumedByDelta: number;
   snapshotsOnHello: number;
+  /** Hosts paused for lagging acks, and caught up again. */
+  paused: number;
   portsActive: number;
   statusBatches: number;
   errors: number;
@@ -72,6 +81,7 @@ export class Southbound {
     neighbourDeltaBytes: 0,
     resumedByDelta: 0,
     snapshotsOnHello: 0,
+    paused: 0,
     portsActive: 0,
     statusBatches: 0,
     errors: 0,
@@ -236,7 +246,7 @@ export class Southbound {
   /** Brings a new session in sync: deltas where its cursors allow, snapshots (rate-bounded) where not. */
   private admit(s: Session): void {
     const needSnapshot = this.streamsFor(s.host).some((stream) => {
-      const c = s.cursors[stream];
+      const c = s.have.get(stream);
       return c === undefined ? this.compiler.graph.streams.has(stream) : this.log.since(stream, c) === undefined;
     });
     if (!needSnapshot) {
@@ -266,16 +276,17 @@ export class Southbound {
     return [hostStream(host), ...this.compiler.graph.subscriptions.streamsOf(host)];
   }
 
-  private catchUp(s: Session): void {
+  /** Sends a session what brings it from what it has to now: deltas inside the history, else snapshots. */
+  private catchUp(s: Session, onHello = true): void {
     const wanted = this.streamsFor(s.host);
     let resumed = 0;
     let snapshots = 0;
     for (const stream of wanted) {
-      const c = s.cursors[stream];
+      const c = s.have.get(stream);
       const deltas = c === undefined ? undefined : this.log.since(stream, c);
       if (deltas) {
         for (const d of deltas) this.sendDelta(s, stream, d, undefined);
-        s.held.add(stream);
+        s.have.set(stream, this.log.revisionOf(stream));
         resumed += deltas.length;
       } else if (c !== undefined || this.compiler.graph.streams.has(stream)) {
         this.snapshot(s, stream);
@@ -283,12 +294,17 @@ export class Southbound {
       }
     }
     const wantedSet = new Set(wanted);
-    for (const stream of Object.keys(s.cursors)) {
-      if (!wantedSet.has(stream)) s.send(JSON.stringify({ t: 'unsub', s: stream }));
+    for (const stream of [...s.have.keys()]) {
+      if (wantedSet.has(stream)) continue;
+      s.have.delete(stream);
+      s.send(JSON.stringify({ t: 'unsub', s: stream }));
     }
-    this.stats.resumedByDelta += resumed;
-    this.stats.snapshotsOnHello += snapshots;
+    if (onHello) {
+      this.stats.resumedByDelta += resumed;
+      this.stats.snapshotsOnHello += snapshots;
+    }
     s.synced = true;
+    s.paused = false;
     this.sync(s, this.compiler.revision);
   }
 
@@ -313,7 +329,7 @@ export class Southbound {
       this.stats.messages.snapshot[kind]++;
     }
     this.stats.items.snapshot[kind] += this.compiler.graph.streams.size(stream);
-    s.held.add(stream);
+    s.have.set(stream, r);
   }
 
   private sendDelta(s: Session, stream: string, json: string, neighbours: number | undefined, items = 0): void {
@@ -330,6 +346,7 @@ export class Southbound {
 
   private sync(s: Session, r: number): void {
     s.sentRevision = Math.max(s.sentRevision, r);
+    s.inflight.push(r);
     s.send(`{"t":"sync","r":${r}}`);
   }
 
@@ -344,31 +361,42 @@ export class Southbound {
       m.set(stream, [...(m.get(stream) ?? []), ...keys]);
     };
     // Streams newly subscribed this round go out as snapshots at r, not as this round's delta.
+    for (const s of this.sessionsByHost.values()) {
+      if (s.synced && !s.paused && s.inflight.length >= MAX_INFLIGHT) {
+        s.paused = true;
+        this.stats.paused++;
+      }
+    }
+    const live = (s: Session | undefined): s is Session => s !== undefined && s.synced && !s.paused;
     const fresh = new Map<string, Set<string>>();
     for (const [host, ch] of round.subscriptions) {
       const s = this.sessionsByHost.get(host);
-      if (!s?.synced) continue;
+      if (!live(s)) continue;
       fresh.set(host, ch.added);
       for (const stream of ch.removed) {
-        s.held.delete(stream);
+        s.have.delete(stream);
         s.send(JSON.stringify({ t: 'unsub', s: stream }));
         deliver(host, stream, ['(unsub)']);
         touched.add(s);
       }
     }
     for (const [stream, ch] of round.streams) {
-      const name = JSON.stringify(stream);
-      const json = `{"t":"delta","s":${name},"r":${r},"p":${this.log.revisionOf(stream)},"u":[${[...ch.upserts.values()].join(',')}],"x":${JSON.stringify([...ch.deletes])}}`;
-      this.log.record(stream, r, json);
+      const json = this.log.record(stream, r, ch.upserts, ch.deletes);
       const keys = [...ch.upserts.keys(), ...[...ch.deletes].map((k) => `-${k}`)];
       const neighbours = [...ch.upserts.keys()].filter((k) => k.startsWith('e:')).length;
       const hosts = stream.startsWith('host/') ? [stream.slice(5)] : [...(subs.get(stream) ?? [])];
       const reached: string[] = [];
       for (const host of hosts) {
         const s = this.sessionsByHost.get(host);
-        if (!s?.synced || fresh.get(host)?.has(stream)) continue;
+        if (!s?.synced) continue;
+        // A paused host hears of this round when it catches up, and its ack still counts.
+        if (s.paused) {
+          reached.push(host);
+          continue;
+        }
+        if (fresh.get(host)?.has(stream)) continue;
         this.sendDelta(s, stream, json, neighbours, keys.length);
-        s.held.add(stream);
+        s.have.set(stream, r);
         deliver(host, stream, keys);
         touched.add(s);
         reached.push(host);
@@ -412,7 +440,7 @@ export class Southbound {
     const until = Date.now() + timeoutMs;
     for (;;) {
       await this.follower.idle();
-      const busy = [...this.sessionsByHost.values()].some((s) => !s.synced || s.ackedRevision < s.sentRevision)
+      const busy = [...this.sessionsByHost.values()].some((s) => !s.synced || s.paused || s.ackedRevision < s.sentRevision)
         || this.admission.length > 0 || this.compiler.revision < this.follower.notifiedRevision;
       if (!busy) {
         await this.statuses.drained();
@@ -444,6 +472,11 @@ export class Southbound {
       return;
     }
     s.ackedRevision = revision;
+    while (s.inflight.length > 0 && s.inflight[0] <= revision) s.inflight.shift();
+    if (s.paused && s.inflight.length <= MAX_INFLIGHT / 2) {
+      this.catchUp(s, false);
+      s.conn.flush();
+    }
     const bindings = this.compiler.graph.bindings;
     for (const w of this.readiness.ack(s.host, revision)) {
       // A port that moved on since is no longer this host's to report.

@@ -9,6 +9,14 @@ interface Entry {
   readonly p: number;
   readonly json: string;
   readonly at: number;
+  /** Item JSON by key, and deleted keys: what a merge of several deltas needs. */
+  readonly upserts: ReadonlyMap<string, string>;
+  readonly deletes: ReadonlySet<string>;
+}
+
+/** One delta's bytes. */
+export function deltaJson(stream: string, r: number, p: number, upserts: Iterable<string>, deletes: Iterable<string>): string {
+  return `{"t":"delta","s":${JSON.stringify(stream)},"r":${r},"p":${p},"u":[${[...upserts].join(',')}],"x":${JSON.stringify([...deletes])}}`;
 }
 
 export class StreamLog {
@@ -26,16 +34,23 @@ export class StreamLog {
     return this.revisions.get(stream) ?? this.base;
   }
 
-  record(stream: string, r: number, json: string): void {
+  /** Records this round's delta of a stream and returns its bytes. */
+  record(stream: string, r: number, upserts: ReadonlyMap<string, string>, deletes: ReadonlySet<string>): string {
     const p = this.revisionOf(stream);
+    const json = deltaJson(stream, r, p, upserts.values(), deletes);
     this.revisions.set(stream, r);
     let h = this.history.get(stream);
     if (!h) this.history.set(stream, (h = []));
-    h.push({ r, p, json, at: Date.now() });
+    h.push({ r, p, json, at: Date.now(), upserts, deletes });
     if (h.length > this.maxPerStream) h.splice(0, h.length - this.maxPerStream);
+    return json;
   }
 
-  /** The deltas that bring a holder of `cursor` to the current revision, or undefined if out of history. */
+  /**
+   * What brings a holder of `cursor` to the current revision, as one delta merging every delta since
+   * (an item changed five times is sent once, as it is now); [] when current; undefined when the
+   * cursor is outside the history.
+   */
   since(stream: string, cursor: number): string[] | undefined {
     const current = this.revisionOf(stream);
     if (cursor === current) return [];
@@ -45,7 +60,20 @@ export class StreamLog {
     const oldest = Date.now() - this.maxAgeMs;
     const i = h.findIndex((e) => e.p === cursor);
     if (i < 0 || h[i].at < oldest) return undefined;
-    return h.slice(i).map((e) => e.json);
+    if (i === h.length - 1) return [h[i].json];
+    const upserts = new Map<string, string>();
+    const deletes = new Set<string>();
+    for (const e of h.slice(i)) {
+      for (const [k, v] of e.upserts) {
+        deletes.delete(k);
+        upserts.set(k, v);
+      }
+      for (const k of e.deletes) {
+        upserts.delete(k);
+        deletes.add(k);
+      }
+    }
+    return [deltaJson(stream, current, cursor, upserts.values(), deletes)];
   }
 
   /** Forgets a stream's history that is too old to serve (memory stays bounded by time as well). */

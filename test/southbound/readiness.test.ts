@@ -117,6 +117,45 @@ describe('readiness by acknowledgement', () => {
   });
 });
 
+describe('a slow host', () => {
+  it('is paused while it leaves rounds unacked, then caught up in one go, skipping what it no longer needs', async () => {
+    const t = await startTestServer();
+    const dp = new TestDataPlane();
+    const slow = agentOn(t.server.controlPlane.url, 'slow-1', dp);
+    const other = agentOn(t.server.controlPlane.url, 'busy-1', new FakeDataPlane());
+    try {
+      await registered(t, 'slow-1');
+      await registered(t, 'busy-1');
+      const net = await network(t.api, '10.10.0.0/24');
+      const mine = await boundPort(t.api, net.id, 'slow-1');
+      await waitFor('ACTIVE', async () => (await portStatus(t.api, mine.id)) === 'ACTIVE');
+      dp.hold();
+      const macs: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        macs.push((await boundPort(t.api, net.id, 'busy-1')).mac_address);
+        await t.server.controlPlane.follower.idle();
+      }
+      const sb = t.server.controlPlane.southbound;
+      assert.ok(sb.stats.paused >= 1, 'the slow host was paused');
+      const deltasWhileHeld = slow.agent.counters.deltas;
+      dp.release();
+      await settle(t);
+      const items = slow.agent.state.streams.get(`net/${net.id}`)!.items;
+      for (const m of macs) assert.ok(items.has(`e:${m}`));
+      // Each round changed two of its streams (the network's neighbours, the group's members): 80
+      // deltas unpaused; paused, the rounds it skipped came as one merged delta per stream.
+      const got = slow.agent.counters.deltas - deltasWhileHeld;
+      assert.ok(got < 50, `${got} deltas for 40 rounds of two streams`);
+      assert.equal(sb.session('slow-1')!.paused, false);
+    } finally {
+      dp.release();
+      await slow.stop();
+      await other.stop();
+      await t.close();
+    }
+  });
+});
+
 describe('restarts', () => {
   it('a controller restart: agents reconnect and converge, no port flaps to DOWN', async () => {
     const dataDir = tempDir();
