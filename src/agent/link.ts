@@ -100,13 +100,15 @@ export class Link {
 
   private heartbeat(): void {
     for (const sid of this.agents.keys()) this.queue(sid, { t: 'heartbeat' });
-    // The welcome may have named a shorter interval than the one first assumed.
-    const ms = this.heartbeatMs(Math.min(...[...this.agents.values()].map((a) => a.heartbeatSeconds), 30));
-    if (this.heartbeatTimer && ms !== this.beatMs) {
-      clearInterval(this.heartbeatTimer);
-      this.beatMs = ms;
-      this.heartbeatTimer = setInterval(() => this.heartbeat(), ms);
-    }
+  }
+
+  /** A welcome names the interval: beat at the shortest any session was told. */
+  private retime(seconds: number): void {
+    const ms = Math.min(this.beatMs, this.heartbeatMs(seconds));
+    if (!this.heartbeatTimer || ms === this.beatMs) return;
+    clearInterval(this.heartbeatTimer);
+    this.beatMs = ms;
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), ms);
   }
 
   /** Jittered exponential backoff: full jitter over [min, min * 2^attempt], capped. */
@@ -136,8 +138,11 @@ export class Link {
       agent.receive(f.message);
       // Refused (another live agent holds the host, say): try again later, jittered.
       if (f.message.t === 'error' && f.message.fatal) this.rehello(f.session);
-      // A welcome tells the heartbeat interval: beat at once so a short agent_down_time is kept.
-      if (f.message.t === 'welcome') this.queue(f.session, { t: 'heartbeat' });
+      // A welcome tells the heartbeat interval: beat at once, then at that interval.
+      if (f.message.t === 'welcome') {
+        this.queue(f.session, { t: 'heartbeat' });
+        this.retime(f.message.heartbeatSeconds);
+      }
     }
   }
 

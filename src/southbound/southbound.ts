@@ -176,10 +176,11 @@ export class Southbound {
       this.refuse(conn, f.session, { code: 'no-hello', message: `session ${f.session} has not said hello` });
       return;
     }
+    // Any message shows the agent alive, as a heartbeat does.
     s.lastSeen = Date.now();
+    s.beatPending = true;
     switch (m.t) {
       case 'heartbeat':
-        s.beatPending = true;
         return;
       case 'ack':
         this.ack(s, m.revision);

@@ -184,6 +184,22 @@ describe('restarts', () => {
     }
   });
 
+  it('a running agent heartbeats at the interval the controller names and stays alive', async () => {
+    const t = await startTestServer({ agentDownTime: '2' });
+    const agent = agentOn(t.server.controlPlane.url, 'beating-1', new FakeDataPlane());
+    try {
+      await registered(t, 'beating-1');
+      assert.equal(agent.agent.heartbeatSeconds, 1);
+      for (let i = 0; i < 4; i++) {
+        await new Promise((r) => setTimeout(r, 1_000));
+        assert.equal((await t.api.get('/v2.0/agents?host=beating-1')).body.agents[0].alive, true, `alive after ${i + 1} s`);
+      }
+    } finally {
+      await agent.stop();
+      await t.close();
+    }
+  });
+
   it('an agent that died is marked not alive; its ports stay as they are; new binds on it fail', async () => {
     const t = await startTestServer({ agentDownTime: '2' });
     const agent = agentOn(t.server.controlPlane.url, 'dying-1', new FakeDataPlane());
