@@ -185,7 +185,8 @@ describe('restarts', () => {
   });
 
   it('a running agent heartbeats at the interval the controller names and stays alive', async () => {
-    const t = await startTestServer({ agentDownTime: '2' });
+    // Heartbeats are stored to the second (as Neutron's): 3 s leaves room for a 1 s beat.
+    const t = await startTestServer({ agentDownTime: '3' });
     const agent = agentOn(t.server.controlPlane.url, 'beating-1', new FakeDataPlane());
     try {
       await registered(t, 'beating-1');
