@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // OpenStack's own API tests against the controller: Tempest's network tests (and Neutron's Tempest
 // plugin where it loads), behind the real Keystone, with the extensions the controller really
-// serves. Prints passed / failed / skipped, lists every failure, exits 1 if any test failed.
-//   npm run conformance -- [--regex REGEX] [--concurrency N] [--target URL]
+// serves, and two host agents (fake data plane) registered, as the agents API tests need. Prints
+// passed / failed / skipped, lists every failure, exits 1 if any test failed.
+//   npm run conformance -- [--regex REGEX] [--concurrency N] [--target URL [--southbound URL]] [--agents N]
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureKeystone, Keystone, KEYSTONE_URL } from '../dist/src/bench/keystone-admin.js';
@@ -16,8 +17,12 @@ const { values } = parseArgs({
     regex: { type: 'string', default: '^(tempest\\.api\\.network|neutron_tempest_plugin\\.api)\\.' },
     concurrency: { type: 'string', default: '2' },
     target: { type: 'string' },
+    // Where the agents connect; our own controller's southbound unless --target is given.
+    southbound: { type: 'string' },
+    agents: { type: 'string', default: '2' },
   },
 });
+const BIN = join(root, 'bin', 'alcor.js');
 
 // Tempest's router tests need the cloud's external network, as a real deployment has one.
 async function publicNetwork(url, token) {
@@ -31,6 +36,43 @@ async function publicNetwork(url, token) {
   const { network } = await call('POST', '/v2.0/networks', { network: { name: 'public', 'router:external': true } });
   await call('POST', '/v2.0/subnets', { subnet: { network_id: network.id, ip_version: 4, cidr: '172.24.4.0/24', name: 'public-subnet' } });
   return network.id;
+}
+
+// Host agents with the fake data plane, as processes of their own: Neutron's agent tests list,
+// show and update real agents (two of them: the description test updates one the others leave).
+function startAgents(count, southboundUrl, logDir) {
+  const agents = [];
+  for (let i = 1; i <= count; i++) {
+    const host = `conformance-host-${i}`;
+    const log = openSync(join(logDir, `${host}.log`), 'w');
+    const child = spawn(process.execPath, [BIN, 'agent', '--host', host, '--vtep', `198.18.0.${i}`, '--controller', southboundUrl,
+      '--dataplane', 'fake', '--log-level', 'warn'], { stdio: ['ignore', log, log] });
+    agents.push({ host, child, exited: new Promise((r) => child.once('exit', r)) });
+  }
+  return agents;
+}
+
+async function stopAgents(agents) {
+  for (const a of agents) if (a.child.exitCode === null && a.child.signalCode === null) process.kill(a.child.pid, 'SIGTERM');
+  await Promise.race([Promise.all(agents.map((a) => a.exited)), new Promise((r) => setTimeout(r, 10_000).unref())]);
+  for (const a of agents) if (a.child.exitCode === null && a.child.signalCode === null) process.kill(a.child.pid, 'SIGKILL');
+}
+
+// Until GET /v2.0/agents (as admin) lists every host, alive.
+async function waitForAgents(url, token, agents) {
+  const hosts = agents.map((a) => a.host);
+  let listed = [];
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    const dead = agents.find((a) => a.child.exitCode !== null || a.child.signalCode !== null);
+    if (dead) throw new Error(`alcor agent --host ${dead.host} exited (${dead.child.exitCode ?? dead.child.signalCode}); see .tempest/${dead.host}.log`);
+    const res = await fetch(`${url}/v2.0/agents`, { headers: { 'x-auth-token': token } });
+    if (res.ok) {
+      listed = (await res.json()).agents;
+      if (hosts.every((h) => listed.some((a) => a.host === h && a.alive))) return listed;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`GET /v2.0/agents did not list ${hosts.join(', ')} within 30 s: ${JSON.stringify(listed)}`);
 }
 
 function tempestConf(extensions, publicNetworkId) {
@@ -80,8 +122,49 @@ run_validation = false
 `;
 }
 
+// One run at a time: runs share .tempest/ and Keystone's one network endpoint, so a second run
+// would point the first one's Tempest at its own controller. A later run waits for the earlier.
+const lock = join(root, '.tempest', 'run.lock');
+mkdirSync(join(root, '.tempest'), { recursive: true });
+for (let waited = 0; ; waited++) {
+  try {
+    writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    break;
+  } catch (err) {
+    if (err.code !== 'EEXIST') throw err;
+    const holder = Number(readFileSync(lock, 'utf8'));
+    let alive = false;
+    try { alive = Number.isInteger(holder) && holder > 0 && process.kill(holder, 0); } catch { alive = false; }
+    if (!alive) { rmSync(lock, { force: true }); continue; }
+    if (waited === 0) console.log(`waiting for the conformance run of pid ${holder} to finish`);
+    if (waited > 60 * 60) throw new Error(`another conformance run (pid ${holder}) has held ${lock} for an hour`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+process.once('exit', () => {
+  try {
+    if (readFileSync(lock, 'utf8') === String(process.pid)) rmSync(lock, { force: true });
+  } catch {
+    // Gone already.
+  }
+});
+
 await ensureKeystone();
-const controller = values.target ? { url: values.target, stop: async () => {} } : await startControllerProcess({ keystone: true, quiet: true });
+const controller = values.target
+  ? { url: values.target, southboundUrl: values.southbound, stop: async () => {} }
+  : await startControllerProcess({ keystone: true, quiet: true });
+const workspace = join(root, '.tempest');
+mkdirSync(join(workspace, 'etc'), { recursive: true });
+let agents = [];
+// Whatever ends this process, the agents it started go with it.
+const killAgents = () => { for (const a of agents) if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGTERM'); };
+process.once('exit', killAgents);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    killAgents();
+    controller.stop().finally(() => process.exit(130));
+  });
+}
 let code = 1;
 try {
   await (await Keystone.admin()).setNetworkEndpoint(controller.url);
@@ -89,11 +172,18 @@ try {
   const token = (await Keystone.passwordToken('admin', process.env.ALCOR_KEYSTONE_ADMIN_PASSWORD ?? 'alcor-admin', { name: 'admin' })).token;
   const extensions = (await (await fetch(`${controller.url}/v2.0/extensions`, { headers: { 'x-auth-token': token } })).json())
     .extensions.map((e) => e.alias);
-  const workspace = join(root, '.tempest');
-  mkdirSync(join(workspace, 'etc'), { recursive: true });
+  const agentCount = Number(values.agents);
+  if (!Number.isInteger(agentCount) || agentCount < 0) throw new Error(`--agents must be a whole number, not ${values.agents}`);
+  if (agentCount > 0 && controller.southboundUrl) {
+    agents = startAgents(agentCount, controller.southboundUrl, workspace);
+    const listed = await waitForAgents(controller.url, token, agents);
+    console.log(`agents: ${listed.map((a) => `${a.host} (${a.agent_type}, alive ${a.alive})`).join(', ')}`);
+  } else if (agentCount > 0) {
+    console.log('agents: none started (--target without --southbound); the agents API tests need some registered');
+  }
   writeFileSync(join(workspace, 'etc', 'tempest.conf'), tempestConf(extensions, await publicNetwork(controller.url, token)));
   // Debian's Tempest sleeps 10 s before every subnet delete, a wait for agents to let go of ports;
-  // the controller has no agents, and with hundreds of subnets the sleeps alone take hours.
+  // no agent of ours holds a subnet's ports, and with hundreds of subnets the sleeps alone take hours.
   mkdirSync(join(workspace, 'site'), { recursive: true });
   writeFileSync(join(workspace, 'site', 'sitecustomize.py'), [
     'import types',
@@ -124,6 +214,7 @@ try {
   console.log(JSON.stringify({ ...summary, failures }));
   code = Number.isFinite(summary.passed) && summary.failed === 0 ? 0 : 1;
 } finally {
+  await stopAgents(agents);
   await controller.stop();
 }
 process.exitCode = code;
