@@ -75,8 +75,12 @@ export class HostAgent {
     };
   }
 
+  /** Syncs received and not yet handled: a sync with a later one queued behind it is skipped. */
+  private queuedSyncs = 0;
+
   /** Queues a message; they are handled one after another. */
   receive(m: ControllerMessage): void {
+    if (m.t === 'sync') this.queuedSyncs++;
     this.chain = this.chain.then(() => this.handle(m)).catch((err) => {
       this.counters.errors++;
       this.log.error({ err, host: this.identity.host }, 'agent failed to handle a controller message');
@@ -115,6 +119,8 @@ export class HostAgent {
         this.state.unsubscribe(m.s);
         return;
       case 'sync':
+        // Behind? The later sync applies (and acks) this round's changes with its own.
+        if (--this.queuedSyncs > 0) return;
         await this.apply(m.r);
         return;
       case 'error':

@@ -362,13 +362,14 @@ export class Southbound {
       m.set(stream, [...(m.get(stream) ?? []), ...keys]);
     };
     // Streams newly subscribed this round go out as snapshots at r, not as this round's delta.
-    for (const s of this.sessionsByHost.values()) {
-      if (s.synced && !s.paused && s.inflight.length >= MAX_INFLIGHT) {
+    const live = (s: Session | undefined): s is Session => {
+      if (s === undefined || !s.synced) return false;
+      if (!s.paused && s.inflight.length >= MAX_INFLIGHT) {
         s.paused = true;
         this.stats.paused++;
       }
-    }
-    const live = (s: Session | undefined): s is Session => s !== undefined && s.synced && !s.paused;
+      return !s.paused;
+    };
     const fresh = new Map<string, Set<string>>();
     for (const [host, ch] of round.subscriptions) {
       const s = this.sessionsByHost.get(host);
@@ -391,7 +392,7 @@ export class Southbound {
         const s = this.sessionsByHost.get(host);
         if (!s?.synced) continue;
         // A paused host hears of this round when it catches up, and its ack still counts.
-        if (s.paused) {
+        if (!live(s)) {
           reached.push(host);
           continue;
         }

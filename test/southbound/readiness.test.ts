@@ -232,8 +232,11 @@ describe('restarts', () => {
       await waitFor('ACTIVE', async () => (await portStatus(t.api, port.id)) === 'ACTIVE');
       await agent.stop();
       const macs: string[] = [];
-      for (let i = 0; i < 4; i++) macs.push((await boundPort(t.api, net.id, 'behind-2')).mac_address);
-      await settle(t);
+      // Four rounds, each its own delta of the network's stream: past a history of two.
+      for (let i = 0; i < 4; i++) {
+        macs.push((await boundPort(t.api, net.id, 'behind-2')).mac_address);
+        await settle(t);
+      }
       const snapshotsBefore = t.server.controlPlane.southbound.stats.snapshotsOnHello;
       agent = agentOn(t.server.controlPlane.url, 'behind-1', new FakeDataPlane(), stateDir);
       await waitFor('back in sync', async () => t.server.controlPlane.southbound.session('behind-1')?.synced === true);
