@@ -3,7 +3,9 @@
  * sees the controller's model, so the few resource fields a host needs are spelled out here.
  *
  * Goal state is a set of streams, each a keyed map of items with its own revision:
- * - `host/<host>`: the host's own ports in full (`p:<port id>`) and its part (`h`: VTEP, subscriptions).
+ * - `host/<host>`: the host's own ports in full (`p:<port id>`) and its part (`h`: its VTEP). Its
+ *   subscriptions are the streams it is sent: a snapshot subscribes it, an unsub drops one (not a
+ *   list in `h`, which would re-send every stream name whenever one comes or goes).
  * - `net/<network>`: the network (`n`), its subnets (`s:<subnet id>`) and its neighbour entries
  *   (`e:<mac>`: the VTEP of the host holding that MAC and its addresses).
  * - `sg/<group>`: a security group's rules (`r:<rule id>`).
@@ -37,7 +39,6 @@ export interface LocalPort {
 /** `h` in a host stream. */
 export interface HostPart {
   readonly vtep: string;
-  readonly subscriptions: readonly string[];
 }
 
 /** `n` in a network stream. */

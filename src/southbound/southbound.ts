@@ -23,6 +23,8 @@ export interface SouthboundOptions {
   readonly historySeconds: number;
   /** Sessions admitted to a snapshot per second (a reconnect storm waits its turn). */
   readonly snapshotsPerSecond: number;
+  /** Keep what each host was sent until takeDeliveries() (tests); off, nothing is kept. */
+  readonly recordDeliveries?: boolean;
 }
 
 /**
@@ -356,7 +358,9 @@ export class Southbound {
     const r = round.revision;
     const subs = this.compiler.graph.subscriptions.subscribers;
     const touched = new Set<Session>();
+    const record = this.options.recordDeliveries === true;
     const deliver = (host: string, stream: string, keys: string[]): void => {
+      if (!record) return;
       let m = this.deliveries.get(host);
       if (!m) this.deliveries.set(host, (m = new Map()));
       m.set(stream, [...(m.get(stream) ?? []), ...keys]);
@@ -384,8 +388,10 @@ export class Southbound {
     }
     for (const [stream, ch] of round.streams) {
       const json = this.log.record(stream, r, ch.upserts, ch.deletes);
-      const keys = [...ch.upserts.keys(), ...[...ch.deletes].map((k) => `-${k}`)];
-      const neighbours = [...ch.upserts.keys()].filter((k) => k.startsWith('e:')).length;
+      const keys = record ? [...ch.upserts.keys(), ...[...ch.deletes].map((k) => `-${k}`)] : [];
+      const items = ch.upserts.size + ch.deletes.size;
+      let neighbours = 0;
+      if (stream.startsWith('net/')) for (const k of ch.upserts.keys()) if (k.startsWith('e:')) neighbours++;
       const hosts = stream.startsWith('host/') ? [stream.slice(5)] : [...(subs.get(stream) ?? [])];
       const reached: string[] = [];
       for (const host of hosts) {
@@ -397,7 +403,7 @@ export class Southbound {
           continue;
         }
         if (fresh.get(host)?.has(stream)) continue;
-        this.sendDelta(s, stream, json, neighbours, keys.length);
+        this.sendDelta(s, stream, json, neighbours, items);
         s.have.set(stream, r);
         deliver(host, stream, keys);
         touched.add(s);

@@ -31,7 +31,7 @@ describe('goal-state incrementality', () => {
   }
 
   before(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { southbound: { recordDeliveries: true } });
     sim = await startSim(t, 3, 'inc');
     n1 = await network(t.api, '10.1.0.0/24');
     // Another project's network: its ports are in that project's default group, not admin's.

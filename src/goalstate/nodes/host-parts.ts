@@ -1,5 +1,6 @@
 /**
- * `host/<host>`: each host's own ports in full and its part (`h`: VTEP and subscriptions). Tracked:
+ * `host/<host>`: each host's own ports in full and its part (`h`: its VTEP), present while it has
+ * ports or subscriptions. Tracked:
  * the ports whose item changed on each host this round, which readiness waits on.
  */
 import type { HostPart, LocalPort } from '../../protocol/messages.js';
@@ -81,13 +82,12 @@ export class HostPartsNode extends EngineNode {
   private writePart(host: string): void {
     this.touched();
     const stream = hostStream(host);
-    const subs = this.subscriptions.streamsOf(host).sort();
     const vtep = this.bindings.hostVtep.get(host) ?? '';
-    if (subs.length === 0 && !this.bindings.hostPorts.has(host)) {
+    if (this.subscriptions.count(host) === 0 && !this.bindings.hostPorts.has(host)) {
       if (this.streams.remove(stream, 'h')) this.changed = true;
       return;
     }
-    const part: HostPart = { vtep, subscriptions: subs };
+    const part: HostPart = { vtep };
     if (this.streams.upsert(stream, 'h', part)) this.changed = true;
   }
 }

@@ -81,6 +81,11 @@ export class SubscriptionsNode extends EngineNode {
     this.tracked.clear();
   }
 
+  /** How many streams the host subscribes to. */
+  count(host: string): number {
+    return this.refs.get(host)?.size ?? 0;
+  }
+
   streamsOf(host: string): string[] {
     return [...(this.refs.get(host)?.keys() ?? [])];
   }
