@@ -4,19 +4,41 @@
 // controller measured (GET /goalstate/stats) beside the targets. A benchmark: it never asserts timings.
 //   npm run bench:hosts -- [--hosts 1000] [--ports 20000] [--rate 500] [--burst 10000]
 //                          [--scale 100,1000,10000 [--ports 20000,20000,5000]] [--json FILE]
-//                          [--put-binds 300] [--concurrency 64] [--cpu-prof DIR] [--seed 1]
+//                          [--put-binds 300] [--concurrency 64] [--cpu-prof DIR] [--seed 1] [--projects 10]
 //
 // Why the hosts live in a child process: the load generator (HTTP clients, open-loop schedule)
 // and 10,000 agents' JSON parsing would share one event loop, so an ack would wait behind request
 // bookkeeping and bind->ACTIVE would measure the bench, not the controller. Apart, the OS schedules
 // them as it schedules the controller (2 cores for three processes: the figures say how much CPU each took).
 import { fork } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const SELF = fileURLToPath(import.meta.url);
 const CLK_TCK = 100; // USER_HZ on Linux
+
+// ---------------------------------------------------------------------------------------------
+// Loaded into the controller (NODE_OPTIONS=--import this file) by --cpu-prof DIR: Node 20 refuses
+// --cpu-prof in NODE_OPTIONS, so each thread profiles itself through the inspector and writes
+// DIR/controller-<pid>-<thread>.cpuprofile when it exits.
+const PROFILE_DIR = process.env.ALCOR_BENCH_PROFILE_DIR;
+if (PROFILE_DIR) {
+  const { Session } = await import('node:inspector');
+  const { threadId } = await import('node:worker_threads');
+  const session = new Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.setSamplingInterval', { interval: 1000 });
+  session.post('Profiler.start');
+  process.on('exit', () => {
+    // A session on its own thread answers synchronously.
+    session.post('Profiler.stop', (err, r) => {
+      if (!err) writeFileSync(`${PROFILE_DIR}/controller-${process.pid}-${threadId}.cpuprofile`, JSON.stringify(r.profile));
+    });
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // The simulated hosts' process.
@@ -197,13 +219,21 @@ async function runOne(o, startControllerProcess, Pool, setCurrent) {
 
   // 1. Controller and hosts.
   const savedOptions = process.env.NODE_OPTIONS;
-  if (o.cpuProf) process.env.NODE_OPTIONS = `${savedOptions ?? ''} --cpu-prof --cpu-prof-dir=${o.cpuProf}`.trim();
+  if (o.cpuProf) {
+    mkdirSync(o.cpuProf, { recursive: true });
+    process.env.NODE_OPTIONS = `${savedOptions ?? ''} --import ${SELF}`.trim();
+    process.env.ALCOR_BENCH_PROFILE_DIR = resolve(o.cpuProf);
+  }
   const cur = {};
   setCurrent(cur);
   try {
     cur.ctrl = await startControllerProcess({ quiet: true });
   } finally {
-    if (o.cpuProf) { if (savedOptions === undefined) delete process.env.NODE_OPTIONS; else process.env.NODE_OPTIONS = savedOptions; }
+    if (o.cpuProf) {
+      if (savedOptions === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = savedOptions;
+      delete process.env.ALCOR_BENCH_PROFILE_DIR;
+    }
   }
   const ctrl = cur.ctrl;
   const pid = controllerPid(ctrl.url);
@@ -344,6 +374,7 @@ async function runOne(o, startControllerProcess, Pool, setCurrent) {
     binds, load,
     bindToActiveMs: s1.bindToActiveMs,
     convergenceMs: s1.convergenceMs,
+    stagesMs: s1.stagesMs,
     ownHostBytesPerPort: Math.round(ownHostBytes / binds),
     neighbourUpdates,
     bytesPerNeighbourUpdate: neighbourUpdates ? +(neighbourBytes / neighbourUpdates).toFixed(1) : null,
@@ -449,4 +480,4 @@ function printTable(results) {
   console.log(`\n${line(head)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${body.map(line).join('\n')}`);
 }
 
-if (!process.argv.includes('--sim-child')) await main();
+if (!process.argv.includes('--sim-child') && !PROFILE_DIR) await main();

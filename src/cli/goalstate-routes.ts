@@ -38,10 +38,16 @@ export function goalStateRoutes(app: FastifyInstance, cp: ControlPlane): void {
       southbound: sb.stats,
       bindToActiveMs: summary(sb.readiness.bindToActive.take()),
       convergenceMs: summary(sb.readiness.convergence.take()),
+      stagesMs: {
+        commitToSent: summary(sb.readiness.stages.sent.take()),
+        sentToAcked: summary(sb.readiness.stages.acked.take()),
+        statusWrite: summary(sb.statuses.latency.take()),
+      },
     };
     if (req.query.reset !== undefined) {
       sb.readiness.bindToActive.reset();
       sb.readiness.convergence.reset();
+      for (const x of [sb.readiness.stages.sent, sb.readiness.stages.acked, sb.statuses.latency]) x.reset();
     }
     return out;
   });

@@ -134,7 +134,11 @@ export function checkControllerMessage(body: unknown): ControllerMessage {
     case 'snapshot':
       return { t: 'snapshot', s: str(o, 's', 300), r: revision(o, 'r'), first: o.first === true, complete: o.complete === true, items: items(o, 'items') };
     case 'delta':
-      return { t: 'delta', s: str(o, 's', 300), r: revision(o, 'r'), p: revision(o, 'p'), u: items(o, 'u'), x: strings(o, 'x') };
+      // Empty lists are left out on the wire: most deltas only add or only remove.
+      return {
+        t: 'delta', s: str(o, 's', 300), r: revision(o, 'r'), p: revision(o, 'p'),
+        u: o.u === undefined ? [] : items(o, 'u'), x: o.x === undefined ? [] : strings(o, 'x'),
+      };
     case 'unsub':
       return { t: 'unsub', s: str(o, 's', 300) };
     case 'sync':
@@ -151,11 +155,20 @@ export function checkControllerMessage(body: unknown): ControllerMessage {
  * answer that session and go on with the others. A chunk holds whole frames: senders never cut one.
  */
 export function decode<M>(chunk: Buffer | string, check: (body: unknown) => M): Array<Frame<M> | { session: number; error: ProtocolError }> {
+  // The controller sends one message's bytes to every session that needs it: within a chunk the same
+  // body is parsed and checked once (receivers treat messages as read-only).
+  const seen = new Map<string, M>();
   return lines(chunk).map((line) => {
     let session = -1;
     try {
       session = sessionOf(line);
-      return { session, message: check(bodyOf(line, session)) };
+      const body = line.slice(line.indexOf(' ') + 1);
+      let message = seen.get(body);
+      if (message === undefined) {
+        message = check(bodyOf(line, session));
+        if (body.length < 4096) seen.set(body, message);
+      }
+      return { session, message };
     } catch (err) {
       const e = err instanceof ProtocolError ? err : new ProtocolError('bad-message', String(err));
       return { session, error: e };

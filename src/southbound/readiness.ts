@@ -16,6 +16,8 @@ interface Waiting {
   readonly revision: number;
   readonly port: string;
   readonly trigger?: number;
+  /** When the round carrying it was sent. */
+  readonly sentAt: number;
 }
 
 interface Convergence {
@@ -44,11 +46,15 @@ export class Readiness {
   private readonly converging = new Map<string, Array<{ revision: number; c: Convergence }>>();
   readonly bindToActive = new Samples();
   readonly convergence = new Samples();
+  /** The stages of bind -> ACTIVE, ms: commit to sent, sent to acked, acked to status committed. */
+  readonly stages = { sent: new Samples(), acked: new Samples(), written: new Samples() };
 
   wait(host: string, port: string, revision: number, trigger?: number): void {
     let q = this.waiting.get(host);
     if (!q) this.waiting.set(host, (q = []));
-    q.push({ revision, port, trigger });
+    const sentAt = Date.now();
+    if (trigger !== undefined) this.stages.sent.add(sentAt - trigger);
+    q.push({ revision, port, trigger, sentAt });
   }
 
   /** Ports of `host` released by an ack of `revision` (with the time each was triggered). */
@@ -60,6 +66,8 @@ export class Readiness {
       while (n < q.length && q[n].revision <= revision) n++;
       out.push(...q.splice(0, n));
       if (q.length === 0) this.waiting.delete(host);
+      const now = Date.now();
+      for (const w of out) this.stages.acked.add(now - w.sentAt);
     }
     const cq = this.converging.get(host);
     if (cq) {
@@ -110,7 +118,9 @@ export class Readiness {
  * acks costs a few store transactions, not one per port.
  */
 export class StatusWriter {
-  private queued = new Map<string, StatusUpdate & { trigger?: number }>();
+  private queued = new Map<string, StatusUpdate & { trigger?: number; at: number }>();
+  /** Queued to committed, ms. */
+  readonly latency = new Samples();
   private inFlight = false;
   private timer?: NodeJS.Timeout;
   written = 0;
@@ -125,7 +135,7 @@ export class StatusWriter {
   ) {}
 
   queue(update: StatusUpdate, trigger?: number): void {
-    this.queued.set(update.id, { ...update, trigger });
+    this.queued.set(update.id, { ...update, trigger, at: Date.now() });
     if (!this.inFlight && !this.timer) this.timer = setTimeout(() => void this.flush(), this.delayMs);
   }
 
@@ -141,6 +151,8 @@ export class StatusWriter {
       this.onBatch();
       this.written += applied.length;
       const byId = new Map(batch.map((u) => [u.id, u]));
+      const now = Date.now();
+      for (const u of batch) this.latency.add(now - u.at);
       for (const a of applied) if (a.status === 'ACTIVE') this.onActive(a.id, byId.get(a.id)?.trigger);
     } catch (err) {
       this.onError(err);

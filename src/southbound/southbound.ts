@@ -68,7 +68,7 @@ export class Southbound {
   private readonly connections = new Set<Connection>();
   private readonly log: StreamLog;
   readonly readiness = new Readiness();
-  private readonly statuses: StatusWriter;
+  readonly statuses: StatusWriter;
   private readonly admission: Session[] = [];
   private admissionTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;

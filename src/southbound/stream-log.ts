@@ -16,7 +16,9 @@ interface Entry {
 
 /** One delta's bytes. */
 export function deltaJson(stream: string, r: number, p: number, upserts: Iterable<string>, deletes: Iterable<string>): string {
-  return `{"t":"delta","s":${JSON.stringify(stream)},"r":${r},"p":${p},"u":[${[...upserts].join(',')}],"x":${JSON.stringify([...deletes])}}`;
+  const u = [...upserts];
+  const x = [...deletes];
+  return `{"t":"delta","s":${JSON.stringify(stream)},"r":${r},"p":${p}${u.length ? `,"u":[${u.join(',')}]` : ''}${x.length ? `,"x":${JSON.stringify(x)}` : ''}}`;
 }
 
 export class StreamLog {
