@@ -51,7 +51,7 @@ export class LocalGoalState {
   }
 
   /** Applies a delta; false when it does not follow what this stream holds (a gap). */
-  delta(m: Delta): boolean {
+  delta(m: Delta & { readonly s: string }): boolean {
     const s = this.streams.get(m.s) ?? (m.p === 0 ? this.create(m.s) : undefined);
     if (!s || !s.complete || s.revision !== m.p) return false;
     const c = this.changesOf(m.s);

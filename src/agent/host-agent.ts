@@ -4,7 +4,7 @@
  * the revision is acked (or nacked with the error). Messages are handled strictly in order; the data
  * plane never sees a half-received snapshot.
  */
-import type { ControllerMessage, Hello } from '../protocol/messages.js';
+import type { ControllerMessage, Delta, Hello } from '../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../protocol/messages.js';
 import type { AgentMessage } from '../protocol/messages.js';
 import type { DataPlane } from './dataplane/dataplane.js';
@@ -47,6 +47,10 @@ export class HostAgent {
   applied = 0;
   private chain: Promise<void> = Promise.resolve();
   private readonly resyncing = new Set<string>();
+  /** Stream numbers of this session (a new session numbers them anew). */
+  private streamIds = new Map<number, string>();
+  /** Set when the controller used a stream number this session never learned: say hello again. */
+  onLost?: () => void;
   private readonly startedAt = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
   /** Called after each applied sync (persistence hooks in). */
   onApplied?: () => void;
@@ -64,6 +68,7 @@ export class HostAgent {
   hello(): Hello {
     this.counters.hellos++;
     this.resyncing.clear();
+    this.streamIds = new Map();
     // A stream half-received when the connection broke is asked for again from scratch.
     for (const [name, s] of this.state.streams) if (!s.complete) this.state.streams.delete(name);
     const id = this.identity;
@@ -99,22 +104,23 @@ export class HostAgent {
         this.heartbeatSeconds = m.heartbeatSeconds;
         return;
       case 'snapshot':
+        if (m.i !== undefined) this.streamIds.set(m.i, m.s);
         if (m.first) this.counters.snapshots++;
         this.resyncing.delete(m.s);
         this.state.snapshot(m);
         return;
-      case 'delta':
-        if (this.resyncing.has(m.s)) return;
-        if (this.state.delta(m)) {
-          this.counters.deltas++;
+      case 'delta': {
+        if (m.s !== undefined && m.i !== undefined) this.streamIds.set(m.i, m.s);
+        const name = m.s ?? this.streamIds.get(m.i!);
+        if (name === undefined) {
+          this.counters.gaps++;
+          this.log.warn({ host: this.identity.host, stream: m.i }, 'a delta for a stream number never named: saying hello again');
+          this.onLost?.();
           return;
         }
-        this.counters.gaps++;
-        this.log.warn({ host: this.identity.host, stream: m.s, at: this.state.streams.get(m.s)?.revision, prev: m.p, revision: m.r }, 'gap in a stream: asking for it again');
-        this.state.invalidate(m.s);
-        this.resyncing.add(m.s);
-        this.send({ t: 'resync', streams: [m.s] });
+        this.delta({ ...m, s: name });
         return;
+      }
       case 'unsub':
         this.state.unsubscribe(m.s);
         return;
@@ -128,6 +134,19 @@ export class HostAgent {
         this.log.error({ host: this.identity.host, code: m.code, fatal: m.fatal }, `controller refused: ${m.message}`);
         return;
     }
+  }
+
+  private delta(m: Delta & { s: string }): void {
+    if (this.resyncing.has(m.s)) return;
+    if (this.state.delta(m)) {
+      this.counters.deltas++;
+      return;
+    }
+    this.counters.gaps++;
+    this.log.warn({ host: this.identity.host, stream: m.s, at: this.state.streams.get(m.s)?.revision, prev: m.p, revision: m.r }, 'gap in a stream: asking for it again');
+    this.state.invalidate(m.s);
+    this.resyncing.add(m.s);
+    this.send({ t: 'resync', streams: [m.s] });
   }
 
   private async apply(revision: number): Promise<void> {

@@ -40,6 +40,7 @@ export class Link {
 
   add(sid: number, agent: HostAgent): void {
     this.agents.set(sid, agent);
+    agent.onLost = () => { if (this.connected) this.queue(sid, agent.hello()); };
     if (this.connected) this.queue(sid, agent.hello());
   }
 

@@ -132,11 +132,16 @@ export function checkControllerMessage(body: unknown): ControllerMessage {
     case 'welcome':
       return { t: 'welcome', agentId: str(o, 'agentId'), heartbeatSeconds: revision(o, 'heartbeatSeconds') };
     case 'snapshot':
-      return { t: 'snapshot', s: str(o, 's', 300), r: revision(o, 'r'), first: o.first === true, complete: o.complete === true, items: items(o, 'items') };
+      return {
+        t: 'snapshot', s: str(o, 's', 300), i: o.i === undefined ? undefined : revision(o, 'i'), r: revision(o, 'r'),
+        first: o.first === true, complete: o.complete === true, items: items(o, 'items'),
+      };
     case 'delta':
+      if (o.s === undefined && o.i === undefined) throw new ProtocolError('bad-message', 'delta needs s or i');
       // Empty lists are left out on the wire: most deltas only add or only remove.
       return {
-        t: 'delta', s: str(o, 's', 300), r: revision(o, 'r'), p: revision(o, 'p'),
+        t: 'delta', s: o.s === undefined ? undefined : str(o, 's', 300), i: o.i === undefined ? undefined : revision(o, 'i'),
+        r: revision(o, 'r'), p: revision(o, 'p'),
         u: o.u === undefined ? [] : items(o, 'u'), x: o.x === undefined ? [] : strings(o, 'x'),
       };
     case 'unsub':

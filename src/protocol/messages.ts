@@ -118,15 +118,23 @@ export interface Welcome {
 export interface Snapshot {
   readonly t: 'snapshot';
   readonly s: string;
+  /** The stream's number for this session's deltas (see Delta). */
+  readonly i?: number;
   readonly r: number;
   readonly first: boolean;
   readonly complete: boolean;
   readonly items: readonly Item[];
 }
 
+/**
+ * A round's delta names its stream by number only (`i`, given by the snapshot or a named delta
+ * earlier in the session): a stream name is a third of a neighbour update's bytes. Catch-up deltas
+ * carry both. A number the receiver does not know is a gap: it says hello again.
+ */
 export interface Delta {
   readonly t: 'delta';
-  readonly s: string;
+  readonly s?: string;
+  readonly i?: number;
   readonly r: number;
   /** The stream's revision this delta applies on top of. */
   readonly p: number;

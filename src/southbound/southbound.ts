@@ -289,8 +289,8 @@ export class Southbound {
       const deltas = c === undefined ? undefined : this.log.since(stream, c);
       if (deltas) {
         for (const d of deltas) this.sendDelta(s, stream, d, undefined);
+        if (c !== this.log.revisionOf(stream)) resumed += deltas.length;
         s.have.set(stream, this.log.revisionOf(stream));
-        resumed += deltas.length;
       } else if (c !== undefined || this.compiler.graph.streams.has(stream)) {
         this.snapshot(s, stream);
         snapshots++;
@@ -321,7 +321,7 @@ export class Southbound {
       cached = {
         r,
         frames: chunks.map((items, i) =>
-          `{"t":"snapshot","s":${name},"r":${r},"first":${i === 0},"complete":${i === chunks.length - 1},"items":[${items.join(',')}]}`),
+          `{"t":"snapshot","s":${name},"i":${this.log.idOf(stream)},"r":${r},"first":${i === 0},"complete":${i === chunks.length - 1},"items":[${items.join(',')}]}`),
       };
       this.snapshotCache.set(stream, cached);
     }

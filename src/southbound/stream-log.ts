@@ -14,16 +14,27 @@ interface Entry {
   readonly deletes: ReadonlySet<string>;
 }
 
-/** One delta's bytes. */
-export function deltaJson(stream: string, r: number, p: number, upserts: Iterable<string>, deletes: Iterable<string>): string {
+/** One delta's bytes: the stream by number (`named` adds its name, for a receiver that may not know the number). */
+export function deltaJson(
+  stream: string, id: number, named: boolean, r: number, p: number, upserts: Iterable<string>, deletes: Iterable<string>,
+): string {
   const u = [...upserts];
   const x = [...deletes];
-  return `{"t":"delta","s":${JSON.stringify(stream)},"r":${r},"p":${p}${u.length ? `,"u":[${u.join(',')}]` : ''}${x.length ? `,"x":${JSON.stringify(x)}` : ''}}`;
+  const name = named ? `"s":${JSON.stringify(stream)},` : '';
+  return `{"t":"delta",${name}"i":${id},"r":${r},"p":${p}${u.length ? `,"u":[${u.join(',')}]` : ''}${x.length ? `,"x":${JSON.stringify(x)}` : ''}}`;
 }
 
 export class StreamLog {
   private readonly revisions = new Map<string, number>();
   private readonly history = new Map<string, Entry[]>();
+  private readonly ids = new Map<string, number>();
+
+  /** The stream's number in this controller's run (deltas name streams by it). */
+  idOf(stream: string): number {
+    let id = this.ids.get(stream);
+    if (id === undefined) this.ids.set(stream, (id = this.ids.size + 1));
+    return id;
+  }
 
   constructor(
     /** Revision of every stream built by the first compile (it has no history before). */
@@ -39,7 +50,7 @@ export class StreamLog {
   /** Records this round's delta of a stream and returns its bytes. */
   record(stream: string, r: number, upserts: ReadonlyMap<string, string>, deletes: ReadonlySet<string>): string {
     const p = this.revisionOf(stream);
-    const json = deltaJson(stream, r, p, upserts.values(), deletes);
+    const json = deltaJson(stream, this.idOf(stream), false, r, p, upserts.values(), deletes);
     this.revisions.set(stream, r);
     let h = this.history.get(stream);
     if (!h) this.history.set(stream, (h = []));
@@ -55,14 +66,14 @@ export class StreamLog {
    */
   since(stream: string, cursor: number): string[] | undefined {
     const current = this.revisionOf(stream);
-    if (cursor === current) return [];
+    // Current already: one empty delta names the stream's number for this session.
+    if (cursor === current) return [deltaJson(stream, this.idOf(stream), true, current, current, [], [])];
     if (cursor > current) return undefined;
     const h = this.history.get(stream);
     if (!h) return undefined;
     const oldest = Date.now() - this.maxAgeMs;
     const i = h.findIndex((e) => e.p === cursor);
     if (i < 0 || h[i].at < oldest) return undefined;
-    if (i === h.length - 1) return [h[i].json];
     const upserts = new Map<string, string>();
     const deletes = new Set<string>();
     for (const e of h.slice(i)) {
@@ -75,7 +86,7 @@ export class StreamLog {
         deletes.add(k);
       }
     }
-    return [deltaJson(stream, current, cursor, upserts.values(), deletes)];
+    return [deltaJson(stream, this.idOf(stream), true, current, cursor, upserts.values(), deletes)];
   }
 
   /** Forgets a stream's history that is too old to serve (memory stays bounded by time as well). */

@@ -68,6 +68,17 @@ describe('host agent', () => {
     assert.deepEqual([...a.state.streams.get('net/n')!.items.keys()].sort(), ['e:cc', 'e:dd']);
   });
 
+  it('round deltas name their stream by the number its snapshot gave; an unknown number makes it say hello again', async () => {
+    const { a, dp, feed } = agent();
+    let lost = 0;
+    a.onLost = () => { lost++; };
+    await feed({ t: 'snapshot', s: 'net/n', i: 7, r: 5, first: true, complete: true, items: [] }, { t: 'sync', r: 5 });
+    await feed({ t: 'delta', i: 7, r: 6, p: 5, u: [['e:ee', ['198.18.0.6']]], x: [] }, { t: 'sync', r: 6 });
+    assert.deepEqual(dp.lastRound.get('net/n'), ['e:ee']);
+    await feed({ t: 'delta', i: 99, r: 7, p: 6, u: [], x: [] });
+    assert.equal(lost, 1);
+  });
+
   it('unsubscribed streams are dropped; a data plane refusal is a nack naming the ports', async () => {
     const sent: AgentMessage[] = [];
     const dp = new FakeDataPlane(new Set(['p1']));
