@@ -14,7 +14,7 @@ import type { Channel, ServerCarrier } from '../protocol/transport.js';
 import type { ControllerPort, Log } from './controller-port.js';
 import { Readiness, StatusWriter } from './readiness.js';
 import { Connection, Session } from './sessions.js';
-import { StreamLog } from './stream-log.js';
+import { StreamLog, deltaJson } from './stream-log.js';
 
 export interface SouthboundOptions {
   readonly heartbeatSeconds: number;
@@ -225,6 +225,11 @@ export class Southbound {
       return;
     }
     const s = new Session(conn, sid, h.host, h.agentType, h.cursors);
+    if (existing && existing.conn === conn && existing.sid === sid) {
+      // The same agent saying hello again: acks of what the old session sent may still come.
+      s.sentRevision = existing.sentRevision;
+      s.ackedRevision = existing.ackedRevision;
+    }
     conn.sessions.set(sid, s);
     this.sessionsByHost.set(h.host, s);
     this.stats.sessions = this.sessionsByHost.size;
@@ -294,6 +299,10 @@ export class Southbound {
       } else if (c !== undefined || this.compiler.graph.streams.has(stream)) {
         this.snapshot(s, stream);
         snapshots++;
+      } else {
+        // Subscribed but empty so far: name its number now, or its first delta would be a mystery.
+        s.send(deltaJson(stream, this.log.idOf(stream), true, this.log.revisionOf(stream), 0, [], []));
+        s.have.set(stream, this.log.revisionOf(stream));
       }
     }
     const wantedSet = new Set(wanted);

@@ -219,6 +219,32 @@ describe('restarts', () => {
     }
   });
 
+  it('a stream subscribed while still empty is named at hello, so its first delta is understood', async () => {
+    const t = await startTestServer();
+    let agent = agentOn(t.server.controlPlane.url, 'empty-1', new FakeDataPlane());
+    try {
+      await registered(t, 'empty-1');
+      const net = await network(t.api, '10.11.0.0/24');
+      const target = await t.api.create('security-groups', 'security_group', { name: 'nobody-yet' });
+      const client = await t.api.create('security-groups', 'security_group', { name: 'client' });
+      await t.api.create('security-group-rules', 'security_group_rule', { security_group_id: client.id, direction: 'ingress', remote_group_id: target.id });
+      await boundPort(t.api, net.id, 'empty-1', { security_groups: [client.id] });
+      await settle(t);
+      // A fresh agent process (no saved cursors) on the same host: sgm/<target> has no members.
+      await agent.stop();
+      agent = agentOn(t.server.controlPlane.url, 'empty-1', new FakeDataPlane());
+      await waitFor('back', async () => t.server.controlPlane.southbound.session('empty-1')?.synced === true);
+      await settle(t);
+      const member = await t.api.create('ports', 'port', { network_id: net.id, security_groups: [target.id] });
+      await settle(t);
+      assert.equal(agent.agent.counters.hellos, 1, 'no second hello');
+      assert.ok(agent.agent.state.streams.get(`sgm/${target.id}`)!.items.has(`m:${member.fixed_ips[0].ip_address}`));
+    } finally {
+      await agent.stop();
+      await t.close();
+    }
+  });
+
   it('an agent that fell behind the history gets a snapshot, and converges', async () => {
     const t = await startTestServer({}, { southbound: { historyPerStream: 2 } });
     const stateDir = tempDir();
