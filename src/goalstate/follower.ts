@@ -78,7 +78,9 @@ export class Follower {
         const wait = this.lastRound + this.intervalMs - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         this.lastRound = performance.now();
-        const rows = await this.feed.since(this.compiler.revision, BATCH);
+        // Only what has been notified: a row the writer committed a moment ago, whose notice is
+        // still on its way, has no commit time yet (its round comes with that notice).
+        const rows = (await this.feed.since(this.compiler.revision, BATCH)).filter((r) => r.revision <= this.notified);
         if (rows.length === 0) break;
         const t0 = performance.now();
         const round = this.compiler.apply(rows);
