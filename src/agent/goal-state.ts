@@ -51,10 +51,10 @@ export class LocalGoalState {
   }
 
   /** Applies a delta; false when it does not follow what this stream holds (a gap). */
-  delta(m: Delta & { readonly s: string }): boolean {
-    const s = this.streams.get(m.s) ?? (m.p === 0 ? this.create(m.s) : undefined);
+  delta(m: Delta, stream: string): boolean {
+    const s = this.streams.get(stream) ?? (m.p === 0 ? this.create(stream) : undefined);
     if (!s || !s.complete || s.revision !== m.p) return false;
-    const c = this.changesOf(m.s);
+    const c = this.changesOf(stream);
     for (const [k, v] of m.u) {
       s.items.set(k, v);
       c.deletes.delete(k);

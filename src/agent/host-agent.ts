@@ -118,7 +118,7 @@ export class HostAgent {
           this.onLost?.();
           return;
         }
-        this.delta({ ...m, s: name });
+        this.delta(m, name);
         return;
       }
       case 'unsub':
@@ -136,17 +136,17 @@ export class HostAgent {
     }
   }
 
-  private delta(m: Delta & { s: string }): void {
-    if (this.resyncing.has(m.s)) return;
-    if (this.state.delta(m)) {
+  private delta(m: Delta, stream: string): void {
+    if (this.resyncing.has(stream)) return;
+    if (this.state.delta(m, stream)) {
       this.counters.deltas++;
       return;
     }
     this.counters.gaps++;
-    this.log.warn({ host: this.identity.host, stream: m.s, at: this.state.streams.get(m.s)?.revision, prev: m.p, revision: m.r }, 'gap in a stream: asking for it again');
-    this.state.invalidate(m.s);
-    this.resyncing.add(m.s);
-    this.send({ t: 'resync', streams: [m.s] });
+    this.log.warn({ host: this.identity.host, stream, at: this.state.streams.get(stream)?.revision, prev: m.p, revision: m.r }, 'gap in a stream: asking for it again');
+    this.state.invalidate(stream);
+    this.resyncing.add(stream);
+    this.send({ t: 'resync', streams: [stream] });
   }
 
   private async apply(revision: number): Promise<void> {

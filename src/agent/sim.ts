@@ -50,7 +50,7 @@ export class Simulator {
       }
       const link = this.links[c];
       const sid = i % o.perConnection;
-      const dataplane = new FakeDataPlane(new Set(), o.keepTimes);
+      const dataplane = new FakeDataPlane(new Set(), o.keepTimes, false);
       const agent = new HostAgent({
         host: `${o.prefix}-${i + 1}`, vtep: simVtep(i), agentType: 'Alcor agent', binary: 'alcor-agent',
         version: 'sim', vifType: o.vifType ?? 'tap', configurations: { simulated: true },

@@ -24,29 +24,37 @@ export class FakeDataPlane implements DataPlane {
   /** When each neighbour entry (stream + key) was last programmed (epoch ms). */
   readonly neighbourTimes = new Map<string, number>();
 
-  constructor(private readonly failPorts: ReadonlySet<string> = new Set(), private readonly keepTimes = false) {}
+  constructor(
+    private readonly failPorts: ReadonlySet<string> = new Set(), private readonly keepTimes = false,
+    /** Keep `lastRound` (tests read it); thousands of simulated hosts only count. */
+    private readonly keepLastRound = true,
+  ) {}
 
   async apply(input: ApplyInput): Promise<ApplyResult> {
     const r = this.record;
     r.rounds++;
     r.lastRevision = input.revision;
-    this.lastRound = new Map();
+    if (this.keepLastRound) this.lastRound = new Map();
     const failed: Array<{ port: string; error: string }> = [];
     const now = Date.now();
     for (const [stream, ch] of input.changes) {
       const kind = stream.slice(0, stream.indexOf('/'));
       if (ch.replaced) r.replaced++;
       else r.deltas++;
-      const items = ch.replaced ? [...(input.state.streams.get(stream)?.items.keys() ?? [])] : [...ch.upserts.keys()];
-      r.upserts[kind] = (r.upserts[kind] ?? 0) + items.length;
-      r.deletes[kind] = (r.deletes[kind] ?? 0) + ch.deletes.size;
-      this.lastRound.set(stream, [...items, ...[...ch.deletes].map((k) => `-${k}`)]);
+      const items = ch.replaced ? input.state.streams.get(stream)?.items.keys() ?? [] : ch.upserts.keys();
+      const keys = this.keepLastRound ? [] as string[] : undefined;
+      let n = 0;
       for (const k of items) {
+        n++;
+        keys?.push(k);
         if (k.startsWith('p:') && this.failPorts.has(k.slice(2))) failed.push({ port: k.slice(2), error: `fake refusal for port ${k.slice(2)}` });
         if (this.keepTimes && k.startsWith('e:')) this.neighbourTimes.set(`${stream}|${k}`, now);
       }
+      r.upserts[kind] = (r.upserts[kind] ?? 0) + n;
+      r.deletes[kind] = (r.deletes[kind] ?? 0) + ch.deletes.size;
+      if (keys) this.lastRound.set(stream, [...keys, ...[...ch.deletes].map((k) => `-${k}`)]);
     }
-    for (const stream of input.removed) this.lastRound.set(stream, ['(unsubscribed)']);
+    if (this.keepLastRound) for (const stream of input.removed) this.lastRound.set(stream, ['(unsubscribed)']);
     return { failed };
   }
 
