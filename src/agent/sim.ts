@@ -17,8 +17,6 @@ export interface SimOptions {
   readonly perConnection: number;
   readonly carrier: () => ClientCarrier;
   readonly log: AgentLog;
-  /** Keep when each neighbour entry arrived on each host (for convergence figures). */
-  readonly keepTimes?: boolean;
   readonly vifType?: 'tap' | 'bridge';
 }
 
@@ -50,7 +48,7 @@ export class Simulator {
       }
       const link = this.links[c];
       const sid = i % o.perConnection;
-      const dataplane = new FakeDataPlane(new Set(), o.keepTimes, false);
+      const dataplane = new FakeDataPlane(new Set(), false);
       const agent = new HostAgent({
         host: `${o.prefix}-${i + 1}`, vtep: simVtep(i), agentType: 'Alcor agent', binary: 'alcor-agent',
         version: 'sim', vifType: o.vifType ?? 'tap', configurations: { simulated: true },

@@ -35,7 +35,7 @@ export function goalStateRoutes(app: FastifyInstance, cp: ControlPlane): void {
       publishMs: cp.follower.publishMs,
       itemsSerialised: cp.compiler.graph.streams.serialised,
       nodes: cp.compiler.counters(),
-      southbound: sb.stats,
+      southbound: { sessions: sb.sessions, ...sb.stats },
       bindToActiveMs: summary(sb.readiness.bindToActive.take()),
       convergenceMs: summary(sb.readiness.convergence.take()),
       stagesMs: {

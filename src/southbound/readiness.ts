@@ -123,8 +123,6 @@ export class StatusWriter {
   readonly latency = new Samples();
   private inFlight = false;
   private timer?: NodeJS.Timeout;
-  written = 0;
-  batches = 0;
 
   constructor(
     private readonly write: (updates: StatusUpdate[]) => Promise<Array<{ id: string; status: string }>>,
@@ -147,9 +145,7 @@ export class StatusWriter {
     this.inFlight = true;
     try {
       const applied = await this.write(batch.map(({ id, status, host }) => ({ id, status, host })));
-      this.batches++;
       this.onBatch();
-      this.written += applied.length;
       const byId = new Map(batch.map((u) => [u.id, u]));
       const now = Date.now();
       for (const u of batch) this.latency.add(now - u.at);

@@ -14,11 +14,10 @@ export class Connection {
   private out: string[] = [];
   private outBytes = 0;
   private scheduled = false;
-  bytesSent = 0;
 
   constructor(readonly channel: Channel) {}
 
-  queue(session: number, json: string): number {
+  queue(session: number, json: string): void {
     const f = frame(session, json);
     this.out.push(f);
     this.outBytes += f.length;
@@ -27,7 +26,6 @@ export class Connection {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
-    return f.length;
   }
 
   flush(): void {
@@ -36,7 +34,6 @@ export class Connection {
     const chunk = this.out.join('');
     this.out = [];
     this.outBytes = 0;
-    this.bytesSent += chunk.length;
     this.channel.send(chunk);
   }
 }
@@ -59,7 +56,6 @@ export class Session {
   readonly inflight: number[] = [];
   /** Too far behind on acks: rounds skip it until it catches up from the history. */
   paused = false;
-  bytes = 0;
 
   constructor(
     readonly conn: Connection, readonly sid: number, readonly host: string,
@@ -69,6 +65,6 @@ export class Session {
   }
 
   send(json: string): void {
-    this.bytes += this.conn.queue(this.sid, json);
+    this.conn.queue(this.sid, json);
   }
 }

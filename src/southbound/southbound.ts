@@ -46,7 +46,6 @@ type Counter = Record<Kind, number>;
 const zero = (): Counter => ({ host: 0, net: 0, sg: 0, sgm: 0 });
 
 export interface SouthboundStats {
-  sessions: number;
   bytes: { delta: Counter; snapshot: Counter };
   messages: { delta: Counter; snapshot: Counter };
   /** Items delivered (summed over receiving hosts). */
@@ -65,7 +64,6 @@ export interface SouthboundStats {
 
 export class Southbound {
   private readonly sessionsByHost = new Map<string, Session>();
-  private readonly connections = new Set<Connection>();
   private readonly log: StreamLog;
   readonly readiness = new Readiness();
   readonly statuses: StatusWriter;
@@ -75,7 +73,6 @@ export class Southbound {
   private bookmarkTimer?: NodeJS.Timeout;
   private snapshotCache = new Map<string, { r: number; frames: string[] }>();
   readonly stats: SouthboundStats = {
-    sessions: 0,
     bytes: { delta: zero(), snapshot: zero() },
     messages: { delta: zero(), snapshot: zero() },
     items: { delta: zero(), snapshot: zero() },
@@ -132,7 +129,6 @@ export class Southbound {
 
   private accept(channel: Channel): void {
     const conn = new Connection(channel);
-    this.connections.add(conn);
     channel.onChunk((chunk) => {
       for (const f of decode(chunk, checkAgentMessage)) {
         if ('error' in f) this.refuse(conn, f.session < 0 ? 0 : f.session, f.error);
@@ -141,7 +137,6 @@ export class Southbound {
       conn.flush();
     });
     channel.onClose((err) => {
-      this.connections.delete(conn);
       for (const s of conn.sessions.values()) this.drop(s, err ? `connection lost: ${err.message}` : 'connection closed');
       conn.sessions.clear();
     });
@@ -163,7 +158,6 @@ export class Southbound {
     if (this.sessionsByHost.get(s.host) !== s) return;
     this.sessionsByHost.delete(s.host);
     this.readiness.dropHost(s.host);
-    this.stats.sessions = this.sessionsByHost.size;
     this.logger.info({ host: s.host, why }, 'agent session ended');
   }
 
@@ -232,7 +226,6 @@ export class Southbound {
     }
     conn.sessions.set(sid, s);
     this.sessionsByHost.set(h.host, s);
-    this.stats.sessions = this.sessionsByHost.size;
     try {
       const agent = await this.port.registerAgent(h);
       s.agentId = agent.id;
@@ -255,7 +248,7 @@ export class Southbound {
   private admit(s: Session): void {
     const needSnapshot = this.streamsFor(s.host).some((stream) => {
       const c = s.have.get(stream);
-      return c === undefined ? this.compiler.graph.streams.has(stream) : this.log.since(stream, c) === undefined;
+      return c === undefined ? this.compiler.graph.streams.has(stream) : !this.log.covers(stream, c);
     });
     if (!needSnapshot) {
       this.catchUp(s);
@@ -401,7 +394,7 @@ export class Southbound {
       const items = ch.upserts.size + ch.deletes.size;
       let neighbours = 0;
       if (stream.startsWith('net/')) for (const k of ch.upserts.keys()) if (k.startsWith('e:')) neighbours++;
-      const hosts = stream.startsWith('host/') ? [stream.slice(5)] : [...(subs.get(stream) ?? [])];
+      const hosts: Iterable<string> = stream.startsWith('host/') ? [stream.slice(5)] : subs.get(stream) ?? [];
       const reached: string[] = [];
       for (const host of hosts) {
         const s = this.sessionsByHost.get(host);

@@ -59,21 +59,28 @@ export class StreamLog {
     return json;
   }
 
+  /** Whether the history can bring a holder of `cursor` to the current revision without a snapshot. */
+  covers(stream: string, cursor: number): boolean {
+    const current = this.revisionOf(stream);
+    if (cursor === current) return true;
+    if (cursor > current) return false;
+    const h = this.history.get(stream);
+    const e = h?.find((x) => x.p === cursor);
+    return e !== undefined && e.at >= Date.now() - this.maxAgeMs;
+  }
+
   /**
    * What brings a holder of `cursor` to the current revision, as one delta merging every delta since
    * (an item changed five times is sent once, as it is now); [] when current; undefined when the
    * cursor is outside the history.
    */
   since(stream: string, cursor: number): string[] | undefined {
+    if (!this.covers(stream, cursor)) return undefined;
     const current = this.revisionOf(stream);
     // Current already: one empty delta names the stream's number for this session.
     if (cursor === current) return [deltaJson(stream, this.idOf(stream), true, current, current, [], [])];
-    if (cursor > current) return undefined;
-    const h = this.history.get(stream);
-    if (!h) return undefined;
-    const oldest = Date.now() - this.maxAgeMs;
+    const h = this.history.get(stream)!;
     const i = h.findIndex((e) => e.p === cursor);
-    if (i < 0 || h[i].at < oldest) return undefined;
     const upserts = new Map<string, string>();
     const deletes = new Set<string>();
     for (const e of h.slice(i)) {

@@ -21,11 +21,9 @@ export class FakeDataPlane implements DataPlane {
   readonly record: FakeRecord = { rounds: 0, replaced: 0, deltas: 0, upserts: {}, deletes: {}, lastRevision: 0 };
   /** Every item key it was told, per stream, in the last round (tests assert on it). */
   lastRound = new Map<string, string[]>();
-  /** When each neighbour entry (stream + key) was last programmed (epoch ms). */
-  readonly neighbourTimes = new Map<string, number>();
 
   constructor(
-    private readonly failPorts: ReadonlySet<string> = new Set(), private readonly keepTimes = false,
+    private readonly failPorts: ReadonlySet<string> = new Set(),
     /** Keep `lastRound` (tests read it); thousands of simulated hosts only count. */
     private readonly keepLastRound = true,
   ) {}
@@ -36,7 +34,6 @@ export class FakeDataPlane implements DataPlane {
     r.lastRevision = input.revision;
     if (this.keepLastRound) this.lastRound = new Map();
     const failed: Array<{ port: string; error: string }> = [];
-    const now = Date.now();
     for (const [stream, ch] of input.changes) {
       const kind = stream.slice(0, stream.indexOf('/'));
       if (ch.replaced) r.replaced++;
@@ -48,7 +45,6 @@ export class FakeDataPlane implements DataPlane {
         n++;
         keys?.push(k);
         if (k.startsWith('p:') && this.failPorts.has(k.slice(2))) failed.push({ port: k.slice(2), error: `fake refusal for port ${k.slice(2)}` });
-        if (this.keepTimes && k.startsWith('e:')) this.neighbourTimes.set(`${stream}|${k}`, now);
       }
       r.upserts[kind] = (r.upserts[kind] ?? 0) + n;
       r.deletes[kind] = (r.deletes[kind] ?? 0) + ch.deletes.size;
