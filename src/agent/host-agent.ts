@@ -58,7 +58,27 @@ export class HostAgent {
   constructor(
     readonly identity: HostIdentity, private readonly dataplane: DataPlane,
     private readonly send: (m: AgentMessage) => void, private readonly log: AgentLog,
-  ) {}
+  ) {
+    dataplane.watch?.(() => {
+      this.chain = this.chain.then(() => this.devices()).catch((err) => {
+        this.counters.errors++;
+        this.log.error({ err, host: this.identity.host }, 'agent failed to handle a device change');
+      });
+    });
+  }
+
+  /** A tap appeared or vanished: its port is reported up or down (only once in sync after a start). */
+  private async devices(): Promise<void> {
+    if (this.applied === 0 || !this.dataplane.devices) return;
+    const r = await this.dataplane.devices();
+    if (r.up.length) this.send({ t: 'up', ports: r.up });
+    if (r.gone.length) this.send({ t: 'gone', ports: r.gone });
+    if (r.failed.length) {
+      const error = r.failed.map((f) => `${f.port}: ${f.error}`).join('; ');
+      this.log.error({ host: this.identity.host, error }, 'data plane could not program a device that appeared');
+      this.send({ t: 'nack', revision: this.applied, error, ports: r.failed.map((f) => f.port) });
+    }
+  }
 
   restore(p: Persisted & { applied?: number }): void {
     this.state.restore(p);
@@ -171,7 +191,7 @@ export class HostAgent {
     }
     this.applied = revision;
     this.counters.acks++;
-    this.send({ t: 'ack', revision });
+    this.send(result.pending?.length ? { t: 'ack', revision, pending: result.pending } : { t: 'ack', revision });
     this.onApplied?.();
   }
 }

@@ -1,10 +1,13 @@
 /** `alcor agent` and `alcor sim`: a host agent, or many simulated ones, against a controller's southbound. */
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { runAgent } from '../agent/agent.js';
 import type { DataPlane } from '../agent/dataplane/dataplane.js';
 import { FakeDataPlane } from '../agent/dataplane/fake.js';
+import { LinuxDataPlane } from '../agent/dataplane/linux/linux.js';
 import { Simulator } from '../agent/sim.js';
 import { GrpcClientCarrier } from '../protocol/grpc/carrier.js';
 
@@ -15,7 +18,8 @@ const AGENT_USAGE = `Usage: alcor agent --host NAME --controller URL --dataplane
   --dataplane KIND     fake (records what it would program) or linux
   --vtep IP            this host's underlay address for VXLAN (required with linux)
   --vif-type TYPE      tap (default: Nova plugs a tap) or bridge (Nova plugs into our bridge)
-  --state-dir DIR      keeps goal state and cursors across restarts (default: memory only)
+  --state-dir DIR      keeps goal state and cursors across restarts (default: memory only; with
+                       linux, dnsmasq's files are kept there too, default /var/lib/alcor-agent/HOST)
   --availability-zone Z  reported to the controller (default nova)
   --log-level LEVEL    (default info)`;
 
@@ -35,19 +39,24 @@ export async function agentCommand(args: string[]): Promise<void> {
   if (!values.controller) throw new Error(`--controller is required\n${AGENT_USAGE}`);
   const vifType = values['vif-type'] ?? 'tap';
   if (vifType !== 'tap' && vifType !== 'bridge') throw new Error(`--vif-type must be tap or bridge, not ${JSON.stringify(vifType)}`);
+  const host = values.host ?? hostname();
+  const log = pino({ level: values['log-level'] ?? 'info', base: { service: 'alcor-agent', host } });
   let dataplane: DataPlane;
   switch (values.dataplane) {
     case 'fake':
       dataplane = new FakeDataPlane();
       break;
-    case 'linux':
-      throw new Error('the linux data plane is not built yet (it is the next step): use --dataplane fake');
+    case 'linux': {
+      if (!values.vtep || !isIP(values.vtep)) throw new Error(`--vtep IP is required with --dataplane linux (this host's underlay address)\n${AGENT_USAGE}`);
+      if (process.getuid?.() !== 0) throw new Error('--dataplane linux programs the kernel: it must run as root');
+      const stateDir = values['state-dir'] ?? `/var/lib/alcor-agent/${host}`;
+      dataplane = new LinuxDataPlane({ host, vtep: values.vtep, stateDir: join(stateDir, 'linux'), log });
+      break;
+    }
     default:
       throw new Error(`--dataplane must be fake or linux\n${AGENT_USAGE}`);
   }
-  const host = values.host ?? hostname();
   const vtep = values.vtep ?? '127.0.0.1';
-  const log = pino({ level: values['log-level'] ?? 'info', base: { service: 'alcor-agent', host } });
   const running = runAgent({
     identity: {
       host, vtep, agentType: 'Alcor agent', binary: 'alcor-agent', version: '0.1.0', vifType,

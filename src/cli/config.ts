@@ -60,7 +60,7 @@ export const DEFAULTS: Config = {
 
 export const CONFIG_HELP = `Configuration (flag / environment variable / key in the JSON config file):
   --listen HOST:PORT     ALCOR_LISTEN        listen        address to serve on (default 127.0.0.1:9696)
-  --southbound-listen HOST:PORT ALCOR_SOUTHBOUND_LISTEN southboundListen where agents connect (default 127.0.0.1:9697)
+  --southbound-listen HOST:PORT ALCOR_SOUTHBOUND_LISTEN southboundListen where agents connect, or unix:/PATH (default 127.0.0.1:9697)
   --data DIR             ALCOR_DATA_DIR      dataDir       SQLite data directory (default ./data)
   --base-mac MAC         ALCOR_BASE_MAC      baseMac       MAC prefix; zero octets are random (default fa:16:3e:00:00:00)
   --vni-range MIN:MAX    ALCOR_VNI_RANGE     vniRange      VXLAN VNIs for tenant networks (default 1:65535)
@@ -102,7 +102,10 @@ function parseVniRange(v: string): Config['vniRange'] {
 
 function apply(config: Config, o: Overrides): void {
   if (o.listen !== undefined) config.listen = parseListen(o.listen);
-  if (o.southboundListen !== undefined) config.southboundListen = parseListen(o.southboundListen);
+  if (o.southboundListen !== undefined) {
+    // A unix socket (`unix:/path`) serves agents that reach it through a relay (namespaced test hosts).
+    config.southboundListen = o.southboundListen.startsWith('unix:/') ? { host: o.southboundListen, port: 0 } : parseListen(o.southboundListen);
+  }
   if (o.dataDir !== undefined) config.dataDir = o.dataDir;
   if (o.baseMac !== undefined) {
     const mac = canonicalMac(o.baseMac);

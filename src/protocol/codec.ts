@@ -103,11 +103,13 @@ export function checkAgentMessage(body: unknown): AgentMessage {
       };
     }
     case 'ack':
-      return { t: 'ack', revision: revision(o, 'revision') };
+      return { t: 'ack', revision: revision(o, 'revision'), pending: o.pending === undefined ? undefined : strings(o, 'pending') };
     case 'nack':
       return { t: 'nack', revision: revision(o, 'revision'), error: str(o, 'error', 4096), ports: o.ports === undefined ? undefined : strings(o, 'ports') };
     case 'gone':
       return { t: 'gone', ports: strings(o, 'ports') };
+    case 'up':
+      return { t: 'up', ports: strings(o, 'ports') };
     case 'heartbeat':
       return { t: 'heartbeat' };
     case 'resync':

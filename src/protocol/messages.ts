@@ -90,8 +90,11 @@ export interface Hello {
   readonly cursors: Readonly<Record<string, number>>;
 }
 
-/** Everything up to this round's revision is programmed. */
-export interface Ack { readonly t: 'ack'; readonly revision: number }
+/**
+ * Everything up to this round's revision is programmed. `pending` names ports whose device is not on
+ * the host yet (Nova makes the tap after binding): they are not up until a later `up` says so.
+ */
+export interface Ack { readonly t: 'ack'; readonly revision: number; readonly pending?: readonly string[] }
 
 /** This round could not be programmed; `ports` names the ports it failed for, when known. */
 export interface Nack { readonly t: 'nack'; readonly revision: number; readonly error: string; readonly ports?: readonly string[] }
@@ -99,12 +102,15 @@ export interface Nack { readonly t: 'nack'; readonly revision: number; readonly 
 /** Devices the host no longer has (a tap that vanished): their ports go DOWN. */
 export interface PortsGone { readonly t: 'gone'; readonly ports: readonly string[] }
 
+/** Devices that appeared since (a tap Nova made) and are now programmed: their ports are up. */
+export interface PortsUp { readonly t: 'up'; readonly ports: readonly string[] }
+
 export interface Heartbeat { readonly t: 'heartbeat' }
 
 /** A gap was detected on these streams: send them again in full. */
 export interface Resync { readonly t: 'resync'; readonly streams: readonly string[] }
 
-export type AgentMessage = Hello | Ack | Nack | PortsGone | Heartbeat | Resync;
+export type AgentMessage = Hello | Ack | Nack | PortsGone | PortsUp | Heartbeat | Resync;
 
 // ---- controller -> agent ----
 

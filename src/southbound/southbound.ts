@@ -179,18 +179,19 @@ export class Southbound {
       case 'heartbeat':
         return;
       case 'ack':
-        this.ack(s, m.revision);
+        this.ack(s, m.revision, m.pending);
         return;
       case 'nack':
         this.nack(s, m.revision, m.error, m.ports);
         return;
       case 'gone':
+      case 'up':
         for (const p of m.ports) {
           if (this.compiler.graph.bindings.portHost.get(p) !== s.host) {
             this.refuse(conn, s.sid, { code: 'not-your-port', message: `port ${p} is not bound to ${s.host}` });
             continue;
           }
-          this.statuses.queue({ id: p, status: 'DOWN', host: s.host });
+          this.statuses.queue({ id: p, status: m.t === 'up' ? 'ACTIVE' : 'DOWN', host: s.host });
         }
         return;
       case 'resync':
@@ -472,7 +473,7 @@ export class Southbound {
     return t;
   }
 
-  private ack(s: Session, revision: number): void {
+  private ack(s: Session, revision: number, pending?: readonly string[]): void {
     if (revision > s.sentRevision) {
       this.refuse(s.conn, s.sid, { code: 'future-revision', message: `ack of revision ${revision}, but ${s.sentRevision} is the last sent` });
       return;
@@ -488,10 +489,13 @@ export class Southbound {
       s.conn.flush();
     }
     const bindings = this.compiler.graph.bindings;
+    // A port whose device the host does not have yet stays DOWN until its `up`.
+    const waiting = pending && pending.length > 0 ? new Set(pending) : undefined;
     for (const w of this.readiness.ack(s.host, revision)) {
       // A port that moved on since is no longer this host's to report.
       if (bindings.portHost.get(w.port) !== s.host) continue;
-      this.statuses.queue({ id: w.port, status: 'ACTIVE', host: s.host }, w.trigger);
+      if (waiting?.has(w.port)) this.statuses.queue({ id: w.port, status: 'DOWN', host: s.host });
+      else this.statuses.queue({ id: w.port, status: 'ACTIVE', host: s.host }, w.trigger);
     }
   }
 
@@ -500,9 +504,11 @@ export class Southbound {
       this.refuse(s.conn, s.sid, { code: 'future-revision', message: `nack of revision ${revision}, but ${s.sentRevision} is the last sent` });
       return;
     }
-    const failed = this.readiness.fail(s.host, revision, ports);
-    this.logger.error({ host: s.host, revision, error, ports: failed.map((w) => w.port) }, 'agent could not program goal state');
-    for (const w of failed) this.statuses.queue({ id: w.port, status: 'ERROR', host: s.host });
+    const failed = new Set(this.readiness.fail(s.host, revision, ports).map((w) => w.port));
+    // A port named by the host fails even when no round waits on it (a tap that appeared later).
+    for (const p of ports ?? []) if (this.compiler.graph.bindings.portHost.get(p) === s.host) failed.add(p);
+    this.logger.error({ host: s.host, revision, error, ports: [...failed] }, 'agent could not program goal state');
+    for (const p of failed) this.statuses.queue({ id: p, status: 'ERROR', host: s.host });
   }
 
   private flushHeartbeats(): void {

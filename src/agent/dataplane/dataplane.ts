@@ -18,10 +18,26 @@ export interface ApplyResult {
   readonly failed: ReadonlyArray<{ readonly port: string; readonly error: string }>;
   /** Ports whose device vanished (a tap gone): reported DOWN. */
   readonly gone?: readonly string[];
+  /** Ports of this round whose device is not on the host yet: acked, but not up. */
+  readonly pending?: readonly string[];
+}
+
+/** What a change of the host's devices did to the ports programmed before it. */
+export interface DeviceChanges {
+  /** Ports whose device appeared and is now programmed. */
+  readonly up: readonly string[];
+  readonly gone: readonly string[];
+  readonly failed: ReadonlyArray<{ readonly port: string; readonly error: string }>;
 }
 
 export interface DataPlane {
   readonly name: string;
   apply(input: ApplyInput): Promise<ApplyResult>;
+  /**
+   * Calls back when the host's devices change (a tap appears or vanishes); the agent then calls
+   * `devices()` in turn with its other work, never during an apply.
+   */
+  watch?(onChange: () => void): void;
+  devices?(): Promise<DeviceChanges>;
   close(): Promise<void>;
 }

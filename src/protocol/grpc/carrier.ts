@@ -94,7 +94,7 @@ export class GrpcServerCarrier implements ServerCarrier {
         onChannel(channel);
       },
     });
-    const address = this.host.includes(':') ? `[${this.host}]:${this.port}` : `${this.host}:${this.port}`;
+    const address = this.host.startsWith('unix:') ? this.host : this.host.includes(':') ? `[${this.host}]:${this.port}` : `${this.host}:${this.port}`;
     const port = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
     });

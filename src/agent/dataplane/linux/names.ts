@@ -1,0 +1,23 @@
+/**
+ * The names of what the agent owns on a host. Nova, os-vif and Neutron's Linux bridge agent use the
+ * same ones (`tap` and `brq` + 11 characters of the id, `vxlan-<VNI>`), so an operator recognises
+ * them, and the agent recognises its own after a restart without a record of its own.
+ */
+export const tapName = (port: string): string => `tap${port.slice(0, 11)}`;
+export const bridgeName = (network: string): string => `brq${network.slice(0, 11)}`;
+export const vxlanName = (vni: number): string => `vxlan-${vni}`;
+/** The host side of the veth to a network's DHCP namespace. */
+export const dhcpLinkName = (network: string): string => `dhp${network.slice(0, 11)}`;
+export const DHCP_INSIDE = 'dhcp0';
+/** Namespaces are one list for the whole machine: the host's name keeps simulated hosts apart. */
+export const dhcpNamespace = (host: string, network: string): string => `alcor-dhcp-${host}-${network}`;
+export const dhcpNamespacePrefix = (host: string): string => `alcor-dhcp-${host}-`;
+
+export const isBridge = (n: string): boolean => /^brq[0-9a-f-]{11}$/.test(n);
+export const isVxlan = (n: string): boolean => /^vxlan-\d+$/.test(n);
+export const isDhcpLink = (n: string): boolean => /^dhp[0-9a-f-]{11}$/.test(n);
+export const isTap = (n: string): boolean => /^tap[0-9a-f-]{11}$/.test(n);
+
+/** nftables tables the agent owns (and only these). */
+export const NFT_BRIDGE_TABLE = 'alcor';
+export const NFT_INET_TABLE = 'alcor';

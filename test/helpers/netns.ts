@@ -1,0 +1,166 @@
+/**
+ * A lab of network namespaces for data-plane tests: an underlay namespace with a bridge on
+ * 198.18.0.0/24, hosts as namespaces on it (each runs a real `alcor agent --dataplane linux`
+ * process), and VMs as namespaces wired to their host by the tap Nova would make. Nothing touches
+ * the root namespace; `close()` kills every process started in the lab's namespaces, by pid, and
+ * deletes the namespaces, including the DHCP ones the agents made.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+const BIN = resolve('bin/alcor.js');
+const RELAY = resolve('dist/test/helpers/relay.js');
+
+export function sh(cmd: string, args: string[], input?: string): { code: number; out: string; err: string } {
+  const r = spawnSync(cmd, args, { input, encoding: 'utf8' });
+  return { code: r.status ?? 1, out: r.stdout ?? '', err: r.stderr ?? '' };
+}
+
+export function ok(cmd: string, ...args: string[]): string {
+  const r = sh(cmd, args);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.err.trim()}`);
+  return r.out;
+}
+
+/** Why namespace tests cannot run here, or undefined when they can. */
+export function labMissing(): string | undefined {
+  if (process.getuid?.() !== 0) return 'network namespace tests need root';
+  for (const tool of ['ip', 'bridge', 'nft', 'dnsmasq', 'dhclient', 'ping', 'tcpdump']) {
+    if (sh('sh', ['-c', `command -v ${tool}`]).code !== 0) return `${tool} is not installed (scripts/ensure-test-deps.sh installs it)`;
+  }
+  const probe = `alcor-probe-${randomBytes(3).toString('hex')}`;
+  if (sh('ip', ['netns', 'add', probe]).code !== 0) return 'this machine does not allow network namespaces';
+  sh('ip', ['netns', 'del', probe]);
+  return undefined;
+}
+
+export interface LabHost {
+  readonly name: string;
+  readonly ns: string;
+  readonly vtep: string;
+  readonly stateDir: string;
+  agent?: ChildProcess;
+  log: string[];
+}
+
+export class Lab {
+  readonly tag = randomBytes(3).toString('hex');
+  readonly underlay = `al${this.tag}-ul`;
+  readonly hosts: LabHost[] = [];
+  readonly vms: string[] = [];
+  readonly dir = mkdtempSync(join(tmpdir(), 'alcor-lab-'));
+  readonly socket = join(this.dir, 'southbound.sock');
+  readonly controller = 'http://198.18.0.1:9697';
+  private relay?: ChildProcess;
+  private readonly procs: ChildProcess[] = [];
+
+  constructor(hostCount: number) {
+    ok('ip', 'netns', 'add', this.underlay);
+    ok('ip', '-n', this.underlay, 'link', 'add', 'ul0', 'type', 'bridge');
+    ok('ip', '-n', this.underlay, 'addr', 'add', '198.18.0.1/24', 'dev', 'ul0');
+    ok('ip', '-n', this.underlay, 'link', 'set', 'ul0', 'up');
+    ok('ip', '-n', this.underlay, 'link', 'set', 'lo', 'up');
+    for (let i = 1; i <= hostCount; i++) {
+      const name = `al${this.tag}-h${i}`;
+      const ns = name;
+      ok('ip', 'netns', 'add', ns);
+      ok('ip', '-n', ns, 'link', 'add', 'ul', 'type', 'veth', 'peer', 'name', `h${i}`, 'netns', this.underlay);
+      ok('ip', '-n', this.underlay, 'link', 'set', `h${i}`, 'master', 'ul0', 'up');
+      const vtep = `198.18.0.${10 + i}`;
+      ok('ip', '-n', ns, 'addr', 'add', `${vtep}/24`, 'dev', 'ul');
+      ok('ip', '-n', ns, 'link', 'set', 'ul', 'up');
+      ok('ip', '-n', ns, 'link', 'set', 'lo', 'up');
+      this.hosts.push({ name, ns, vtep, stateDir: join(this.dir, name), log: [] });
+    }
+  }
+
+  /** The relay from the underlay to the controller's unix socket. */
+  async startRelay(): Promise<void> {
+    const child = spawn('ip', ['netns', 'exec', this.underlay, process.execPath, RELAY, '198.18.0.1:9697', this.socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.relay = child;
+    this.procs.push(child);
+    await new Promise<void>((res, rej) => {
+      child.stdout!.once('data', () => res());
+      child.once('exit', (c) => rej(new Error(`relay exited ${c}`)));
+    });
+  }
+
+  startAgent(h: LabHost, extra: string[] = []): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', h.ns, process.execPath, BIN, 'agent', '--host', h.name, '--controller', this.controller,
+      '--dataplane', 'linux', '--vtep', h.vtep, '--state-dir', h.stateDir, '--log-level', 'info', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (b: Buffer): void => { h.log.push(b.toString()); if (h.log.length > 400) h.log.splice(0, 100); };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    h.agent = child;
+    this.procs.push(child);
+    return child;
+  }
+
+  async stopAgent(h: LabHost, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const a = h.agent;
+    if (!a || a.exitCode !== null || a.signalCode !== null) return;
+    await new Promise<void>((res) => { a.once('exit', () => res()); a.kill(signal); });
+    h.agent = undefined;
+  }
+
+  /** A VM: a namespace whose eth0 (the port's MAC) is the far end of the tap in its host. */
+  vm(h: LabHost, port: Record<string, any>, name = `vm${this.vms.length + 1}`): string {
+    const ns = `al${this.tag}-${name}`;
+    ok('ip', 'netns', 'add', ns);
+    this.vms.push(ns);
+    ok('ip', '-n', h.ns, 'link', 'add', `tap${port.id.slice(0, 11)}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
+    ok('ip', '-n', ns, 'link', 'set', 'eth0', 'address', port.mac_address);
+    ok('ip', '-n', ns, 'link', 'set', 'lo', 'up');
+    ok('ip', '-n', ns, 'link', 'set', 'eth0', 'up');
+    return ns;
+  }
+
+  /** Runs in a namespace. */
+  in(ns: string, cmd: string, ...args: string[]): { code: number; out: string; err: string } {
+    return sh('ip', ['netns', 'exec', ns, cmd, ...args]);
+  }
+
+  /** A DHCP lease for the VM's eth0, as dhclient got it (nothing of the machine's own resolv.conf is touched). */
+  dhcp(vm: string, timeoutSec = 10): Record<string, string> | undefined {
+    const conf = join(this.dir, `${vm}.dhclient.conf`);
+    const lease = join(this.dir, `${vm}.lease`);
+    sh('sh', ['-c', `cat > ${conf} <<'E'
+option rfc3442-classless-static-routes code 121 = array of unsigned integer 8;
+request subnet-mask, broadcast-address, routers, domain-name-servers, interface-mtu, rfc3442-classless-static-routes;
+timeout ${timeoutSec};
+retry 1;
+E`]);
+    sh('rm', ['-f', lease]);
+    this.in(vm, 'dhclient', '-1', '-4', '-sf', '/bin/true', '-cf', conf, '-lf', lease, '-pf', join(this.dir, `${vm}.pid`), 'eth0');
+    if (existsSync(join(this.dir, `${vm}.pid`))) {
+      const pid = sh('cat', [join(this.dir, `${vm}.pid`)]).out.trim();
+      if (pid) sh('kill', [pid]);
+    }
+    if (!existsSync(lease)) return undefined;
+    const text = sh('cat', [lease]).out;
+    if (!text.includes('fixed-address')) return undefined;
+    const out: Record<string, string> = {};
+    const fixed = /fixed-address ([\d.]+);/.exec(text);
+    if (fixed) out.address = fixed[1];
+    for (const m of text.matchAll(/option ([\w-]+) ([^;]+);/g)) out[m[1]] = m[2].trim();
+    return out;
+  }
+
+  async close(): Promise<void> {
+    for (const h of this.hosts) await this.stopAgent(h);
+    const dhcpNs = sh('ip', ['-j', 'netns', 'list']).out;
+    const names = (dhcpNs.trim() ? (JSON.parse(dhcpNs) as Array<{ name: string }>) : []).map((n) => n.name)
+      .filter((n) => n.startsWith(`al${this.tag}-`) || n.startsWith(`alcor-dhcp-al${this.tag}-`));
+    for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    for (const ns of names) {
+      // Every process left in a namespace of ours (dnsmasq, dhclient, ping) goes, by pid.
+      for (const pid of sh('ip', ['netns', 'pids', ns]).out.split('\n').filter(Boolean)) sh('kill', ['-9', pid]);
+    }
+    for (const ns of names) sh('ip', ['netns', 'del', ns]);
+    sh('rm', ['-rf', this.dir]);
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Run inside a test's underlay namespace: accepts TCP on the underlay address and carries each
+ * connection to the controller's southbound unix socket (the controller runs in the test process,
+ * whose loopback the namespaces cannot reach). Usage: relay.js HOST:PORT /path/to/socket
+ */
+import { connect, createServer } from 'node:net';
+
+const [listen, path] = process.argv.slice(2);
+const [host, port] = [listen.slice(0, listen.lastIndexOf(':')), Number(listen.slice(listen.lastIndexOf(':') + 1))];
+const server = createServer((c) => {
+  const u = connect(path);
+  c.pipe(u);
+  u.pipe(c);
+  const end = (): void => { c.destroy(); u.destroy(); };
+  c.on('error', end).on('close', end);
+  u.on('error', end).on('close', end);
+});
+server.listen(port, host, () => process.stdout.write('ready\n'));
