@@ -3,7 +3,7 @@
  * 198.18.0.0/24, hosts as namespaces on it (each runs a real `alcor agent --dataplane linux`
  * process), and VMs as namespaces wired to their host by the tap Nova would make. Nothing touches
  * the root namespace; `close()` kills every process started in the lab's namespaces, by pid, and
- * deletes the namespaces, including the DHCP ones the agents made.
+ * deletes the namespaces; the agents' dnsmasq (each in a namespace of its own) are killed by pid.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -154,12 +154,14 @@ E`]);
     for (const h of this.hosts) await this.stopAgent(h);
     const dhcpNs = sh('ip', ['-j', 'netns', 'list']).out;
     const names = (dhcpNs.trim() ? (JSON.parse(dhcpNs) as Array<{ name: string }>) : []).map((n) => n.name)
-      .filter((n) => n.startsWith(`al${this.tag}-`) || n.startsWith(`alcor-dhcp-al${this.tag}-`));
+      .filter((n) => n.startsWith(`al${this.tag}-`));
     for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     for (const ns of names) {
       // Every process left in a namespace of ours (dnsmasq, dhclient, ping) goes, by pid.
       for (const pid of sh('ip', ['netns', 'pids', ns]).out.split('\n').filter(Boolean)) sh('kill', ['-9', pid]);
     }
+    // dnsmasq lives in a namespace of its own, named by no one: found by its files, in the lab's folder.
+    for (const pid of sh('pgrep', ['-f', this.dir]).out.split('\n').filter(Boolean)) sh('kill', ['-9', pid]);
     for (const ns of names) sh('ip', ['netns', 'del', ns]);
     sh('rm', ['-rf', this.dir]);
   }

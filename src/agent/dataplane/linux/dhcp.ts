@@ -1,16 +1,18 @@
 /**
  * DHCP and router advertisements for the host's own ports, by Debian's dnsmasq: one namespace per
- * network on the host (as Neutron's qdhcp-), wired to the network's bridge by a veth, with one
+ * network on the host (as Neutron's qdhcp-, but unnamed: it is dnsmasq's own, and lives and dies
+ * with it, so nothing outlives it), wired to the network's bridge by a veth `dhp<net>`, with one
  * dnsmasq that knows only this host's ports (`dhcp-ignore=tag:!known`), so a host answers for its
  * own VMs and no DHCP needs to cross the overlay. The namespace holds the subnet's gateway (or, with
  * none, its last address) as the server address without answering ARP for it, so it never poses as
  * the router. dnsmasq outlives the agent: a restart of the agent interrupts no lease or RA.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SubnetInfo } from '../../../protocol/messages.js';
 import { isV6, lastUsable, netmask, parseCidr } from './addr.js';
-import { DHCP_INSIDE, dhcpLinkName, dhcpNamespace, dhcpNamespacePrefix } from './names.js';
+import { DHCP_INSIDE, dhcpLinkName } from './names.js';
 import { must, run } from './run.js';
 
 const LEASE = '86400s';
@@ -46,7 +48,7 @@ export class Dhcp {
   /** network -> the dnsmasq arguments it runs with (a change restarts it; the rest reloads). */
   private readonly running = new Map<string, string>();
 
-  constructor(private readonly host: string, private readonly dir: string) {}
+  constructor(private readonly dir: string) {}
 
   /** Whether the network needs a server here at all. */
   static wanted(n: Pick<DhcpNetwork, 'subnets'>): boolean {
@@ -59,70 +61,92 @@ export class Dhcp {
     return { dir: d, hosts: join(d, 'hosts'), opts: join(d, 'opts'), pid: join(d, 'pid'), leases: join(d, 'leases'), args: join(d, 'args'), log: join(d, 'log') };
   }
 
-  /** The networks whose namespace exists on this host (left by an earlier run). */
-  async existing(): Promise<string[]> {
-    const r = await run('ip', ['-j', 'netns', 'list']);
-    const prefix = dhcpNamespacePrefix(this.host);
-    const names = r.code === 0 && r.stdout.trim() ? (JSON.parse(r.stdout) as Array<{ name: string }>).map((n) => n.name) : [];
-    return names.filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length));
+  /** The networks whose dnsmasq runs (left by an earlier run of the agent, or this one). */
+  existing(): string[] {
+    const d = join(this.dir, 'dhcp');
+    if (!existsSync(d)) return [];
+    return readdirSync(d).filter((net) => this.pid(net) !== undefined);
   }
 
+  /** The network's dnsmasq, if it runs: its namespace is the DHCP namespace. */
   pid(network: string): number | undefined {
     try {
       const pid = Number(readFileSync(this.paths(network).pid, 'utf8').trim());
-      if (pid > 0 && existsSync(`/proc/${pid}`)) return pid;
+      if (pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.paths(network).pid)) return pid;
     } catch { /* none */ }
     return undefined;
   }
 
   /** Brings the network's namespace, addresses and dnsmasq to what `n` needs. */
   async sync(n: DhcpNetwork): Promise<void> {
-    const ns = dhcpNamespace(this.host, n.id);
     const link = dhcpLinkName(n.id);
     const p = this.paths(n.id);
     mkdirSync(p.dir, { recursive: true });
-    if (!(await this.existing()).includes(n.id)) await must('ip', ['netns', 'add', ns]);
-    if (!existsSync(`/sys/class/net/${link}`)) {
-      await must('ip', ['link', 'add', link, 'type', 'veth', 'peer', 'name', DHCP_INSIDE, 'netns', ns]);
-    }
-    await must('ip', ['link', 'set', 'dev', link, 'master', n.bridge, 'mtu', String(n.mtu), 'up']);
-    const inside = [
-      `link set dev lo up`,
-      `link set dev ${DHCP_INSIDE} mtu ${n.mtu} up`,
-    ];
     const subnets = [...n.subnets.entries()].filter(([, s]) => served(s));
-    const want = new Set<string>();
-    for (const [, s] of subnets) {
-      const c = parseCidr(s.cidr);
-      const server = s.gateway ?? lastUsable(s.cidr);
-      want.add(`${server}/${c.length}`);
-    }
-    const addrs = await must('ip', ['-n', ns, '-j', 'addr', 'show', 'dev', DHCP_INSIDE]);
-    const have = new Set<string>();
-    for (const a of (JSON.parse(addrs || '[]') as Array<{ addr_info?: Array<{ local: string; prefixlen: number; scope: string }> }>)[0]?.addr_info ?? []) {
-      if (a.scope === 'global') have.add(`${a.local}/${a.prefixlen}`);
-    }
-    for (const a of have) if (!want.has(a)) inside.push(`addr del ${a} dev ${DHCP_INSIDE}`);
-    for (const a of want) if (!have.has(a)) inside.push(`addr add ${a} dev ${DHCP_INSIDE}${isV6(a) ? ' nodad' : ''}`);
-    await must('ip', ['-n', ns, '-batch', '-'], `${inside.join('\n')}\n`);
-    // The server address is not the router's to claim: never answer ARP for it.
-    await must('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv4.conf.${DHCP_INSIDE}.arp_ignore=8`]);
-
     const args = this.args(n, subnets, p);
+    const key = args.join(' ');
     writeAtomic(p.hosts, this.hosts(n, subnets));
     writeAtomic(p.opts, this.opts(n, subnets));
-    const key = args.join(' ');
-    const pid = this.pid(n.id);
+    let pid = this.pid(n.id);
     const runningWith = this.running.get(n.id) ?? (existsSync(p.args) ? readFileSync(p.args, 'utf8') : undefined);
     if (pid && runningWith === key) {
+      await this.configure(n, pid, subnets);
       process.kill(pid, 'SIGHUP');
       this.running.set(n.id, key);
       return;
     }
-    if (pid) await stop(pid);
-    writeFileSync(p.args, key);
-    await must('ip', ['netns', 'exec', ns, 'dnsmasq', ...args]);
-    this.running.set(n.id, key);
+    // A namespace no one names: it lives as long as a process is in it. A holder keeps it while
+    // dnsmasq starts (or restarts with new ranges), so the veth and addresses stay in place.
+    const holder = pid ? spawn('nsenter', [`--net=/proc/${pid}/ns/net`, 'sleep', '600'], { stdio: 'ignore' }) : spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
+    try {
+      // Until the holder has entered (or made) the namespace, its own is still ours.
+      const ours = pid ? '' : readlinkSync('/proc/self/ns/net');
+      const target = pid ? readlinkSync(`/proc/${pid}/ns/net`) : undefined;
+      const ns = `/proc/${holder.pid}/ns/net`;
+      for (let i = 0; i < 250; i++) {
+        try {
+          const now = readlinkSync(ns);
+          if (target ? now === target : now !== ours) break;
+        } catch { /* not yet */ }
+        await new Promise((r) => setTimeout(r, 4));
+      }
+      const now = readlinkSync(ns);
+      if (target ? now !== target : now === ours) throw new Error('the DHCP namespace did not come up');
+      if (!pid) {
+        // A veth left by a dnsmasq that died went with its namespace; one left otherwise is ours to replace.
+        if (existsSync(`/sys/class/net/${link}`)) await must('ip', ['link', 'del', 'dev', link]);
+        await must('ip', ['link', 'add', link, 'type', 'veth', 'peer', 'name', DHCP_INSIDE, 'netns', String(holder.pid)]);
+      }
+      await this.configure(n, holder.pid!, subnets);
+      if (pid) await stop(pid);
+      writeFileSync(p.args, key);
+      await must('nsenter', [`--net=${ns}`, 'dnsmasq', ...args]);
+      pid = this.pid(n.id);
+      if (!pid) throw new Error(`dnsmasq did not start: ${readTail(p.log)}`);
+      this.running.set(n.id, key);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  }
+
+  /** The veth's place on the bridge, and the server addresses inside. */
+  private async configure(n: DhcpNetwork, pid: number, subnets: Array<[string, SubnetInfo]>): Promise<void> {
+    const link = dhcpLinkName(n.id);
+    await must('ip', ['link', 'set', 'dev', link, 'master', n.bridge, 'mtu', String(n.mtu), 'up']);
+    const inside = ['nsenter', `--net=/proc/${pid}/ns/net`];
+    const lines = [`link set dev lo up`, `link set dev ${DHCP_INSIDE} mtu ${n.mtu} up`];
+    const want = new Set<string>();
+    for (const [, s] of subnets) want.add(`${s.gateway ?? lastUsable(s.cidr)}/${parseCidr(s.cidr).length}`);
+    const addrs = await must(inside[0], [...inside.slice(1), 'ip', '-j', 'addr', 'show', 'dev', DHCP_INSIDE]);
+    const have = new Set<string>();
+    for (const a of (JSON.parse(addrs || '[]') as Array<{ addr_info?: Array<{ local: string; prefixlen: number; scope: string }> }>)[0]?.addr_info ?? []) {
+      if (a.scope === 'global') have.add(`${a.local}/${a.prefixlen}`);
+    }
+    for (const a of have) if (!want.has(a)) lines.push(`addr del ${a} dev ${DHCP_INSIDE}`);
+    for (const a of want) if (!have.has(a)) lines.push(`addr add ${a} dev ${DHCP_INSIDE}${isV6(a) ? ' nodad' : ''}`);
+    await must(inside[0], [...inside.slice(1), 'ip', '-batch', '-'], `${lines.join('\n')}\n`);
+    // The server address is not the router's to claim: never answer ARP for it.
+    await must(inside[0], [...inside.slice(1), 'sysctl', '-q', '-w', `net.ipv4.conf.${DHCP_INSIDE}.arp_ignore=8`]);
   }
 
   private args(n: DhcpNetwork, subnets: Array<[string, SubnetInfo]>, p: ReturnType<Dhcp['paths']>): string[] {
@@ -193,14 +217,25 @@ export class Dhcp {
     return lines.join('\n') + '\n';
   }
 
-  /** Stops the network's dnsmasq and deletes its namespace (the veth goes with it). */
+  /** Stops the network's dnsmasq: its namespace, and the veth, go with it. */
   async remove(network: string): Promise<void> {
     const pid = this.pid(network);
     if (pid) await stop(pid);
     this.running.delete(network);
-    await run('ip', ['netns', 'del', dhcpNamespace(this.host, network)]);
+    const link = dhcpLinkName(network);
+    if (existsSync(`/sys/class/net/${link}`)) await run('ip', ['link', 'del', 'dev', link]);
     rmSync(this.paths(network).dir, { recursive: true, force: true });
   }
+
+  /** Every network with files here, running or not (a start sweeps those it does not need). */
+  known(): string[] {
+    const d = join(this.dir, 'dhcp');
+    return existsSync(d) ? readdirSync(d) : [];
+  }
+}
+
+function readTail(path: string): string {
+  try { return readFileSync(path, 'utf8').slice(-500); } catch { return 'no log'; }
 }
 
 function writeAtomic(path: string, text: string): void {

@@ -22,7 +22,7 @@ import type { ApplyInput, ApplyResult, DataPlane, DeviceChanges } from '../datap
 import { Dhcp } from './dhcp.js';
 import type { DhcpNetwork } from './dhcp.js';
 import * as kernel from './kernel.js';
-import { bridgeName, isDhcpLink, tapName, vxlanName } from './names.js';
+import { bridgeName, dhcpLinkName, isDhcpLink, tapName, vxlanName } from './names.js';
 import { NftBatch, groupRules, portElements, portRules } from './nft.js';
 import type { Elements, NftPort } from './nft.js';
 import { batch, must, run } from './run.js';
@@ -89,7 +89,7 @@ export class LinuxDataPlane implements DataPlane {
 
   constructor(private readonly o: LinuxOptions) {
     mkdirSync(o.stateDir, { recursive: true });
-    this.dhcp = new Dhcp(o.host, o.stateDir);
+    this.dhcp = new Dhcp(o.stateDir);
   }
 
   // ---- the round ----
@@ -508,8 +508,11 @@ export class LinuxDataPlane implements DataPlane {
     for (const l of all.values()) {
       if (l.master && owned.has(l.master) && l.kind !== 'vxlan' && !isDhcpLink(l.name)) this.strayTaps.push(l.name);
     }
-    this.strayDhcp = await this.dhcp.existing();
-    for (const net of this.strayDhcp) if (this.dhcp.pid(net)) this.dhcpNets.add(net);
+    this.strayDhcp = this.dhcp.known();
+    for (const net of this.dhcp.existing()) this.dhcpNets.add(net);
+    // A DHCP veth whose dnsmasq is gone (its namespace went with it, or it never started).
+    const live = new Set(this.dhcp.existing().map(dhcpLinkName));
+    for (const l of all.values()) if (isDhcpLink(l.name) && !live.has(l.name)) await run('ip', ['link', 'del', 'dev', l.name]);
     this.bindNetworkIds();
   }
 

@@ -9,9 +9,6 @@ export const vxlanName = (vni: number): string => `vxlan-${vni}`;
 /** The host side of the veth to a network's DHCP namespace. */
 export const dhcpLinkName = (network: string): string => `dhp${network.slice(0, 11)}`;
 export const DHCP_INSIDE = 'dhcp0';
-/** Namespaces are one list for the whole machine: the host's name keeps simulated hosts apart. */
-export const dhcpNamespace = (host: string, network: string): string => `alcor-dhcp-${host}-${network}`;
-export const dhcpNamespacePrefix = (host: string): string => `alcor-dhcp-${host}-`;
 
 export const isBridge = (n: string): boolean => /^brq[0-9a-f-]{11}$/.test(n);
 export const isVxlan = (n: string): boolean => /^vxlan-\d+$/.test(n);
