@@ -22,6 +22,7 @@ export interface HostIdentity {
 }
 
 export interface AgentLog {
+  debug?(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;

@@ -22,9 +22,11 @@ describe('alcor agent, sim and goalstate', () => {
     await ctl?.stop();
   });
 
-  it('agent --dataplane linux refuses clearly until the Linux data plane exists; a missing flag is named', async () => {
+  it('agent --dataplane linux without a VTEP, or a missing flag, is refused by name', async () => {
     await assert.rejects(run(process.execPath, [BIN, 'agent', '--host', 'x', '--controller', ctl.southboundUrl, '--dataplane', 'linux']),
-      (e: { stderr: string }) => /linux data plane is not built yet/.test(e.stderr));
+      (e: { stderr: string }) => /--vtep IP is required with --dataplane linux/.test(e.stderr));
+    await assert.rejects(run(process.execPath, [BIN, 'agent', '--host', 'x', '--controller', ctl.southboundUrl, '--dataplane', 'linux', '--vtep', 'nope']),
+      (e: { stderr: string }) => /--vtep IP is required/.test(e.stderr));
     await assert.rejects(run(process.execPath, [BIN, 'agent', '--host', 'x', '--dataplane', 'fake']),
       (e: { stderr: string }) => /--controller is required/.test(e.stderr));
   });

@@ -1,6 +1,6 @@
 /**
  * A lab of network namespaces for data-plane tests: an underlay namespace with a bridge on
- * 198.18.0.0/24, hosts as namespaces on it (each runs a real `alcor agent --dataplane linux`
+ * 198.19.254.0/24 (apart from the simulated hosts' VTEPs, 198.18.0.1 up), hosts as namespaces on it (each runs a real `alcor agent --dataplane linux`
  * process), and VMs as namespaces wired to their host by the tap Nova would make. Nothing touches
  * the root namespace; `close()` kills every process started in the lab's namespaces, by pid, and
  * deletes the namespaces; the agents' dnsmasq (each in a namespace of its own) are killed by pid.
@@ -54,14 +54,14 @@ export class Lab {
   readonly vms: string[] = [];
   readonly dir = mkdtempSync(join(tmpdir(), 'alcor-lab-'));
   readonly socket = join(this.dir, 'southbound.sock');
-  readonly controller = 'http://198.18.0.1:9697';
+  readonly controller = 'http://198.19.254.1:9697';
   private relay?: ChildProcess;
   private readonly procs: ChildProcess[] = [];
 
   constructor(hostCount: number) {
     ok('ip', 'netns', 'add', this.underlay);
     ok('ip', '-n', this.underlay, 'link', 'add', 'ul0', 'type', 'bridge');
-    ok('ip', '-n', this.underlay, 'addr', 'add', '198.18.0.1/24', 'dev', 'ul0');
+    ok('ip', '-n', this.underlay, 'addr', 'add', '198.19.254.1/24', 'dev', 'ul0');
     ok('ip', '-n', this.underlay, 'link', 'set', 'ul0', 'up');
     ok('ip', '-n', this.underlay, 'link', 'set', 'lo', 'up');
     for (let i = 1; i <= hostCount; i++) {
@@ -70,7 +70,7 @@ export class Lab {
       ok('ip', 'netns', 'add', ns);
       ok('ip', '-n', ns, 'link', 'add', 'ul', 'type', 'veth', 'peer', 'name', `h${i}`, 'netns', this.underlay);
       ok('ip', '-n', this.underlay, 'link', 'set', `h${i}`, 'master', 'ul0', 'up');
-      const vtep = `198.18.0.${10 + i}`;
+      const vtep = `198.19.254.${10 + i}`;
       ok('ip', '-n', ns, 'addr', 'add', `${vtep}/24`, 'dev', 'ul');
       ok('ip', '-n', ns, 'link', 'set', 'ul', 'up');
       ok('ip', '-n', ns, 'link', 'set', 'lo', 'up');
@@ -80,7 +80,7 @@ export class Lab {
 
   /** The relay from the underlay to the controller's unix socket. */
   async startRelay(): Promise<void> {
-    const child = spawn('ip', ['netns', 'exec', this.underlay, process.execPath, RELAY, '198.18.0.1:9697', this.socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('ip', ['netns', 'exec', this.underlay, process.execPath, RELAY, '198.19.254.1:9697', this.socket], { stdio: ['ignore', 'pipe', 'inherit'] });
     this.relay = child;
     this.procs.push(child);
     await new Promise<void>((res, rej) => {

@@ -110,8 +110,9 @@ export class GrpcServerCarrier implements ServerCarrier {
   }
 }
 
-/** `http://HOST:PORT`, `grpc://HOST:PORT` or `HOST:PORT`, as gRPC's target. */
+/** `http://HOST:PORT`, `grpc://HOST:PORT`, `HOST:PORT` or `unix:/PATH`, as gRPC's target. */
 export function grpcTarget(url: string): string {
+  if (url.startsWith('unix:/')) return url;
   const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/]+)\/?$/i.exec(url.trim());
   if (!m) throw new Error(`invalid controller address ${JSON.stringify(url)}: expected http://HOST:PORT`);
   return m[1];

@@ -95,6 +95,16 @@ export class LinuxDataPlane implements DataPlane {
   // ---- the round ----
 
   async apply(input: ApplyInput): Promise<ApplyResult> {
+    const t0 = performance.now();
+    const result = await this.round(input);
+    const neighbours = [...this.nets.values()].reduce((n, ns) => n + ns.remote.size + ns.local.size, 0);
+    // The bench reads these (at debug level) for the time one round took with N neighbours held.
+    this.o.log.debug?.({ ms: Math.round((performance.now() - t0) * 100) / 100, revision: input.revision, ports: this.ports.size, neighbours,
+      pending: result.pending?.length ?? 0, failed: result.failed.length, counters: this.counters }, 'round programmed');
+    return result;
+  }
+
+  private async round(input: ApplyInput): Promise<ApplyResult> {
     this.counters.rounds++;
     this.state = input.state;
     const full = !this.started;
@@ -556,6 +566,7 @@ export class LinuxDataPlane implements DataPlane {
     const up: string[] = [], gone: string[] = [];
     const failed: Array<{ port: string; error: string }> = [];
     if (!this.started) return { up, gone, failed };
+    const t0 = performance.now();
     const lines: string[] = [];
     const owners: PortState[] = [];
     for (const p of this.ports.values()) {
@@ -578,6 +589,7 @@ export class LinuxDataPlane implements DataPlane {
       fdb.push(`fdb replace ${p.spec.mac} dev ${p.tap} master static`);
     }
     await this.batch('bridge', fdb);
+    if (up.length || gone.length) this.o.log.debug?.({ ms: Math.round((performance.now() - t0) * 100) / 100, up: up.length, gone: gone.length }, 'devices programmed');
     return { up, gone, failed };
   }
 
