@@ -1,26 +1,13 @@
 import { randomBytesFromPool } from './random.js';
 
-let lastMs = 0;
-let sequence = 0;
-
 /**
- * A UUIDv7: time-ordered, so new rows land at the end of every index that ends with id instead of
- * on a random page, which keeps a commit's dirty pages few; and id order is creation order.
+ * A random UUID (v4), as Neutron's. Not time-ordered on purpose: Nova names a port's tap
+ * `tap` + its first 11 characters and the data plane a network's bridge `brq` + 11, so those
+ * characters must differ between resources made in the same instant (a UUIDv7's are its clock).
  */
 export function newId(): string {
-  const now = Date.now();
-  if (now > lastMs) {
-    lastMs = now;
-    sequence = 0;
-  } else {
-    sequence++;
-  }
   const b = randomBytesFromPool(16);
-  const ms = BigInt(lastMs);
-  for (let i = 0; i < 6; i++) b[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  // 12 bits of sequence keep ids from one millisecond in order (RFC 9562, method 1).
-  b[6] = 0x70 | ((sequence >> 8) & 0x0f);
-  b[7] = sequence & 0xff;
+  b[6] = 0x40 | (b[6] & 0x0f);
   b[8] = 0x80 | (b[8] & 0x3f);
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;

@@ -406,20 +406,23 @@ export class LinuxDataPlane implements DataPlane {
     // Member sets.
     for (const g of wantRemotes) {
       const have = this.members.get(g);
-      const want = memberItems(g);
       if (!have) {
+        const want = memberItems(g);
         b.memberSet('add', g);
         b.members('add', g, [...want]);
         this.members.set(g, want);
         continue;
       }
+      // Only the members that changed are looked at: a join is one element, however many there are.
       const keys = dirty.members.get(g);
       if (!keys) continue;
-      const check = keys === 'all' ? new Set([...have, ...want]) : keys;
+      const items = state.streams.get(membersStream(g))?.items;
+      const check = keys === 'all' ? new Set([...have, ...memberItems(g)]) : keys;
       const plus: string[] = [], minus: string[] = [];
       for (const ip of check) {
-        if (want.has(ip) && !have.has(ip)) { plus.push(ip); have.add(ip); }
-        if (!want.has(ip) && have.has(ip)) { minus.push(ip); have.delete(ip); }
+        const wanted = items?.has(`m:${ip}`) ?? false;
+        if (wanted && !have.has(ip)) { plus.push(ip); have.add(ip); }
+        if (!wanted && have.has(ip)) { minus.push(ip); have.delete(ip); }
       }
       b.members('delete', g, minus);
       b.members('add', g, plus);
