@@ -52,8 +52,8 @@ try {
   const net = await api.create('networks', 'network', { name: 'bench' });
   await api.create('subnets', 'subnet', { network_id: net.id, cidr: '10.40.0.0/16', ip_version: 4, enable_dhcp: false });
 
-  async function vmOn(h, i, measure) {
-    const port = await api.create('ports', 'port', { network_id: net.id, device_owner: 'compute:nova', device_id: `vm${i}` });
+  async function vmOn(h, i, measure, network = net.id) {
+    const port = await api.create('ports', 'port', { network_id: network, device_owner: 'compute:nova', device_id: `vm${i}` });
     const ns = lab.vm(h, port, `b${i}`);
     const ip = port.fixed_ips[0].ip_address;
     lab.in(ns, 'ip', 'addr', 'add', `${ip}/16`, 'dev', 'eth0');
@@ -127,19 +127,22 @@ try {
   sim = new Simulator({ hosts: simHosts, controller: `unix:${lab.socket}`, prefix: `bs${lab.tag}`, perConnection: 500, log: pino({ level: 'silent' }), carrier: () => new GrpcClientCarrier() });
   sim.start();
   while (sim.synced() < simHosts) await sleep(20);
-  const neighboursOnH1 = () => Number(lab.in(h1.ns, 'sh', '-c', `ip neigh show dev brq${net.id.slice(0, 11)} nud permanent | wc -l`).out.trim());
+  // A network of its own, so that 0 means 0: the probes and the neighbours are all there is on it.
+  const scale = await api.create('networks', 'network', { name: 'bench-scale' });
+  await api.create('subnets', 'subnet', { network_id: scale.id, cidr: '10.80.0.0/16', ip_version: 4, enable_dhcp: false });
+  const neighboursOnH1 = () => Number(lab.in(h1.ns, 'sh', '-c', `ip neigh show dev brq${scale.id.slice(0, 11)} nud permanent 2>/dev/null | wc -l`).out.trim());
   let remote = 0;
   report.perPort = [];
   for (const target of STEPS) {
     while (remote < target) {
       const batch = [];
       for (let k = 0; k < 100 && remote < target; k++, remote++) {
-        batch.push(api.create('ports', 'port', { network_id: net.id, device_owner: 'compute:nova', device_id: `n${remote}`, 'binding:host_id': `bs${lab.tag}-${(remote % simHosts) + 1}` }));
+        batch.push(api.create('ports', 'port', { network_id: scale.id, device_owner: 'compute:nova', device_id: `n${remote}`, 'binding:host_id': `bs${lab.tag}-${(remote % simHosts) + 1}` }));
       }
       await Promise.all(batch);
     }
     // Wait until host 1 holds them all.
-    const want = target + VMS + 1;
+    const want = target + (STEPS.indexOf(target)) * PROBE;
     for (let i = 0; i < 1200 && neighboursOnH1() < want; i++) await sleep(100);
     const held = neighboursOnH1();
     const rounds = [];
@@ -147,7 +150,7 @@ try {
     const grab = (b) => { captured += b.toString(); };
     h1.agent.stdout.on('data', grab);
     for (let k = 0; k < PROBE; k++) {
-      await vmOn(h1, 20000 + target + k, anchor);
+      await vmOn(h1, 20000 + target + k, undefined, scale.id);
       await sleep(300);
     }
     h1.agent.stdout.off('data', grab);

@@ -130,7 +130,7 @@ export class Lab {
     const lease = join(this.dir, `${vm}.lease`);
     sh('sh', ['-c', `cat > ${conf} <<'E'
 option rfc3442-classless-static-routes code 121 = array of unsigned integer 8;
-request subnet-mask, broadcast-address, routers, domain-name-servers, interface-mtu, rfc3442-classless-static-routes;
+request subnet-mask, broadcast-address, routers, domain-name-servers, interface-mtu, rfc3442-classless-static-routes, ntp-servers;
 timeout ${timeoutSec};
 retry 1;
 E`]);
@@ -148,6 +148,23 @@ E`]);
     if (fixed) out.address = fixed[1];
     for (const m of text.matchAll(/option ([\w-]+) ([^;]+);/g)) out[m[1]] = m[2].trim();
     return out;
+  }
+
+  /** A DHCPv6 lease (dhclient -6) for the VM's eth0: the addresses it was given. */
+  async dhcp6(vm: string, timeoutSec = 10): Promise<string[]> {
+    const lease = join(this.dir, `${vm}.lease6`);
+    const conf = join(this.dir, `${vm}.dhclient6.conf`);
+    sh('sh', ['-c', `printf 'timeout ${timeoutSec};\\n' > ${conf}`]);
+    sh('rm', ['-f', lease]);
+    // dhclient -6 needs the link-local address past duplicate detection.
+    for (let i = 0; i < 50 && this.in(vm, 'ip', '-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'link', 'tentative').out.trim(); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    this.in(vm, 'dhclient', '-6', '-1', '-sf', '/bin/true', '-cf', conf, '-lf', lease, '-pf', join(this.dir, `${vm}.pid6`), 'eth0');
+    const pid = existsSync(join(this.dir, `${vm}.pid6`)) ? sh('cat', [join(this.dir, `${vm}.pid6`)]).out.trim() : '';
+    if (pid) sh('kill', [pid]);
+    if (!existsSync(lease)) return [];
+    return [...sh('cat', [lease]).out.matchAll(/iaaddr ([0-9a-f:]+) \{/g)].map((m) => m[1]);
   }
 
   async close(): Promise<void> {

@@ -127,11 +127,23 @@ export class LinuxDataPlane implements DataPlane {
     const linkOwner: string[] = [];
     const addLink = (owner: string, ...lines: string[]) => { for (const l of lines) { links.push(l); linkOwner.push(owner); } };
     const netsChanged = new Set<string>();
+    let linksNow: Map<string, kernel.Link> | undefined;
+    const created: Array<{ net: string; dev: string }> = [];
     for (const [id, w] of wantNets) {
       const br = bridgeName(id);
       const ns = this.nets.get(br);
       const vni = w.info.segment!, mtu = w.info.mtu;
       if (!ns || ns.vni !== vni) {
+        // A name held by a device not ours is a refusal: the port fails, the device is left alone.
+        linksNow ??= await kernel.links();
+        const clash = [linksNow.get(br), linksNow.get(vxlanName(vni))].find((l) => l && (l.kind !== (l.name === br ? 'bridge' : 'vxlan') || (l.kind === 'vxlan' && l.master && l.master !== br)));
+        if (clash) {
+          for (const pid of w.ports) failures.set(pid, `a ${clash.kind || 'device'} named ${clash.name} exists on this host and is not the agent's`);
+          wantNets.delete(id);
+          continue;
+        }
+        if (!linksNow.has(br)) created.push({ net: id, dev: br });
+        if (!linksNow.has(vxlanName(vni))) created.push({ net: id, dev: vxlanName(vni) });
         if (ns) addLink(id, `link del dev ${vxlanName(ns.vni)}`);
         if (!ns) addLink(id, `link add ${br} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`, `link set dev ${br} addrgenmode none`);
         addLink(id, `link set dev ${br} mtu ${mtu} up`,
@@ -164,6 +176,8 @@ export class LinuxDataPlane implements DataPlane {
       for (const id of wantNets.get(net)?.ports ?? []) failures.set(id, err);
       this.nets.delete(bridgeName(net));
       wantNets.delete(net);
+      // Nothing half made is left: what this round created for the network goes again.
+      for (const c of created) if (c.net === net) await run('ip', ['link', 'del', 'dev', c.dev]);
     }
 
     // Neighbours: only the entries that changed, unless a stream came whole.
