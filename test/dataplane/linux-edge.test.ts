@@ -147,6 +147,14 @@ describe('linux data plane: admin state, DHCP options, DHCPv6, replication, refu
     assert.deepEqual(flood(h2), [h1.vtep]);
     // h3 has ports on other networks, none on this one: no device, no entry.
     assert.notEqual(lab.in(h3.ns, 'ip', 'link', 'show', `vxlan-${vni}`).code, 0);
+    // Every port's address stays a neighbour entry as more taps join the bridge (a bridge whose MAC
+    // followed its ports would flush them all whenever a lower MAC joined).
+    const ips: string[] = [];
+    for (let i = 0; i < 8; i++) ips.push((await vm(`n${i}`, i % 2 ? h2 : h1, net.id)).ip);
+    await waitFor('every address a neighbour entry on h1', async () => {
+      const have = lab.in(h1.ns, 'ip', 'neigh', 'show', 'dev', `brq${net.id.slice(0, 11)}`, 'nud', 'permanent').out;
+      return ips.every((ip) => have.includes(`${ip} `));
+    });
   });
 
   it('fails a port whose bridge name the kernel refuses (a clash), with the reason, and the agent carries on', async () => {

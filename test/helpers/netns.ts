@@ -92,7 +92,7 @@ export class Lab {
   startAgent(h: LabHost, extra: string[] = []): ChildProcess {
     const child = spawn('ip', ['netns', 'exec', h.ns, process.execPath, BIN, 'agent', '--host', h.name, '--controller', this.controller,
       '--dataplane', 'linux', '--vtep', h.vtep, '--state-dir', h.stateDir, '--log-level', 'info', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (b: Buffer): void => { h.log.push(b.toString()); if (h.log.length > 400) h.log.splice(0, 100); };
+    const keep = (b: Buffer): void => { h.log.push(b.toString()); if (h.log.length > 4000) h.log.splice(0, 1000); };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     h.agent = child;

@@ -29,6 +29,12 @@ import { batch, must, run } from './run.js';
 
 const ZERO_MAC = '00:00:00:00:00:00';
 
+/** A locally administered MAC of the network's own, for its bridge. */
+function bridgeMac(network: string): string {
+  const h = network.replace(/-/g, '');
+  return `02:a1:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}:${h.slice(6, 8)}`;
+}
+
 interface NetState {
   readonly id: string;
   readonly bridge: string;
@@ -145,7 +151,9 @@ export class LinuxDataPlane implements DataPlane {
         if (!linksNow.has(br)) created.push({ net: id, dev: br });
         if (!linksNow.has(vxlanName(vni))) created.push({ net: id, dev: vxlanName(vni) });
         if (ns) addLink(id, `link del dev ${vxlanName(ns.vni)}`);
-        if (!ns) addLink(id, `link add ${br} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`, `link set dev ${br} addrgenmode none`);
+        // The bridge's own MAC is set, not left to follow its lowest port's: a change of it flushes
+        // every neighbour entry on the bridge, permanent ones too (each tap joining would).
+        if (!ns) addLink(id, `link add ${br} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`, `link set dev ${br} address ${bridgeMac(id)} addrgenmode none`);
         addLink(id, `link set dev ${br} mtu ${mtu} up`,
           `link add ${vxlanName(vni)} type vxlan id ${vni} local ${this.o.vtep} dstport 4789 nolearning`,
           `link set dev ${vxlanName(vni)} mtu ${mtu} master ${br} up`,
