@@ -150,7 +150,8 @@ describe('linux data plane: admin state, DHCP options, DHCPv6, replication, refu
     // Every port's address stays a neighbour entry as more taps join the bridge (a bridge whose MAC
     // followed its ports would flush them all whenever a lower MAC joined).
     const ips: string[] = [];
-    for (let i = 0; i < 8; i++) ips.push((await vm(`n${i}`, i % 2 ? h2 : h1, net.id)).ip);
+    // Each MAC lower than all before it, so each tap would have changed such a bridge's MAC.
+    for (let i = 0; i < 8; i++) ips.push((await vm(`n${i}`, i % 2 ? h2 : h1, net.id, { mac_address: `00:16:3e:00:00:${(20 - i).toString(16).padStart(2, '0')}` })).ip);
     await waitFor('every address a neighbour entry on h1', async () => {
       const have = lab.in(h1.ns, 'ip', 'neigh', 'show', 'dev', `brq${net.id.slice(0, 11)}`, 'nud', 'permanent').out;
       return ips.every((ip) => have.includes(`${ip} `));
