@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { seenId } from '../../core/ids.js';
 import type { ResourceDef } from '../../model/resource.js';
 import type {
   Condition, Doc, IpAllocation, ListQuery, RawDoc, ReadTx, Store, StoreStats, WriteTx,
@@ -301,6 +302,11 @@ export class SqliteStore implements Store {
     if (!opts.readOnly) {
       this.writer = open(path, opts.synchronous ?? 'FULL');
       migrate(this.writer);
+      // The id counter goes on from the largest id in use (see core/ids.ts).
+      for (const table of ['networks', 'subnets', 'ports', 'security_groups', 'security_group_rules', 'routers', 'subnetpools', 'floatingips', 'agents']) {
+        const row = this.writer.prepare(`SELECT max(id) AS id FROM ${table}`).get() as { id: string | null } | undefined;
+        if (row?.id) seenId(row.id);
+      }
       this.writeTx = new SqliteTx(new Statements(this.writer, this.stats), this.changes, this.cache);
       this.txControl = {
         begin: this.writer.prepare('BEGIN IMMEDIATE'),
