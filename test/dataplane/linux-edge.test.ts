@@ -67,6 +67,28 @@ describe('linux data plane: admin state, DHCP options, DHCPv6, replication, refu
     admin = { a, b };
   });
 
+  it('takes an allowed address pair whose prefix holds the port\'s own address (no overlap refused)', async () => {
+    const { a, b } = admin!;
+    const netId = (await api.get(`/v2.0/ports?device_id=a`)).body.ports[0].network_id;
+    const w = await vm('w', h1, netId, { allowed_address_pairs: [{ ip_address: '10.50.0.0/24' }] });
+    lab.in(w.ns, 'ip', 'addr', 'add', `${w.ip}/24`, 'dev', 'eth0');
+    lab.in(w.ns, 'ip', 'addr', 'add', '10.50.0.77/24', 'dev', 'eth0');
+    // A target without port security, so only w's own anti-spoofing decides.
+    const open = await vm('open', h2, netId, { port_security_enabled: false, security_groups: [] });
+    lab.in(open.ns, 'ip', 'addr', 'add', `${open.ip}/24`, 'dev', 'eth0');
+    await waitFor('w reaches a VM from an address of the pair', async () => lab.in(w.ns, 'ping', '-c', '1', '-W', '1', '-I', '10.50.0.77', open.ip).code === 0);
+    assert.ok(ping(a.ns, b.ip), 'the other ports of the host lost their filtering state');
+    // A second member's pair inside the first: the remote-group prefixes overlap, and stay apart in the set.
+    const w2 = await vm('w2', h2, netId, { allowed_address_pairs: [{ ip_address: '10.50.0.0/25' }] });
+    assert.equal((await api.delete(`/v2.0/ports/${w.port.id}`)).status, 204);
+    const group = (w2.port.security_groups as string[])[0].replace(/-/g, '');
+    await waitFor('the /25 left alone in h2\'s prefix set', async () => {
+      const set = lab.in(h2.ns, 'nft', 'list', 'set', 'inet', 'alcor', `n4_${group}`).out;
+      return set.includes('10.50.0.0/25') && !set.includes('10.50.0.0/24');
+    });
+    for (const h of lab.hosts) assert.equal(h.log.join('').includes('rebuilding the tables'), false, `${h.name} had to rebuild its tables`);
+  });
+
   it('keeps traffic flowing through a controller restart', async () => {
     const { a, b } = admin!;
     const pinger = spawn('ip', ['netns', 'exec', a.ns, 'ping', '-i', '0.01', '-w', '4', b.ip], { stdio: ['ignore', 'pipe', 'ignore'] });

@@ -61,3 +61,13 @@ export function linkLocal(mac: string): string {
   const groups = [0, 2, 4, 6].map((i) => ((e[i] << 8) | e[i + 1]).toString(16));
   return v6s(v6(`fe80::${groups.join(':')}`));
 }
+
+/** Whether `inner` (an address or a prefix) lies within the prefix `outer`, of the same family. */
+export function within(inner: string, outer: string): boolean {
+  if (!outer.includes('/') || isV6(inner) !== isV6(outer)) return false;
+  const [ia, il] = inner.split('/');
+  const o = parseCidr(outer);
+  const len = il === undefined ? (isV6(ia) ? 128 : 32) : Number(il);
+  if (len < o.length) return false;
+  return parseCidr(`${ia}/${o.length}`).network === o.network;
+}

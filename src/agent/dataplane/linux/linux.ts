@@ -23,7 +23,7 @@ import { Dhcp } from './dhcp.js';
 import type { DhcpNetwork } from './dhcp.js';
 import * as kernel from './kernel.js';
 import { bridgeName, dhcpLinkName, isDhcpLink, tapName, vxlanName } from './names.js';
-import { NftBatch, groupRules, portElements, portRules } from './nft.js';
+import { NftBatch, groupRules, portElements, portRules, prefixCover } from './nft.js';
 import type { Elements, NftPort } from './nft.js';
 import { batch, must, run } from './run.js';
 
@@ -431,7 +431,8 @@ export class LinuxDataPlane implements DataPlane {
       if (!have) {
         const want = memberItems(g);
         b.memberSet('add', g);
-        b.members('add', g, [...want]);
+        b.members('add', g, [...want].filter((ip) => !ip.includes('/')));
+        b.members('add', g, [...prefixCover(want)]);
         this.members.set(g, want);
         continue;
       }
@@ -441,13 +442,20 @@ export class LinuxDataPlane implements DataPlane {
       const items = state.streams.get(membersStream(g))?.items;
       const check = keys === 'all' ? new Set([...have, ...memberItems(g)]) : keys;
       const plus: string[] = [], minus: string[] = [];
+      const coverBefore = [...check].some((ip) => ip.includes('/')) ? prefixCover(have) : undefined;
       for (const ip of check) {
         const wanted = items?.has(`m:${ip}`) ?? false;
         if (wanted && !have.has(ip)) { plus.push(ip); have.add(ip); }
         if (!wanted && have.has(ip)) { minus.push(ip); have.delete(ip); }
       }
-      b.members('delete', g, minus);
-      b.members('add', g, plus);
+      b.members('delete', g, minus.filter((ip) => !ip.includes('/')));
+      b.members('add', g, plus.filter((ip) => !ip.includes('/')));
+      // Prefixes (address pairs) may hold one another: the interval set gets the cover, diffed.
+      if (coverBefore) {
+        const after = prefixCover(have);
+        b.members('delete', g, [...coverBefore].filter((p) => !after.has(p)));
+        b.members('add', g, [...after].filter((p) => !coverBefore.has(p)));
+      }
     }
     // Group chains.
     for (const [g, rules] of wantGroups) {

@@ -13,7 +13,7 @@
  *   group's chain in one transaction; membership is one set element; a port is a few elements.
  */
 import type { RuleEntry } from '../../../protocol/messages.js';
-import { isV6, linkLocal } from './addr.js';
+import { isV6, linkLocal, within } from './addr.js';
 import { NFT_BRIDGE_TABLE as B, NFT_INET_TABLE as I } from './names.js';
 
 export interface NftPort {
@@ -31,7 +31,8 @@ export type Elements = Record<string, string[]>;
 
 const q = (s: string): string => JSON.stringify(s);
 const gid = (group: string): string => group.replace(/[^A-Za-z0-9]/g, '');
-export const memberSet = (group: string, v6: boolean): string => `m${v6 ? 6 : 4}_${gid(group)}`;
+/** A group's member addresses (`m`), and the prefixes its members' address pairs allow (`n`, an interval set). */
+export const memberSet = (group: string, v6: boolean, prefixes = false): string => `${prefixes ? 'n' : 'm'}${v6 ? 6 : 4}_${gid(group)}`;
 const groupChain = (group: string, dir: 'i' | 'e'): string => `g${dir}_${gid(group)}`;
 const portChain = (id: number, dir: 'i' | 'e'): string => `p${dir}_${id}`;
 
@@ -55,13 +56,30 @@ export function portElements(p: NftPort, id: number): Elements {
     (isV6(ip) ? ip6 : ip4).push(`${t} . ${m} . ${ip}`);
   }
   for (const m of macs) e.bridge_macs.push(`${t} . ${m}`);
-  e.bridge_src4 = [...new Set(ip4)];
-  e.bridge_src6 = [...new Set(ip6)];
+  e.bridge_src4 = disjoint(ip4);
+  e.bridge_src6 = disjoint(ip6);
   e.bridge_pin.push(`${t} : ${id}`);
   e.bridge_pout.push(`${t} : 0:${id}`);
   e.inet_egress.push(`${id} : jump ${portChain(id, 'e')}`);
   e.inet_ingress.push(`0:${id} : jump ${portChain(id, 'i')}`);
   return e;
+}
+
+/**
+ * An interval set refuses overlapping elements (the whole transaction fails, for every port of the
+ * host), so an address inside an allowed pair's prefix of the same MAC is left to the prefix.
+ */
+export function disjoint(elements: string[]): string[] {
+  const unique = [...new Set(elements)];
+  const parts = unique.map((e) => { const i = e.lastIndexOf(' . '); return { head: e.slice(0, i), addr: e.slice(i + 3), e }; });
+  return parts.filter((p) => !parts.some((q) => q !== p && q.head === p.head && within(p.addr, q.addr)
+    && !(within(q.addr, p.addr) && q.e < p.e))).map((p) => p.e);
+}
+
+/** The prefixes among `members` that no other of them holds: what an interval set takes without overlap. */
+export function prefixCover(members: Iterable<string>): Set<string> {
+  const prefixes = [...members].filter((m) => m.includes('/'));
+  return new Set(prefixes.filter((p) => !prefixes.some((q) => q !== p && within(p, q))));
 }
 
 /** What a port's own chains hold: one jump per group (then drop). */
@@ -76,8 +94,17 @@ const PROTOCOLS: Record<string, number> = {
 };
 const PORTED = new Set([6, 17, 33, 132, 136]);
 
-/** One security group rule as an nftables rule, or undefined for one this data plane cannot express. */
-export function ruleText(r: RuleEntry): string | undefined {
+/**
+ * One security group rule as nftables rules (two for a remote group: its addresses and its pairs'
+ * prefixes), or none for one this data plane cannot express.
+ */
+export function ruleText(r: RuleEntry): string[] {
+  const one = ruleOne(r, false);
+  if (!one) return [];
+  return r[6] ? [one, ruleOne(r, true)!] : [one];
+}
+
+function ruleOne(r: RuleEntry, prefixes: boolean): string | undefined {
   const [direction, ethertype, protocol, min, max, prefix, remoteGroup] = r;
   const v6 = ethertype === 'IPv6';
   const fam = v6 ? 'ip6' : 'ip';
@@ -87,7 +114,7 @@ export function ruleText(r: RuleEntry): string | undefined {
     if (isV6(prefix) !== v6) return undefined;
     parts.push(`${fam} ${side} ${prefix}`);
   }
-  if (remoteGroup) parts.push(`${fam} ${side} @${memberSet(remoteGroup, v6)}`);
+  if (remoteGroup) parts.push(`${fam} ${side} @${memberSet(remoteGroup, v6, prefixes)}`);
   if (protocol !== null && protocol !== 'any') {
     let n = /^\d+$/.test(protocol) ? Number(protocol) : PROTOCOLS[protocol.toLowerCase()];
     if (n === undefined || n > 255) return undefined;
@@ -113,8 +140,8 @@ export function groupRules(rules: Iterable<RuleEntry>): { i: string[]; e: string
   const out = { i: [] as string[], e: [] as string[], remotes: new Set<string>() };
   for (const r of rules) {
     const t = ruleText(r);
-    if (!t) continue;
-    (r[0] === 'ingress' ? out.i : out.e).push(t);
+    if (t.length === 0) continue;
+    (r[0] === 'ingress' ? out.i : out.e).push(...t);
     if (r[6]) out.remotes.add(r[6]);
   }
   out.i.sort();
@@ -212,17 +239,22 @@ export class NftBatch {
   }
 
   memberSet(op: 'add' | 'delete', group: string): void {
-    for (const v6 of [false, true]) {
-      const name = memberSet(group, v6);
-      this.lines.push(op === 'add' ? `add set inet ${I} ${name} { type ${v6 ? 'ipv6_addr' : 'ipv4_addr'}; }` : `delete set inet ${I} ${name}`);
+    for (const prefixes of [false, true]) {
+      for (const v6 of [false, true]) {
+        const name = memberSet(group, v6, prefixes);
+        this.lines.push(op === 'add' ? `add set inet ${I} ${name} { type ${v6 ? 'ipv6_addr' : 'ipv4_addr'};${prefixes ? ' flags interval;' : ''} }` : `delete set inet ${I} ${name}`);
+      }
     }
   }
 
+  /** Addresses go to the plain set, prefixes to the interval one (which the caller keeps disjoint). */
   members(op: 'add' | 'delete', group: string, ips: readonly string[]): void {
-    const v4 = ips.filter((ip) => !isV6(ip));
-    const v6 = ips.filter(isV6);
-    if (v4.length) this.lines.push(`${op} element inet ${I} ${memberSet(group, false)} { ${v4.join(', ')} }`);
-    if (v6.length) this.lines.push(`${op} element inet ${I} ${memberSet(group, true)} { ${v6.join(', ')} }`);
+    for (const prefixes of [false, true]) {
+      for (const v6 of [false, true]) {
+        const these = ips.filter((ip) => isV6(ip) === v6 && ip.includes('/') === prefixes);
+        if (these.length) this.lines.push(`${op} element inet ${I} ${memberSet(group, v6, prefixes)} { ${these.join(', ')} }`);
+      }
+    }
   }
 
   /** A chain made or refilled in place: `flush` and the new rules land in one transaction. */
