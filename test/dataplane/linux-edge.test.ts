@@ -195,4 +195,28 @@ describe('linux data plane: admin state, DHCP options, DHCPv6, replication, refu
     await api.create('subnets', 'subnet', { network_id: other.id, cidr: '10.56.0.0/24', ip_version: 4, enable_dhcp: false });
     await vm('ok', h3, other.id);
   });
+
+  it('serves a host whose agent says vif_type bridge: Nova plugs the tap into the bridge the binding names', async () => {
+    await lab.stopAgent(h3);
+    lab.startAgent(h3, ['--vif-type', 'bridge']);
+    await waitFor('h3 back as a bridge host', async () => {
+      const a = (await api.get(`/v2.0/agents?host=${h3.name}`)).body.agents[0];
+      return a?.alive && a.configurations?.vif_type === 'bridge';
+    }, 20_000);
+    const net = await api.create('networks', 'network', { name: 'vif-bridge' });
+    await api.create('subnets', 'subnet', { network_id: net.id, cidr: '10.57.0.0/24', ip_version: 4, enable_dhcp: false });
+    const port = await api.create('ports', 'port', { network_id: net.id, device_owner: 'compute:nova', device_id: 'vb', 'binding:host_id': h3.name });
+    assert.equal(port['binding:vif_type'], 'bridge');
+    const bridge = port['binding:vif_details'].bridge_name as string;
+    assert.equal(bridge, `brq${net.id.slice(0, 11)}`);
+    // The agent makes the bridge before any tap exists, for Nova to plug into.
+    await waitFor('the bridge the binding names', async () => lab.in(h3.ns, 'ip', 'link', 'show', bridge).code === 0);
+    const ns = lab.vm(h3, port, 'vb');
+    lab.in(h3.ns, 'ip', 'link', 'set', `tap${port.id.slice(0, 11)}`, 'master', bridge, 'up');
+    await waitFor('vb ACTIVE', async () => (await portStatus(api, port.id)) === 'ACTIVE');
+    const peer = await vm('vb-peer', h1, net.id);
+    lab.in(ns, 'ip', 'addr', 'add', `${port.fixed_ips[0].ip_address}/24`, 'dev', 'eth0');
+    lab.in(peer.ns, 'ip', 'addr', 'add', `${peer.ip}/24`, 'dev', 'eth0');
+    await waitFor('vb reaches its peer on another host', async () => ping(ns, peer.ip));
+  });
 });
