@@ -92,7 +92,6 @@ try {
     active.push(vm.active);
     pinged.push(vm.pinged);
     if (i % 25 === 0 || i === VMS) {
-      const local = Math.ceil(i / HOSTS);
       growth.push({ vms: i, ...nftCount() });
     }
   }
@@ -164,7 +163,6 @@ try {
     }
     report.waitedMs = report.waitedMs ?? {};
     report.waitedMs[target] = Math.round(performance.now() - waitStart);
-    const rounds = [];
     let captured = '';
     const grab = (b) => { captured += b.toString(); };
     h1.agent.stdout.on('data', grab);
@@ -173,17 +171,13 @@ try {
       await sleep(300);
     }
     h1.agent.stdout.off('data', grab);
-    {
-      for (const line of captured.split('\n')) {
-        if (!line.startsWith('{')) continue;
-        if (!line.includes('"devices programmed"') && !line.includes('"round programmed"')) continue;
-        const o = JSON.parse(line);
-        if (o.msg === 'devices programmed' && o.up > 0) rounds.push({ kind: 'device', ms: o.ms });
-        if (o.msg === 'round programmed' && o.pending === 0 && o.failed === 0) rounds.push({ kind: 'round', ms: o.ms, neighbours: o.neighbours });
-      }
+    // A probe's own round: the one that plugged a tap that was there at the bind (nothing pending).
+    const ms = [];
+    for (const line of captured.split('\n')) {
+      if (!line.startsWith('{') || !line.includes('"round programmed"')) continue;
+      const o = JSON.parse(line);
+      if (o.pending === 0 && o.failed === 0) ms.push(o.ms);
     }
-    // A probe's own round: the one that plugged a tap that was there at the bind (not pending).
-    const ms = rounds.filter((r) => r.kind === 'round').map((r) => r.ms);
     report.perPort.push({ neighbours: held, roundMs: { p50: pct(ms, 50), max: Math.max(...ms) }, rounds: ms.length });
     console.log(`one port bound with ${held} neighbour entries on host 1: agent round p50 ${pct(ms, 50).toFixed(1)} ms, max ${Math.max(...ms).toFixed(1)} ms (${ms.length} rounds)`);
   }

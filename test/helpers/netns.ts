@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -124,25 +124,30 @@ export class Lab {
     return sh('ip', ['netns', 'exec', ns, cmd, ...args]);
   }
 
-  /** A DHCP lease for the VM's eth0, as dhclient got it (nothing of the machine's own resolv.conf is touched). */
+  /**
+   * Runs dhclient once on the VM's eth0 and returns the lease file's text. Its script is /bin/true,
+   * so nothing is configured and nothing of the machine's own resolv.conf is touched.
+   */
+  private dhclient(vm: string, family: '-4' | '-6', conf: string): string | undefined {
+    const [confFile, lease, pidFile] = ['conf', 'lease', 'pid'].map((x) => join(this.dir, `${vm}${family}.${x}`));
+    writeFileSync(confFile, conf);
+    rmSync(lease, { force: true });
+    this.in(vm, 'dhclient', family, '-1', '-sf', '/bin/true', '-cf', confFile, '-lf', lease, '-pf', pidFile, 'eth0');
+    if (existsSync(pidFile)) {
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      if (pid > 0) try { process.kill(pid); } catch { /* gone */ }
+    }
+    return existsSync(lease) ? readFileSync(lease, 'utf8') : undefined;
+  }
+
+  /** A DHCP lease for the VM's eth0: its address and options. */
   dhcp(vm: string, timeoutSec = 10): Record<string, string> | undefined {
-    const conf = join(this.dir, `${vm}.dhclient.conf`);
-    const lease = join(this.dir, `${vm}.lease`);
-    sh('sh', ['-c', `cat > ${conf} <<'E'
-option rfc3442-classless-static-routes code 121 = array of unsigned integer 8;
+    const text = this.dhclient(vm, '-4', `option rfc3442-classless-static-routes code 121 = array of unsigned integer 8;
 request subnet-mask, broadcast-address, routers, domain-name-servers, interface-mtu, rfc3442-classless-static-routes, ntp-servers;
 timeout ${timeoutSec};
 retry 1;
-E`]);
-    sh('rm', ['-f', lease]);
-    this.in(vm, 'dhclient', '-1', '-4', '-sf', '/bin/true', '-cf', conf, '-lf', lease, '-pf', join(this.dir, `${vm}.pid`), 'eth0');
-    if (existsSync(join(this.dir, `${vm}.pid`))) {
-      const pid = sh('cat', [join(this.dir, `${vm}.pid`)]).out.trim();
-      if (pid) sh('kill', [pid]);
-    }
-    if (!existsSync(lease)) return undefined;
-    const text = sh('cat', [lease]).out;
-    if (!text.includes('fixed-address')) return undefined;
+`);
+    if (!text?.includes('fixed-address')) return undefined;
     const out: Record<string, string> = {};
     const fixed = /fixed-address ([\d.]+);/.exec(text);
     if (fixed) out.address = fixed[1];
@@ -152,19 +157,12 @@ E`]);
 
   /** A DHCPv6 lease (dhclient -6) for the VM's eth0: the addresses it was given. */
   async dhcp6(vm: string, timeoutSec = 10): Promise<string[]> {
-    const lease = join(this.dir, `${vm}.lease6`);
-    const conf = join(this.dir, `${vm}.dhclient6.conf`);
-    sh('sh', ['-c', `printf 'timeout ${timeoutSec};\\n' > ${conf}`]);
-    sh('rm', ['-f', lease]);
     // dhclient -6 needs the link-local address past duplicate detection.
     for (let i = 0; i < 50 && this.in(vm, 'ip', '-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'link', 'tentative').out.trim(); i++) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    this.in(vm, 'dhclient', '-6', '-1', '-sf', '/bin/true', '-cf', conf, '-lf', lease, '-pf', join(this.dir, `${vm}.pid6`), 'eth0');
-    const pid = existsSync(join(this.dir, `${vm}.pid6`)) ? sh('cat', [join(this.dir, `${vm}.pid6`)]).out.trim() : '';
-    if (pid) sh('kill', [pid]);
-    if (!existsSync(lease)) return [];
-    return [...sh('cat', [lease]).out.matchAll(/iaaddr ([0-9a-f:]+) \{/g)].map((m) => m[1]);
+    const text = this.dhclient(vm, '-6', `timeout ${timeoutSec};\n`);
+    return [...(text ?? '').matchAll(/iaaddr ([0-9a-f:]+) \{/g)].map((m) => m[1]);
   }
 
   async close(): Promise<void> {
@@ -180,6 +178,6 @@ E`]);
     // dnsmasq lives in a namespace of its own, named by no one: found by its files, in the lab's folder.
     for (const pid of sh('pgrep', ['-f', this.dir]).out.split('\n').filter(Boolean)) sh('kill', ['-9', pid]);
     for (const ns of names) sh('ip', ['netns', 'del', ns]);
-    sh('rm', ['-rf', this.dir]);
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -47,6 +47,8 @@ const served = (s: SubnetInfo): boolean => (s.version === 4 ? s.dhcp : s.dhcp &&
 export class Dhcp {
   /** network -> the dnsmasq arguments it runs with (a change restarts it; the rest reloads). */
   private readonly running = new Map<string, string>();
+  /** network -> the bridge, MTU and server addresses its namespace was last set up with. */
+  private readonly configured = new Map<string, string>();
 
   constructor(private readonly dir: string) {}
 
@@ -90,7 +92,8 @@ export class Dhcp {
     let pid = this.pid(n.id);
     const runningWith = this.running.get(n.id) ?? (existsSync(p.args) ? readFileSync(p.args, 'utf8') : undefined);
     if (pid && runningWith === key) {
-      await this.configure(n, pid, subnets);
+      // A port joining changes only the files: the namespace is as it was unless the subnets or MTU moved.
+      if (this.configured.get(n.id) !== layout(n, subnets)) await this.configure(n, pid, subnets);
       process.kill(pid, 'SIGHUP');
       this.running.set(n.id, key);
       return;
@@ -131,12 +134,13 @@ export class Dhcp {
 
   /** The veth's place on the bridge, and the server addresses inside. */
   private async configure(n: DhcpNetwork, pid: number, subnets: Array<[string, SubnetInfo]>): Promise<void> {
+    this.configured.delete(n.id);
     const link = dhcpLinkName(n.id);
     await must('ip', ['link', 'set', 'dev', link, 'master', n.bridge, 'mtu', String(n.mtu), 'up']);
     const inside = ['nsenter', `--net=/proc/${pid}/ns/net`];
     const lines = [`link set dev lo up`, `link set dev ${DHCP_INSIDE} mtu ${n.mtu} up`];
     const want = new Set<string>();
-    for (const [, s] of subnets) want.add(`${s.gateway ?? lastUsable(s.cidr)}/${parseCidr(s.cidr).length}`);
+    for (const a of serverAddresses(subnets)) want.add(a);
     const addrs = await must(inside[0], [...inside.slice(1), 'ip', '-j', 'addr', 'show', 'dev', DHCP_INSIDE]);
     const have = new Set<string>();
     for (const a of (JSON.parse(addrs || '[]') as Array<{ addr_info?: Array<{ local: string; prefixlen: number; scope: string }> }>)[0]?.addr_info ?? []) {
@@ -147,6 +151,7 @@ export class Dhcp {
     await must(inside[0], [...inside.slice(1), 'ip', '-batch', '-'], `${lines.join('\n')}\n`);
     // The server address is not the router's to claim: never answer ARP for it.
     await must(inside[0], [...inside.slice(1), 'sysctl', '-q', '-w', `net.ipv4.conf.${DHCP_INSIDE}.arp_ignore=8`]);
+    this.configured.set(n.id, layout(n, subnets));
   }
 
   private args(n: DhcpNetwork, subnets: Array<[string, SubnetInfo]>, p: ReturnType<Dhcp['paths']>): string[] {
@@ -222,6 +227,7 @@ export class Dhcp {
     const pid = this.pid(network);
     if (pid) await stop(pid);
     this.running.delete(network);
+    this.configured.delete(network);
     const link = dhcpLinkName(network);
     if (existsSync(`/sys/class/net/${link}`)) await run('ip', ['link', 'del', 'dev', link]);
     rmSync(this.paths(network).dir, { recursive: true, force: true });
@@ -233,6 +239,13 @@ export class Dhcp {
     return existsSync(d) ? readdirSync(d) : [];
   }
 }
+
+/** The server's address in each served subnet: the gateway's, or with none the subnet's last. */
+function serverAddresses(subnets: Array<[string, SubnetInfo]>): string[] {
+  return subnets.map(([, s]) => `${s.gateway ?? lastUsable(s.cidr)}/${parseCidr(s.cidr).length}`);
+}
+
+const layout = (n: DhcpNetwork, subnets: Array<[string, SubnetInfo]>): string => JSON.stringify([n.bridge, n.mtu, serverAddresses(subnets)]);
 
 function readTail(path: string): string {
   try { return readFileSync(path, 'utf8').slice(-500); } catch { return 'no log'; }

@@ -29,6 +29,8 @@ import { batch, must, run } from './run.js';
 
 const ZERO_MAC = '00:00:00:00:00:00';
 
+const plugFdb = (p: PortState): string => `fdb replace ${p.spec.mac} dev ${p.tap} master static`;
+
 /** A locally administered MAC of the network's own, for its bridge. */
 function bridgeMac(network: string): string {
   const h = network.replace(/-/g, '');
@@ -158,8 +160,8 @@ export class LinuxDataPlane implements DataPlane {
           `link add ${vxlanName(vni)} type vxlan id ${vni} local ${this.o.vtep} dstport 4789 nolearning`,
           `link set dev ${vxlanName(vni)} mtu ${mtu} master ${br} up`,
           `link set dev ${vxlanName(vni)} type bridge_slave neigh_suppress on learning off`);
-        this.nets.set(br, { id, bridge: br, vni, mtu, remote: ns?.remote ?? new Map(), local: ns?.local ?? new Map(), flood: ns && ns.vni === vni ? ns.flood : new Map(), staleFlood: new Set() });
-        if (ns) { ns.remote.clear(); this.nets.get(br)!.flood.clear(); }
+        // A new VXLAN device holds no forwarding entries yet; the bridge's own neighbour entries stay.
+        this.nets.set(br, { id, bridge: br, vni, mtu, remote: new Map(), local: ns?.local ?? new Map(), flood: new Map(), staleFlood: new Set() });
         dirty.neighbours.set(id, 'all');
         netsChanged.add(id);
       } else if (ns.mtu !== mtu) {
@@ -208,6 +210,7 @@ export class LinuxDataPlane implements DataPlane {
     const portLines: string[] = [];
     const portOwner: string[] = [];
     const pending: string[] = [];
+    const plugged: PortState[] = [];
     const removedPorts: PortState[] = [];
     for (const id of dirty.ports) {
       const want = failures.has(id) ? undefined : wantPorts.get(id);
@@ -222,7 +225,9 @@ export class LinuxDataPlane implements DataPlane {
       p.spec = want;
       p.bridge = bridgeName(want.network);
       if (existsSync(`/sys/class/net/${p.tap}`)) {
-        for (const l of this.plugLines(p)) { portLines.push(l); portOwner.push(id); }
+        portLines.push(this.plugLine(p));
+        portOwner.push(id);
+        plugged.push(p);
         p.plugged = true;
       } else {
         p.plugged = false;
@@ -235,11 +240,9 @@ export class LinuxDataPlane implements DataPlane {
       const id = portOwner[line];
       if (id) failures.set(id, `${portLines[line]}: ${err}`);
     }
-    for (const [id, p] of this.ports) {
-      if (failures.has(id)) continue;
-      if (!p.plugged) pending.push(id);
-      else fdb.push(`fdb replace ${p.spec.mac} dev ${p.tap} master static`);
-    }
+    for (const [id, p] of this.ports) if (!p.plugged && !failures.has(id)) pending.push(id);
+    // A tap's own MAC is static on its bridge port from the round that plugs it (the tap keeps it).
+    for (const p of plugged) if (!failures.has(p.id)) fdb.push(plugFdb(p));
     for (const [line, err] of await this.batch('bridge', fdb)) this.o.log.warn({ entry: fdb[line], error: err }, 'kernel refused a forwarding entry');
     for (const [line, err] of await this.batch('ip', [...neighDel, ...neighAdd])) this.o.log.warn({ entry: [...neighDel, ...neighAdd][line], error: err }, 'kernel refused a neighbour entry');
 
@@ -280,9 +283,9 @@ export class LinuxDataPlane implements DataPlane {
     return p;
   }
 
-  private plugLines(p: PortState): string[] {
+  private plugLine(p: PortState): string {
     const mtu = this.nets.get(p.bridge)?.mtu ?? p.spec.mtu;
-    return [`link set dev ${p.tap} mtu ${mtu} master ${p.bridge} up`];
+    return `link set dev ${p.tap} mtu ${mtu} master ${p.bridge} up`;
   }
 
   private neighbour(ns: NetState, mac: string, entry: NeighbourEntry | undefined, fdb: string[], neighDel: string[], neighAdd: string[]): void {
@@ -552,9 +555,10 @@ export class LinuxDataPlane implements DataPlane {
       if (l.master && owned.has(l.master) && l.kind !== 'vxlan' && !isDhcpLink(l.name)) this.strayTaps.push(l.name);
     }
     this.strayDhcp = this.dhcp.known();
-    for (const net of this.dhcp.existing()) this.dhcpNets.add(net);
+    const running = this.dhcp.existing();
+    for (const net of running) this.dhcpNets.add(net);
     // A DHCP veth whose dnsmasq is gone (its namespace went with it, or it never started).
-    const live = new Set(this.dhcp.existing().map(dhcpLinkName));
+    const live = new Set(running.map(dhcpLinkName));
     for (const l of all.values()) if (isDhcpLink(l.name) && !live.has(l.name)) await run('ip', ['link', 'del', 'dev', l.name]);
     this.bindNetworkIds();
   }
@@ -605,7 +609,8 @@ export class LinuxDataPlane implements DataPlane {
     for (const p of this.ports.values()) {
       const exists = existsSync(`/sys/class/net/${p.tap}`);
       if (exists && !p.plugged && this.nets.has(p.bridge)) {
-        for (const l of this.plugLines(p)) { lines.push(l); owners.push(p); }
+        lines.push(this.plugLine(p));
+        owners.push(p);
       } else if (!exists && p.plugged) {
         p.plugged = false;
         gone.push(p.id);
@@ -615,11 +620,11 @@ export class LinuxDataPlane implements DataPlane {
     const failedPorts = new Set<string>();
     for (const [line, err] of bad) { const p = owners[line]; if (p) { failedPorts.add(p.id); failed.push({ port: p.id, error: `${lines[line]}: ${err}` }); } }
     const fdb: string[] = [];
-    for (const p of new Set(owners)) {
+    for (const p of owners) {
       if (failedPorts.has(p.id)) continue;
       p.plugged = true;
       up.push(p.id);
-      fdb.push(`fdb replace ${p.spec.mac} dev ${p.tap} master static`);
+      fdb.push(plugFdb(p));
     }
     await this.batch('bridge', fdb);
     if (up.length || gone.length) this.o.log.debug?.({ ms: Math.round((performance.now() - t0) * 100) / 100, up: up.length, gone: gone.length }, 'devices programmed');
