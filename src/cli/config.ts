@@ -3,6 +3,7 @@
  * variables, then flags; the last one to speak wins. Everything is checked before anything starts.
  */
 import { readFileSync } from 'node:fs';
+import type { IdRange, VlanRanges } from '../core/config.js';
 import { canonicalMac } from '../core/mac.js';
 
 export interface Config {
@@ -22,6 +23,10 @@ export interface Config {
   synchronous: 'FULL' | 'NORMAL';
   /** Seconds without a heartbeat after which an agent is down (Neutron's agent_down_time). */
   agentDownTime: number;
+  /** Neutron's network_vlan_ranges: physical networks of VLAN networks and the ids allocated on each. */
+  networkVlanRanges: VlanRanges[];
+  /** Neutron's flat_networks: physical networks of flat networks, '*' for any. */
+  flatNetworks: '*' | string[];
 }
 
 export interface KeystoneConfig {
@@ -56,6 +61,8 @@ export const DEFAULTS: Config = {
   bodyLimit: 1024 * 1024,
   synchronous: 'FULL',
   agentDownTime: 75,
+  networkVlanRanges: [],
+  flatNetworks: '*',
 };
 
 export const CONFIG_HELP = `Configuration (flag / environment variable / key in the JSON config file):
@@ -69,6 +76,9 @@ export const CONFIG_HELP = `Configuration (flag / environment variable / key in 
   --noauth-project ID    ALCOR_NOAUTH_PROJECT noauthProject project of requests without X-Project-Id (default admin)
   --synchronous MODE     ALCOR_SYNCHRONOUS   synchronous   FULL (survives power loss) or NORMAL (default FULL)
   --agent-down-time N    ALCOR_AGENT_DOWN_TIME agentDownTime seconds without a heartbeat before an agent is down (default 75)
+  --network-vlan-ranges R ALCOR_NETWORK_VLAN_RANGES networkVlanRanges physical networks of VLAN networks, PHYSNET[:MIN:MAX],...;
+                         ids without a range: 1 to 4094 (default none: no VLAN networks)
+  --flat-networks L      ALCOR_FLAT_NETWORKS flatNetworks  physical networks of flat networks, PHYSNET,... or * for any, empty for none (default *)
   --auth-strategy S      ALCOR_AUTH_STRATEGY authStrategy  noauth (default) or keystone
   --keystone-url URL     ALCOR_KEYSTONE_URL  keystoneUrl   Keystone v3 endpoint (default http://127.0.0.1:5000/v3)
   --keystone-user NAME   ALCOR_KEYSTONE_USER keystoneUser  the controller's service user (default alcor)
@@ -78,6 +88,7 @@ export const CONFIG_HELP = `Configuration (flag / environment variable / key in 
   --config FILE          ALCOR_CONFIG                      JSON file with any of the keys above`;
 
 const KEYS = ['listen', 'southboundListen', 'dataDir', 'baseMac', 'vniRange', 'physicalMtu', 'logLevel', 'noauthProject', 'synchronous', 'agentDownTime',
+  'networkVlanRanges', 'flatNetworks',
   'authStrategy', 'keystoneUrl', 'keystoneUser', 'keystonePassword', 'keystoneProject', 'tokenCacheSeconds'] as const;
 
 export type Overrides = Partial<Record<(typeof KEYS)[number], string>>;
@@ -98,6 +109,47 @@ function parseVniRange(v: string): Config['vniRange'] {
   const max = m ? Number(m[2]) : NaN;
   if (!m || min < 1 || max > 16777215 || min > max) fail('VNI range', v, 'MIN:MAX within 1:16777215');
   return { min, max };
+}
+
+/** Neutron's physical network names: what a Linux interface mapping or a config list can carry. */
+const PHYSNET = /^[^\s,:]{1,64}$/;
+
+/**
+ * Neutron's network_vlan_ranges (neutron_lib's parse_network_vlan_ranges): `physnet:min:max` or a
+ * bare `physnet` (every VLAN id), comma separated; one physical network may have several ranges.
+ */
+export function parseVlanRanges(v: string): VlanRanges[] {
+  const byPhysnet = new Map<string, IdRange[] | 'all'>();
+  for (const raw of v.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const parts = entry.split(':');
+    const physnet = parts[0];
+    if (!PHYSNET.test(physnet) || (parts.length !== 1 && parts.length !== 3)) {
+      fail('network VLAN ranges', v, 'PHYSNET or PHYSNET:MIN:MAX, comma separated (PHYSNET up to 64 characters, no spaces)');
+    }
+    if (parts.length === 1) {
+      byPhysnet.set(physnet, 'all');
+      continue;
+    }
+    const [min, max] = [parts[1], parts[2]].map((n) => (/^\d+$/.test(n) ? Number(n) : NaN));
+    if (!(min >= 1 && max <= 4094 && min <= max)) fail('network VLAN range', entry, 'MIN:MAX with 1 <= MIN <= MAX <= 4094');
+    const known = byPhysnet.get(physnet);
+    if (known === 'all') continue;
+    byPhysnet.set(physnet, [...(known ?? []), { min, max }]);
+  }
+  return [...byPhysnet].map(([physnet, r]) => ({ physnet, ranges: r === 'all' ? [{ min: 1, max: 4094 }] : r }));
+}
+
+/** Neutron's flat_networks: `*` for any physical network, a comma-separated list, or empty for none. */
+export function parseFlatNetworks(v: string): '*' | string[] {
+  const names = v.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (names.includes('*')) {
+    if (names.length > 1) fail('flat networks', v, '* alone, or a list of physical networks');
+    return '*';
+  }
+  for (const n of names) if (!PHYSNET.test(n)) fail('flat network', n, 'a physical network name of up to 64 characters, no spaces, commas or colons');
+  return [...new Set(names)];
 }
 
 function apply(config: Config, o: Overrides): void {
@@ -132,6 +184,8 @@ function apply(config: Config, o: Overrides): void {
     if (!Number.isInteger(n) || n < 1 || n > 86400) fail('agent down time', o.agentDownTime, 'seconds from 1 to 86400');
     config.agentDownTime = n;
   }
+  if (o.networkVlanRanges !== undefined) config.networkVlanRanges = parseVlanRanges(o.networkVlanRanges);
+  if (o.flatNetworks !== undefined) config.flatNetworks = parseFlatNetworks(o.flatNetworks);
   if (o.authStrategy !== undefined) {
     if (o.authStrategy !== 'noauth' && o.authStrategy !== 'keystone') fail('auth strategy', o.authStrategy, 'noauth or keystone');
     config.authStrategy = o.authStrategy;
@@ -181,6 +235,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Overrides {
     noauthProject: env.ALCOR_NOAUTH_PROJECT,
     synchronous: env.ALCOR_SYNCHRONOUS,
     agentDownTime: env.ALCOR_AGENT_DOWN_TIME,
+    networkVlanRanges: env.ALCOR_NETWORK_VLAN_RANGES,
+    flatNetworks: env.ALCOR_FLAT_NETWORKS,
     authStrategy: env.ALCOR_AUTH_STRATEGY,
     keystoneUrl: env.ALCOR_KEYSTONE_URL,
     keystoneUser: env.ALCOR_KEYSTONE_USER,

@@ -43,7 +43,10 @@ export async function startServer(config: Config, extras: ServerExtras = {}): Pr
   const writer = await WriterThread.start({
     dataDir: config.dataDir,
     synchronous: config.synchronous,
-    domain: { baseMac: config.baseMac, vniRange: config.vniRange, physicalMtu: config.physicalMtu, agentDownTime: config.agentDownTime },
+    domain: {
+      baseMac: config.baseMac, vniRange: config.vniRange, physicalMtu: config.physicalMtu, agentDownTime: config.agentDownTime,
+      networkVlanRanges: config.networkVlanRanges, flatNetworks: config.flatNetworks,
+    },
   });
   const store = new SqliteStore({ dataDir: config.dataDir, synchronous: config.synchronous, readOnly: true });
   const domain = createDomain(store, config, writer.writes);

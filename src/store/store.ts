@@ -63,6 +63,29 @@ export interface IpAllocation {
   readonly ipKey: string;
 }
 
+/**
+ * A network's segment as the store's unique index keeps it: a VNI, a VLAN id on one physical
+ * network, or a whole physical network (flat). At most one network holds each.
+ */
+export type Segment =
+  | { readonly type: 'vxlan'; readonly id: number }
+  | { readonly type: 'vlan'; readonly physnet: string; readonly id: number }
+  | { readonly type: 'flat'; readonly physnet: string };
+
+/** The numbered segments of one kind, for gap search: all VNIs, or the VLAN ids of one physical network. */
+export type SegmentPool = { readonly type: 'vxlan' } | { readonly type: 'vlan'; readonly physnet: string };
+
+/** The segment a network document holds, if any (the store indexes what this says). */
+export function networkSegment(doc: Record<string, unknown>): Segment | undefined {
+  const type = (doc['provider:network_type'] as string | undefined) ?? 'vxlan';
+  const physnet = doc['provider:physical_network'];
+  const id = doc['provider:segmentation_id'];
+  if (type === 'vxlan' && typeof id === 'number') return { type, id };
+  if (type === 'vlan' && typeof physnet === 'string' && typeof id === 'number') return { type, physnet, id };
+  if (type === 'flat' && typeof physnet === 'string') return { type, physnet };
+  return undefined;
+}
+
 export interface ReadTx {
   get(def: ResourceDef, id: string): Promise<Doc | undefined>;
   list(def: ResourceDef, query: ListQuery): Promise<Doc[]>;
@@ -78,9 +101,10 @@ export interface ReadTx {
   allocatedKeys(subnetId: string, fromKey: string, toKey: string, limit: number): Promise<string[]>;
   countIps(subnetId: string): Promise<number>;
   macInUse(networkId: string, mac: string): Promise<boolean>;
-  segmentInUse(segmentationId: number): Promise<boolean>;
-  /** Lowest used segmentation ids within [from, to], at most `limit`, for gap search. */
-  usedSegments(from: number, to: number, limit: number): Promise<number[]>;
+  /** Whether a network holds this segment (the unique index's own key: no scan). */
+  segmentInUse(segment: Segment): Promise<boolean>;
+  /** Lowest used ids of the pool within [from, to], at most `limit`, in order, for gap search. */
+  usedSegments(pool: SegmentPool, from: number, to: number, limit: number): Promise<number[]>;
   portsUsingSecurityGroup(securityGroupId: string): Promise<number>;
   defaultSecurityGroup(projectId: string): Promise<string | undefined>;
 }

@@ -124,4 +124,20 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX agents_host ON agents(host, id);
   `,
+  `
+  -- A network's segment is unique within its kind, not over all networks: VLAN 100 and VNI 100
+  -- coexist, and a flat network holds its whole physical network. The key (src/store/sqlite/
+  -- segment-key.ts) pads ids to a fixed width, so the one index also serves VNI and VLAN id gap
+  -- search in numeric order. Every network stored before this was VXLAN.
+  ALTER TABLE networks ADD COLUMN segment TEXT;
+  UPDATE networks SET segment = CASE coalesce(json_extract(doc, '$."provider:network_type"'), 'vxlan')
+      WHEN 'vxlan' THEN printf('vxlan:%08d', segmentation_id)
+      WHEN 'vlan' THEN printf('vlan:%s:%04d', json_extract(doc, '$."provider:physical_network"'), segmentation_id)
+    END
+    WHERE segmentation_id IS NOT NULL;
+  UPDATE networks SET segment = 'flat:' || json_extract(doc, '$."provider:physical_network"')
+    WHERE json_extract(doc, '$."provider:network_type"') = 'flat' AND json_extract(doc, '$."provider:physical_network"') IS NOT NULL;
+  DROP INDEX networks_segment;
+  CREATE UNIQUE INDEX networks_segment ON networks(segment);
+  `,
 ];

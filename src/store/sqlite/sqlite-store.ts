@@ -10,11 +10,12 @@ import Database from 'better-sqlite3';
 import { seenId } from '../../core/ids.js';
 import type { ResourceDef } from '../../model/resource.js';
 import type {
-  Condition, Doc, IpAllocation, ListQuery, RawDoc, ReadTx, Store, StoreStats, WriteTx,
+  Condition, Doc, IpAllocation, ListQuery, RawDoc, ReadTx, Segment, SegmentPool, Store, StoreStats, WriteTx,
 } from '../store.js';
-import { UniqueViolation } from '../store.js';
+import { UniqueViolation, networkSegment } from '../store.js';
 import { bindable, buildList, sqlLimit, whereConditions } from './list-query.js';
 import { MIGRATIONS } from './schema.js';
+import { keyId, poolKey, segmentKey } from './segment-key.js';
 import { WriterCache } from './writer-cache.js';
 import { publicJson, storedJson } from './stored-json.js';
 
@@ -68,7 +69,11 @@ class Statements {
 function columnValues(def: ResourceDef, doc: Doc, publicLength: number | null): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [attr, column] of Object.entries(def.columns)) out[column] = bindable(doc[attr]);
-  if (def.collection === 'networks') out.segmentation_id = doc['provider:segmentation_id'] ?? null;
+  if (def.collection === 'networks') {
+    out.segmentation_id = doc['provider:segmentation_id'] ?? null;
+    const segment = networkSegment(doc);
+    out.segment = segment === undefined ? null : segmentKey(segment);
+  }
   if (def.adminRead) out.public_len = publicLength;
   return out;
 }
@@ -156,14 +161,17 @@ class SqliteTx implements WriteTx {
     return this.st.prepare('SELECT 1 FROM ports WHERE network_id = ? AND mac_address = ?').get(networkId, mac) !== undefined;
   }
 
-  async segmentInUse(segmentationId: number): Promise<boolean> {
-    return this.st.prepare('SELECT 1 FROM networks WHERE segmentation_id = ?').get(segmentationId) !== undefined;
+  async segmentInUse(segment: Segment): Promise<boolean> {
+    return this.st.prepare('SELECT 1 FROM networks WHERE segment = ?').get(segmentKey(segment)) !== undefined;
   }
 
-  async usedSegments(from: number, to: number, limit: number): Promise<number[]> {
-    return this.st.prepare(
-      `SELECT segmentation_id FROM networks WHERE segmentation_id BETWEEN ? AND ? ORDER BY segmentation_id LIMIT ${sqlLimit(limit)}`,
-    ).pluck().all(from, to) as number[];
+  async usedSegments(pool: SegmentPool, from: number, to: number, limit: number): Promise<number[]> {
+    // A range of the unique index; the length check drops keys of a physical network whose name
+    // continues this one's (vlan:a:0150:0007 sorts inside vlan:a:0100 .. vlan:a:0199).
+    const keys = this.st.prepare(
+      `SELECT segment FROM networks WHERE segment BETWEEN @from AND @to AND length(segment) = length(@from) ORDER BY segment LIMIT ${sqlLimit(limit)}`,
+    ).pluck().all({ from: poolKey(pool, from), to: poolKey(pool, to) }) as string[];
+    return keys.map(keyId);
   }
 
   async portsUsingSecurityGroup(securityGroupId: string): Promise<number> {
