@@ -6,10 +6,15 @@ import * as defs from '../model/definitions.js';
 import type { Doc, ReadTx, WriteTx } from '../store/store.js';
 import type { Attrs } from './attributes.js';
 import type { ResourceHooks } from './collection.js';
-import { allocateVni, claimVni } from './segments.js';
+import { reserveSegment } from './segments.js';
 
 /** VXLAN adds 50 bytes of outer headers, as Neutron's type driver subtracts from the physical MTU. */
 const VXLAN_OVERHEAD = 50;
+
+/** Largest MTU of a network of this type: flat and VLAN frames carry no outer headers. */
+export function maxMtu(config: DomainConfig, networkType: unknown): number {
+  return networkType === 'flat' || networkType === 'vlan' ? config.physicalMtu : config.physicalMtu - VXLAN_OVERHEAD;
+}
 
 /** Ports that Neutron removes along with their network rather than counting as "in use". */
 export const AUTO_DELETED_OWNERS = new Set(['network:dhcp']);
@@ -21,10 +26,10 @@ export interface NetworkCascade {
 }
 
 export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade): ResourceHooks {
-  const maxMtu = config.physicalMtu - VXLAN_OVERHEAD;
-  const checkMtu = (mtu: unknown): number => {
-    const value = (mtu ?? maxMtu) as number;
-    if (value > maxMtu) throw new InvalidInput(`Invalid input for operation: Requested MTU is too big, maximum is ${maxMtu}.`);
+  const checkMtu = (networkType: unknown, mtu: unknown): number => {
+    const max = maxMtu(config, networkType);
+    const value = (mtu ?? max) as number;
+    if (value > max) throw new InvalidInput(`Invalid input for operation: Requested MTU is too big, maximum is ${max}.`);
     return value;
   };
 
@@ -41,23 +46,18 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
       if (given === undefined && (attrs['provider:segmentation_id'] != null || attrs['provider:physical_network'] != null)) {
         throw new InvalidInput('Invalid input for operation: network_type required.');
       }
-      const type = given ?? 'vxlan';
-      if (type !== 'vxlan') {
-        throw new InvalidInput(`Invalid input for operation: network_type value '${type}' not supported.`);
-      }
-      if (attrs['provider:physical_network'] != null) {
-        throw new InvalidInput('Invalid input for operation: provider:physical_network specified for vxlan network.');
-      }
-      const requested = attrs['provider:segmentation_id'] as number | null | undefined;
-      const vni = requested == null
-        ? await allocateVni(tx, config.vniRange)
-        : await claimVni(tx, config.vniRange, requested);
+      // Checked and reserved before the MTU, as ML2 does (a taken VLAN answers 409 whatever the MTU).
+      const segment = await reserveSegment(
+        tx, config, given ?? 'vxlan',
+        (attrs['provider:physical_network'] as string | null | undefined) ?? null,
+        (attrs['provider:segmentation_id'] as number | null | undefined) ?? null,
+      );
       return merged<Doc>(base, attrs, {
         status: 'ACTIVE',
-        mtu: checkMtu(attrs.mtu),
-        'provider:network_type': 'vxlan',
-        'provider:physical_network': null,
-        'provider:segmentation_id': vni,
+        mtu: checkMtu(segment.type, attrs.mtu),
+        'provider:network_type': segment.type,
+        'provider:physical_network': segment.physnet,
+        'provider:segmentation_id': segment.id,
         availability_zones: [],
         ipv4_address_scope: null,
         ipv6_address_scope: null,
@@ -66,7 +66,7 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
     },
 
     async update(_ctx, current, changes, tx) {
-      if ('mtu' in changes) checkMtu(changes.mtu);
+      if ('mtu' in changes) checkMtu(current['provider:network_type'], changes.mtu);
       if (current.shared === true && changes.shared === false) {
         const others = await tx.list(defs.port, { conditions: [{ attr: 'network_id', values: [current.id] }] });
         if (others.some((p) => p.project_id !== current.project_id && p.project_id !== '')) {

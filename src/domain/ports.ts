@@ -141,7 +141,7 @@ function checkDhcpOpts(opts: Array<Record<string, unknown>>): Array<Record<strin
   });
 }
 
-interface Binding {
+export interface Binding {
   vif_type: string;
   vif_details: Record<string, unknown>;
 }
@@ -149,16 +149,37 @@ interface Binding {
 /** VIF types our agents plug: a tap device, or a tap on a Linux bridge per network. */
 const AGENT_VIF_TYPES = new Set(['tap', 'bridge']);
 
+/** The physical network a flat or VLAN network's ports are bridged to; undefined for an overlay (VXLAN) network. */
+function physicalNetworkOf(network: Doc | undefined): string | undefined {
+  const type = network?.['provider:network_type'];
+  if (type !== 'flat' && type !== 'vlan') return undefined;
+  const physnet = network?.['provider:physical_network'];
+  return typeof physnet === 'string' ? physnet : '';
+}
+
+/** Whether the agent's configurations.bridge_mappings (Neutron's linuxbridge agent: physnet -> interface) names it. */
+function bridgesPhysnet(configurations: Record<string, unknown> | undefined, physnet: string): boolean {
+  const mappings = configurations?.bridge_mappings;
+  if (mappings === null || typeof mappings !== 'object' || Array.isArray(mappings)) return false;
+  return Object.hasOwn(mappings, physnet) && typeof (mappings as Record<string, unknown>)[physnet] === 'string';
+}
+
 /**
  * ML2's bind_port, done in the API call: the port binds through an agent on its host that is alive
  * and administratively up, with the VIF type that agent announces (configurations.vif_type, 'tap'
- * when it says nothing). No such agent: 'binding_failed', as ML2 leaves a port no mechanism driver
- * could bind. No host: 'unbound'.
+ * when it says nothing). A port on a flat or VLAN network binds only through an agent whose
+ * configurations.bridge_mappings holds the network's physical network, as Neutron's agent mechanism
+ * drivers check a segment against the agent's mappings. No such agent: 'binding_failed', as ML2
+ * leaves a port no mechanism driver could bind. No host: 'unbound'.
  */
-async function bindingOn(tx: ReadTx, config: DomainConfig, hostId: string, networkId: string): Promise<Binding> {
+export async function bindingOn(tx: ReadTx, config: DomainConfig, hostId: string, networkId: string): Promise<Binding> {
   if (hostId === '') return { vif_type: 'unbound', vif_details: {} };
-  for (const agent of await usableAgentsOnHost(tx, hostId, config)) {
-    const configured = (agent.configurations as Record<string, unknown> | undefined)?.vif_type;
+  const agents = await usableAgentsOnHost(tx, hostId, config);
+  const physnet = agents.length === 0 ? undefined : physicalNetworkOf(await tx.get(defs.network, networkId));
+  for (const agent of agents) {
+    const configurations = agent.configurations as Record<string, unknown> | undefined;
+    if (physnet !== undefined && !bridgesPhysnet(configurations, physnet)) continue;
+    const configured = configurations?.vif_type;
     const vifType = configured === undefined ? 'tap' : configured;
     if (typeof vifType !== 'string' || !AGENT_VIF_TYPES.has(vifType)) continue;
     const details: Record<string, unknown> = { port_filter: true, connectivity: 'l2' };

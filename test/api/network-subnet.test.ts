@@ -44,7 +44,9 @@ describe('networks', () => {
   });
 
   it('refuses unsupported types, bad values, unknown and read-only attributes', async () => {
-    await expectError(api.post('/v2.0/networks', { network: { 'provider:network_type': 'vlan' } }), 400);
+    await expectError(api.post('/v2.0/networks', { network: { 'provider:network_type': 'local' } }), 400);
+    // Without network_vlan_ranges there is no VLAN to allocate: Neutron's 503.
+    await expectError(api.post('/v2.0/networks', { network: { 'provider:network_type': 'vlan' } }), 503, 'NoNetworkAvailable');
     await expectError(api.post('/v2.0/networks', { network: { admin_state_up: 'maybe' } }), 400);
     await expectError(api.post('/v2.0/networks', { network: { color: 'blue' } }), 400);
     await expectError(api.post('/v2.0/networks', { network: { status: 'DOWN' } }), 400);

@@ -78,9 +78,10 @@ describe('networks', () => {
       assertFault(await postNetwork({ 'provider:segmentation_id': 4343 }), 400, 'InvalidInput');
     });
 
-    it('refuses provider:network_type vlan with 400', async () => {
+    it('without network_vlan_ranges, a VLAN network has no physical network to be on (400, or 503 to allocate)', async () => {
+      // As Neutron's VLAN type driver: the physical network is unknown; with none named, no VLAN is free.
       assertFault(await postNetwork({ 'provider:network_type': 'vlan', 'provider:physical_network': 'physnet1', 'provider:segmentation_id': 100 }), 400, 'InvalidInput');
-      assertFault(await postNetwork({ 'provider:network_type': 'vlan' }), 400, 'InvalidInput');
+      assertFault(await postNetwork({ 'provider:network_type': 'vlan' }), 503, 'NoNetworkAvailable');
     });
 
     it('refuses an invalid admin_state_up with 400 InvalidInput', async () => {
