@@ -18,6 +18,8 @@ export interface SimOptions {
   readonly carrier: () => ClientCarrier;
   readonly log: AgentLog;
   readonly vifType?: 'tap' | 'bridge';
+  /** Every host's physical networks (physnet -> interface), reported as configurations.bridge_mappings. */
+  readonly bridgeMappings?: Readonly<Record<string, string>>;
 }
 
 export interface SimHost {
@@ -51,7 +53,8 @@ export class Simulator {
       const dataplane = new FakeDataPlane(new Set(), false);
       const agent = new HostAgent({
         host: `${o.prefix}-${i + 1}`, vtep: simVtep(i), agentType: 'Alcor agent', binary: 'alcor-agent',
-        version: 'sim', vifType: o.vifType ?? 'tap', configurations: { simulated: true },
+        version: 'sim', vifType: o.vifType ?? 'tap',
+        configurations: o.bridgeMappings ? { simulated: true, bridge_mappings: { ...o.bridgeMappings } } : { simulated: true },
       }, dataplane, link.sender(sid), o.log);
       link.add(sid, agent);
       this.hosts.push({ agent, dataplane });

@@ -18,6 +18,9 @@ const AGENT_USAGE = `Usage: alcor agent --host NAME --controller URL --dataplane
   --dataplane KIND     fake (records what it would program) or linux
   --vtep IP            this host's underlay address for VXLAN (required with linux)
   --vif-type TYPE      tap (default: Nova plugs a tap) or bridge (Nova plugs into our bridge)
+  --physical-network PHYSNET=IFACE  this host's interface on a physical network, for flat and VLAN
+                       networks (repeatable); reported as configurations.bridge_mappings, and
+                       ports of flat or VLAN networks bind here only on physical networks it names
   --state-dir DIR      keeps goal state and cursors across restarts (default: memory only; with
                        linux, dnsmasq's files are kept there too, default /var/lib/alcor-agent/HOST)
   --availability-zone Z  reported to the controller (default nova)
@@ -29,6 +32,7 @@ export async function agentCommand(args: string[]): Promise<void> {
     options: {
       host: { type: 'string' }, controller: { type: 'string' }, dataplane: { type: 'string' }, vtep: { type: 'string' },
       'vif-type': { type: 'string' }, 'state-dir': { type: 'string' }, 'availability-zone': { type: 'string' },
+      'physical-network': { type: 'string', multiple: true },
       'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -39,6 +43,7 @@ export async function agentCommand(args: string[]): Promise<void> {
   if (!values.controller) throw new Error(`--controller is required\n${AGENT_USAGE}`);
   const vifType = values['vif-type'] ?? 'tap';
   if (vifType !== 'tap' && vifType !== 'bridge') throw new Error(`--vif-type must be tap or bridge, not ${JSON.stringify(vifType)}`);
+  const bridgeMappings = parseBridgeMappings(values['physical-network'] ?? []);
   const host = values.host ?? hostname();
   const log = pino({ level: values['log-level'] ?? 'info', base: { service: 'alcor-agent', host } });
   let dataplane: DataPlane;
@@ -50,7 +55,7 @@ export async function agentCommand(args: string[]): Promise<void> {
       if (!values.vtep || !isIP(values.vtep)) throw new Error(`--vtep IP is required with --dataplane linux (this host's underlay address)\n${AGENT_USAGE}`);
       if (process.getuid?.() !== 0) throw new Error('--dataplane linux programs the kernel: it must run as root');
       const stateDir = values['state-dir'] ?? `/var/lib/alcor-agent/${host}`;
-      dataplane = new LinuxDataPlane({ host, vtep: values.vtep, stateDir: join(stateDir, 'linux'), log });
+      dataplane = new LinuxDataPlane({ host, vtep: values.vtep, stateDir: join(stateDir, 'linux'), log, physicalNetworks: bridgeMappings });
       break;
     }
     default:
@@ -60,7 +65,9 @@ export async function agentCommand(args: string[]): Promise<void> {
   const running = runAgent({
     identity: {
       host, vtep, agentType: 'Alcor agent', binary: 'alcor-agent', version: '0.1.0', vifType,
-      configurations: { availability_zone: values['availability-zone'] ?? 'nova', dataplane: dataplane.name },
+      configurations: {
+        availability_zone: values['availability-zone'] ?? 'nova', dataplane: dataplane.name, bridge_mappings: bridgeMappings,
+      },
     },
     controller: values.controller, dataplane, carrier: new GrpcClientCarrier(), log, stateDir: values['state-dir'],
   });
@@ -74,17 +81,34 @@ export async function agentCommand(args: string[]): Promise<void> {
   process.once('SIGINT', stop);
 }
 
-const SIM_USAGE = `Usage: alcor sim --hosts N --controller URL [--prefix NAME] [--per-connection K]
+/**
+ * `--physical-network PHYSNET=IFACE`, repeated: Neutron's linuxbridge agent's
+ * physical_interface_mappings, reported as its bridge_mappings are (physnet -> interface).
+ */
+export function parseBridgeMappings(entries: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const m = /^([^\s,:=]{1,64})=([^\s/:=]{1,15})$/.exec(entry);
+    if (!m) throw new Error(`--physical-network must be PHYSNET=IFACE (a physical network and an interface name), not ${JSON.stringify(entry)}`);
+    if (Object.hasOwn(out, m[1]) && out[m[1]] !== m[2]) throw new Error(`--physical-network ${m[1]} is given twice, with ${out[m[1]]} and ${m[2]}`);
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+const SIM_USAGE = `Usage: alcor sim --hosts N --controller URL [--prefix NAME] [--per-connection K] [--physical-network PHYSNET=IFACE ...]
 
 Runs N simulated hosts (NAME-1 ... NAME-N, VTEPs from 198.18.0.0/15) with the fake data plane in
-this process, K sessions per connection (default 500).`;
+this process, K sessions per connection (default 500); each reports the physical networks given
+(repeatable) as its bridge_mappings.`;
 
 export async function simCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args, strict: true,
     options: {
       hosts: { type: 'string' }, controller: { type: 'string' }, prefix: { type: 'string' },
-      'per-connection': { type: 'string' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'per-connection': { type: 'string' }, 'physical-network': { type: 'string', multiple: true },
+      'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -96,9 +120,11 @@ export async function simCommand(args: string[]): Promise<void> {
   if (!values.controller) throw new Error(`--controller is required\n${SIM_USAGE}`);
   const perConnection = Number(values['per-connection'] ?? 500);
   if (!Number.isInteger(perConnection) || perConnection < 1) throw new Error('--per-connection must be a positive integer');
+  const mappings = values['physical-network'] === undefined ? undefined : parseBridgeMappings(values['physical-network']);
   const log = pino({ level: values['log-level'] ?? 'warn', base: { service: 'alcor-sim' } });
   const sim = new Simulator({
     hosts, controller: values.controller, prefix: values.prefix ?? 'sim', perConnection, log, carrier: () => new GrpcClientCarrier(),
+    bridgeMappings: mappings,
   });
   sim.start();
   const timer = setInterval(() => {

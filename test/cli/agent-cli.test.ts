@@ -31,6 +31,26 @@ describe('alcor agent, sim and goalstate', () => {
       (e: { stderr: string }) => /--controller is required/.test(e.stderr));
   });
 
+  it('agent --physical-network PHYSNET=IFACE reports bridge_mappings; a malformed one is refused by name', async () => {
+    await assert.rejects(run(process.execPath, [BIN, 'agent', '--host', 'x', '--controller', ctl.southboundUrl, '--dataplane', 'fake', '--physical-network', 'public']),
+      (e: { stderr: string }) => /--physical-network must be PHYSNET=IFACE/.test(e.stderr));
+    await assert.rejects(run(process.execPath, [BIN, 'agent', '--host', 'x', '--controller', ctl.southboundUrl, '--dataplane', 'fake',
+      '--physical-network', 'public=eth1', '--physical-network', 'public=eth2']), (e: { stderr: string }) => /given twice/.test(e.stderr));
+    const child = spawn(process.execPath, [BIN, 'agent', '--host', 'cli-physnet', '--controller', ctl.southboundUrl, '--dataplane', 'fake',
+      '--physical-network', 'public=eth1', '--physical-network', 'physnet2=bond0.20'], { stdio: 'ignore' });
+    try {
+      const agent = await waitFor('the agent', async () => {
+        const res = await fetch(`${ctl.url}/v2.0/agents?host=cli-physnet`);
+        const body = await res.json() as { agents: Array<{ configurations: Record<string, unknown> }> };
+        return body.agents[0];
+      }, 20_000);
+      assert.deepEqual(agent.configurations.bridge_mappings, { public: 'eth1', physnet2: 'bond0.20' });
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+
   it('sim runs N hosts over few connections; each registers as an agent; SIGTERM stops it', async () => {
     const child = spawn(process.execPath, [BIN, 'sim', '--hosts', '120', '--per-connection', '50', '--prefix', 'clisim', '--controller', ctl.southboundUrl], { stdio: 'ignore' });
     try {
