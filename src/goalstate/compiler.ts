@@ -10,7 +10,7 @@ import type { RoundReport } from './engine/engine.js';
 import type { Graph } from './graph.js';
 import { buildGraph } from './graph.js';
 import type { SubscriptionChange } from './nodes/subscriptions.js';
-import { agentRow, networkRow, portRow, ruleRow, subnetRow } from './rows.js';
+import { agentRow, floatingIpRow, networkRow, portRow, routerRow, ruleRow, subnetRow } from './rows.js';
 import type { StreamRound } from './streams.js';
 
 export interface Round {
@@ -102,8 +102,13 @@ export class Compiler {
       case 'agent':
         g.agents.set(id, doc && agentRow(doc));
         return;
+      case 'router':
+        g.routerRows.set(id, doc && routerRow(doc));
+        return;
+      case 'floatingip':
+        g.fipRows.set(id, doc && floatingIpRow(doc));
+        return;
       default:
-        // Routers, floating IPs and the rest reach hosts with the routing data plane.
         return;
     }
   }

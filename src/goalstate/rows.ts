@@ -3,11 +3,23 @@
  * leaves this projection equal (a port's status, a name, a description) is no change here.
  */
 import type { Doc } from '../store/store.js';
-import type { LocalPort, NetworkInfo, RuleEntry, SubnetInfo } from '../protocol/messages.js';
+import type { LocalPort, NetworkInfo, RouterInfo, RuleEntry, SubnetInfo } from '../protocol/messages.js';
 
-export interface PortRow extends Omit<LocalPort, 'mtu'> {
+export interface PortRow extends Omit<LocalPort, 'mtu' | 'router'> {
   /** The host it is bound to; '' when unbound or its binding failed. */
   readonly host: string;
+  readonly device: string;
+}
+
+export interface RouterRow extends RouterInfo {
+  readonly id: string;
+}
+
+export interface FloatingIpRow {
+  readonly router: string;
+  readonly floating: string;
+  /** null while unassociated. */
+  readonly fixed: string | null;
 }
 
 export interface NetworkRow extends NetworkInfo {
@@ -47,6 +59,7 @@ export function portRow(d: Doc): PortRow {
     portSecurity: d.port_security_enabled !== false,
     adminUp: d.admin_state_up !== false,
     owner: (d.device_owner as string) ?? '',
+    device: (d.device_id as string) ?? '',
     vifType: (d['binding:vif_type'] as string) ?? 'unbound',
     dhcpOpts: ((d.extra_dhcp_opts as Array<{ opt_name: string; opt_value: string; ip_version?: number }>) ?? [])
       .map((o) => ({ name: String(o.opt_name), value: String(o.opt_value), version: o.ip_version ?? 4 })),
@@ -100,4 +113,22 @@ export function agentRow(d: Doc): AgentRow | undefined {
   const vtep = typeof conf.tunneling_ip === 'string' ? conf.tunneling_ip : '';
   if (typeof d.host !== 'string') return undefined;
   return { host: d.host, vtep };
+}
+
+export function routerRow(d: Doc): RouterRow {
+  const gw = d.external_gateway_info as { network_id: string; enable_snat?: boolean } | null | undefined;
+  return {
+    id: d.id,
+    adminUp: d.admin_state_up !== false,
+    routes: (d.routes as Array<{ destination: string; nexthop: string }>) ?? [],
+    gateway: gw ? { network: gw.network_id, snat: gw.enable_snat !== false } : null,
+  };
+}
+
+export function floatingIpRow(d: Doc): FloatingIpRow {
+  return {
+    router: (d.router_id as string | null) ?? '',
+    floating: d.floating_ip_address as string,
+    fixed: (d.fixed_ip_address as string | null) ?? null,
+  };
 }

@@ -10,6 +10,9 @@
  *   (`e:<mac>`: the VTEP of the host holding that MAC and its addresses).
  * - `sg/<group>`: a security group's rules (`r:<rule id>`).
  * - `sgm/<group>`: a security group's member addresses (`m:<address>`), for remote-group rules.
+ * - `rt/<router>`: a router (`r`), its interfaces (`i:<port id>`), its centralized SNAT ports
+ *   (`s:<port id>`), its external gateway port (`g:<port id>`) and floating IPs (`f:<id>`). Every
+ *   host with a port on one of its networks has it, and those networks with it.
  * A stream's revision is the store revision of the change that last altered it; a delta carries its
  * revision and the stream's previous one, so a receiver detects a gap without trusting the carrier.
  */
@@ -34,6 +37,8 @@ export interface LocalPort {
   readonly owner: string;
   readonly vifType: string;
   readonly dhcpOpts: ReadonlyArray<{ readonly name: string; readonly value: string; readonly version: number }>;
+  /** The router a router's own port (interface, gateway, SNAT) belongs to: it is plumbed, not a tap. */
+  readonly router?: string;
 }
 
 /** `h` in a host stream. */
@@ -64,6 +69,24 @@ export interface SubnetInfo {
 
 /** `e:<mac>` in a network stream: [VTEP, ...addresses]. */
 export type NeighbourEntry = readonly string[];
+
+/** `r` in a router stream. `gateway` is null without an external gateway. */
+export interface RouterInfo {
+  readonly adminUp: boolean;
+  readonly routes: ReadonlyArray<{ readonly destination: string; readonly nexthop: string }>;
+  readonly gateway: { readonly network: string; readonly snat: boolean } | null;
+}
+
+/** `i:`, `s:` and `g:<port id>` in a router stream: a port of the router on a network. */
+export interface RouterPort {
+  readonly network: string;
+  readonly mac: string;
+  /** [address, subnet id] pairs. */
+  readonly ips: ReadonlyArray<readonly [string, string]>;
+}
+
+/** `f:<id>` in a router stream: [floating address, fixed address]. */
+export type FloatingEntry = readonly [string, string];
 
 /** `r:<id>` in a group stream: [direction, ethertype, protocol, port min, port max, remote prefix, remote group]. */
 export type RuleEntry = readonly [string, string, string | null, number | null, number | null, string | null, string | null];
@@ -167,13 +190,20 @@ export interface ProtocolErrorMessage {
 
 export type ControllerMessage = Welcome | Snapshot | Delta | Unsubscribe | Sync | ProtocolErrorMessage;
 
-export const STREAM_KINDS = ['host', 'net', 'sg', 'sgm'] as const;
+export const STREAM_KINDS = ['host', 'net', 'sg', 'sgm', 'rt'] as const;
 export type StreamKind = (typeof STREAM_KINDS)[number];
 
 export const hostStream = (host: string): string => `host/${host}`;
 export const netStream = (network: string): string => `net/${network}`;
 export const groupStream = (group: string): string => `sg/${group}`;
 export const membersStream = (group: string): string => `sgm/${group}`;
+export const routerStream = (router: string): string => `rt/${router}`;
+
+/** Device owners of a router's own ports, as Neutron names them. */
+export const ROUTER_INTERFACE = 'network:router_interface';
+export const ROUTER_GATEWAY = 'network:router_gateway';
+export const ROUTER_SNAT = 'network:router_centralized_snat';
+export const isRouterOwner = (owner: string): boolean => owner === ROUTER_INTERFACE || owner === ROUTER_GATEWAY || owner === ROUTER_SNAT;
 
 export function streamKind(stream: string): StreamKind | undefined {
   const kind = stream.slice(0, stream.indexOf('/'));

@@ -43,7 +43,7 @@ export const DEFAULT_SOUTHBOUND: SouthboundOptions = {
 
 type Kind = StreamKind;
 type Counter = Record<Kind, number>;
-const zero = (): Counter => ({ host: 0, net: 0, sg: 0, sgm: 0 });
+const zero = (): Counter => ({ host: 0, net: 0, sg: 0, sgm: 0, rt: 0 });
 
 export interface SouthboundStats {
   bytes: { delta: Counter; snapshot: Counter };

@@ -8,9 +8,9 @@
 import type { Doc } from './store.js';
 
 /** Resource kinds by their change-log name (a definition's `member`). */
-export type ChangeKind = 'network' | 'subnet' | 'port' | 'security_group_rule' | 'agent';
+export type ChangeKind = 'network' | 'subnet' | 'port' | 'security_group_rule' | 'agent' | 'router' | 'floatingip';
 
-export const FED_KINDS: readonly ChangeKind[] = ['network', 'subnet', 'port', 'security_group_rule', 'agent'];
+export const FED_KINDS: readonly ChangeKind[] = ['network', 'subnet', 'port', 'security_group_rule', 'agent', 'router', 'floatingip'];
 
 export interface ChangedRow {
   readonly revision: number;

@@ -84,3 +84,73 @@ describe('goal-state compiler', () => {
     for (const n of inc.counters()) assert.equal(n.recomputes, 0);
   });
 });
+
+describe('goal-state compiler: routers', () => {
+  const iface = (id: string, network: string, router: string, host = ''): Doc => ({
+    ...port(0, network, host), id, mac_address: `fa:16:3e:aa:00:${id.slice(-2)}`, device_owner: 'network:router_interface', device_id: router,
+    security_groups: [], fixed_ips: [{ subnet_id: `s-${network}`, ip_address: `10.${network.slice(1)}.0.1` }],
+  });
+  const rt = (id: string, adminUp = true): Doc => ({ id, admin_state_up: adminUp, routes: [], external_gateway_info: null });
+  const start = (): Compiler => {
+    const c = new Compiler();
+    c.load({
+      revision: 1,
+      rows: new Map<ChangeKind, Doc[]>([
+        ['agent', [agent('h1', 1), agent('h2', 2), agent('h3', 3)]], ['network', [net('n1'), net('n2'), net('n3')]], ['subnet', []],
+        ['security_group_rule', []], ['router', [rt('r')]], ['floatingip', []],
+        ['port', [iface('if-01', 'n1', 'r'), iface('if-02', 'n2', 'r'), port(1, 'n1', 'h1'), port(2, 'n3', 'h3')]],
+      ]),
+    });
+    return c;
+  };
+  const subs = (c: Compiler, h: string) => c.graph.subscriptions.streamsOf(h).filter((s) => !s.startsWith('sg')).sort();
+
+  it('a router is on every host with a port on one of its networks, and those hosts get all its networks', () => {
+    const c = start();
+    assert.deepEqual(subs(c, 'h1'), ['net/n1', 'net/n2', 'rt/r']);
+    assert.deepEqual(subs(c, 'h3'), ['net/n3']);
+    // The interfaces are in the router's stream, never as neighbour entries (every host answers for them).
+    assert.deepEqual([...(c.graph.streams.slices('rt/r').flat().map((j) => JSON.parse(j)[0]))].sort(), ['i:if-01', 'i:if-02', 'r']);
+    assert.ok(![...c.graph.streams.slices('net/n1').flat()].some((j) => j.includes('aa:00:01')));
+    // A bind on n2 brings h3 onto the router: one round, no recompute.
+    const round = c.apply([{ revision: 2, kind: 'port', id: 'p9', doc: port(9, 'n2', 'h3') }]);
+    assert.ok(round.report.ran.every((r) => r.how === 'incremental'));
+    assert.deepEqual([...round.subscriptions.get('h3')!.added].sort(), ['net/n1', 'net/n2', 'rt/r']);
+    assert.deepEqual(subs(c, 'h3'), ['net/n1', 'net/n2', 'net/n3', 'rt/r']);
+    // Its interface on n2 removed: h3 keeps n2 (its own port), loses the router and n1.
+    c.apply([{ revision: 3, kind: 'port', id: 'if-02', doc: undefined }]);
+    assert.deepEqual(subs(c, 'h3'), ['net/n2', 'net/n3']);
+    assert.deepEqual(subs(c, 'h1'), ['net/n1', 'rt/r']);
+    // The router's last network gone: no host has it.
+    c.apply([{ revision: 4, kind: 'port', id: 'if-01', doc: undefined }]);
+    assert.deepEqual(subs(c, 'h1'), ['net/n1']);
+    for (const n of c.counters()) assert.equal(n.recomputes, 0, n.node);
+  });
+
+  it('a gateway port brings its host onto the router, floating IPs are items of its stream, and incremental equals a first build', () => {
+    const c = start();
+    const gwPort = { ...port(7, 'n3', 'h2'), id: 'gw', device_owner: 'network:router_gateway', device_id: 'r', security_groups: [] };
+    c.apply([{ revision: 2, kind: 'port', id: 'gw', doc: gwPort }]);
+    assert.deepEqual(subs(c, 'h2'), ['net/n1', 'net/n2', 'net/n3', 'rt/r']);
+    c.apply([{ revision: 3, kind: 'floatingip', id: 'f1', doc: { id: 'f1', router_id: 'r', floating_ip_address: '203.0.113.9', fixed_ip_address: '10.1.0.5' } }]);
+    assert.deepEqual(c.graph.streams.item('rt/r', 'f:f1'), ['203.0.113.9', '10.1.0.5']);
+    c.apply([{ revision: 4, kind: 'floatingip', id: 'f1', doc: { id: 'f1', router_id: null, floating_ip_address: '203.0.113.9', fixed_ip_address: null } }]);
+    assert.equal(c.graph.streams.item('rt/r', 'f:f1'), undefined);
+    c.apply([{ revision: 5, kind: 'router', id: 'r', doc: rt('r', false) }]);
+    assert.deepEqual(c.graph.streams.item('rt/r', 'r'), { adminUp: false, routes: [], gateway: null });
+    const full = new Compiler();
+    full.load({
+      revision: 9,
+      rows: new Map<ChangeKind, Doc[]>([
+        ['agent', [agent('h1', 1), agent('h2', 2), agent('h3', 3)]], ['network', [net('n1'), net('n2'), net('n3')]], ['subnet', []],
+        ['security_group_rule', []], ['router', [rt('r', false)]],
+        ['floatingip', [{ id: 'f1', router_id: null, floating_ip_address: '203.0.113.9', fixed_ip_address: null }]],
+        ['port', [iface('if-01', 'n1', 'r'), iface('if-02', 'n2', 'r'), port(1, 'n1', 'h1'), port(2, 'n3', 'h3'), gwPort]],
+      ]),
+    });
+    for (const h of ['h1', 'h2', 'h3']) assert.deepEqual(c.graph.subscriptions.streamsOf(h).sort(), full.graph.subscriptions.streamsOf(h).sort());
+    const content = (x: Compiler) => Object.fromEntries([...x.graph.streams.streamNames()].sort()
+      .map((s) => [s, x.graph.streams.slices(s).flat().map((j) => JSON.parse(j)).sort((a, b) => String(a[0]).localeCompare(String(b[0])))]));
+    assert.deepEqual(content(c), content(full));
+  });
+});

@@ -4,7 +4,7 @@
  * the ports whose item changed on each host this round, which readiness waits on.
  */
 import type { HostPart, LocalPort } from '../../protocol/messages.js';
-import { hostStream } from '../../protocol/messages.js';
+import { hostStream, isRouterOwner } from '../../protocol/messages.js';
 import type { NetworkRow, PortRow } from '../rows.js';
 import type { StreamStore } from '../streams.js';
 import { EngineNode } from '../engine/engine.js';
@@ -71,8 +71,8 @@ export class HostPartsNode extends EngineNode {
       if (this.streams.remove(stream, `p:${id}`)) this.changed = true;
       return;
     }
-    const { host: _host, ...port } = row;
-    const value: LocalPort = { ...port, mtu: this.networks.rows.get(row.network)?.mtu ?? 1450 };
+    const { host: _host, device, ...port } = row;
+    const value: LocalPort = { ...port, mtu: this.networks.rows.get(row.network)?.mtu ?? 1450, ...(isRouterOwner(row.owner) ? { router: device } : {}) };
     if (this.streams.upsert(stream, `p:${id}`, value)) {
       addTo(this.portsOut, host, id);
       this.changed = true;

@@ -4,7 +4,7 @@
  * writes one entry in one slice, whatever the size of the network.
  */
 import type { NetworkInfo, NeighbourEntry } from '../../protocol/messages.js';
-import { netStream } from '../../protocol/messages.js';
+import { ROUTER_INTERFACE, netStream } from '../../protocol/messages.js';
 import type { NetworkRow, PortRow, SubnetRow } from '../rows.js';
 import type { StreamStore } from '../streams.js';
 import { EngineNode } from '../engine/engine.js';
@@ -81,6 +81,9 @@ export class NeighboursNode extends EngineNode {
   }
 
   private writeEntry(id: string, row: PortRow): void {
+    // A router interface is on every host of its network (distributed): its MAC is answered on
+    // each host and never carried over the overlay.
+    if (row.owner === ROUTER_INTERFACE) { this.removeEntry(row); return; }
     const entry: NeighbourEntry = [this.bindings.hostVtep.get(row.host) ?? '', ...row.ips.map(([ip]) => ip)];
     const stream = netStream(row.network);
     const changed = this.streams.upsert(stream, `e:${row.mac}`, entry);

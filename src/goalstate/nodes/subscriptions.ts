@@ -1,14 +1,16 @@
 /**
  * What each host subscribes to, by reference count: `net/N` while it has a port on N, `sg/G` while
- * it has a port in G, `sgm/X` while one of those groups has a rule naming X as its remote group.
+ * it has a port in G, `sgm/X` while one of those groups has a rule naming X as its remote group,
+ * `rt/R` and every interface network of R while R is on the host.
  * Tracked: per host, the streams added and removed this round (netted).
  */
-import { groupStream, membersStream, netStream } from '../../protocol/messages.js';
+import { groupStream, membersStream, netStream, routerStream } from '../../protocol/messages.js';
 import type { PortRow, RuleRow } from '../rows.js';
 import { EngineNode } from '../engine/engine.js';
 import { addTo, dropFrom } from '../multimap.js';
 import type { BindingsNode } from './bindings.js';
 import type { InputNode } from './input.js';
+import type { RoutersNode } from './routers.js';
 
 export interface SubscriptionChange {
   readonly added: Set<string>;
@@ -27,9 +29,15 @@ export class SubscriptionsNode extends EngineNode {
   /** group -> remote group -> rules naming it. */
   private readonly groupRemotes = new Map<string, Map<string, number>>();
   readonly tracked = new Map<string, SubscriptionChange>();
+  /** router -> the hosts and networks its references were taken for. */
+  private readonly routerRefs = new Map<string, { hosts: Set<string>; nets: Set<string> }>();
 
-  constructor(private readonly bindings: BindingsNode, private readonly rules: InputNode<RuleRow>) {
-    super('subscriptions', [bindings, rules]);
+  constructor(private readonly bindings: BindingsNode, private readonly rules: InputNode<RuleRow>, private readonly routers: RoutersNode) {
+    super('subscriptions', [bindings, rules, routers]);
+    this.handlers.set('routers', () => {
+      for (const r of routers.tracked) this.routerMoved(r);
+      return 'handled';
+    });
     this.handlers.set('bindings', () => {
       for (const ch of bindings.tracked.values()) {
         if (ch.old) this.portRefs(ch.old, -1);
@@ -48,8 +56,9 @@ export class SubscriptionsNode extends EngineNode {
 
   recompute(): void {
     const before = new Map([...this.refs].map(([h, m]) => [h, new Set(m.keys())]));
-    for (const m of [this.refs, this.subscribers, this.hostGroups, this.groupHosts, this.groupRemotes]) m.clear();
+    for (const m of [this.refs, this.subscribers, this.hostGroups, this.groupHosts, this.groupRemotes, this.routerRefs]) m.clear();
     this.tracked.clear();
+    for (const r of this.routers.routerIds()) this.routerMoved(r);
     for (const r of this.rules.rows.values()) if (r.remoteGroup) this.remoteRef(r.group, r.remoteGroup, +1);
     for (const [, ports] of this.bindings.hostPorts) {
       for (const id of ports) {
@@ -107,6 +116,29 @@ export class SubscriptionsNode extends EngineNode {
         for (const x of this.groupRemotes.get(g)?.keys() ?? []) this.ref(row.host, membersStream(x), -1);
       }
     }
+  }
+
+  /** Takes and drops references so the router's hosts hold it and its networks, as they are now. */
+  private routerMoved(router: string): void {
+    const hosts = this.routers.hostsOf(router);
+    const nets = new Set(this.routers.networksOf(router));
+    const was = this.routerRefs.get(router) ?? { hosts: new Set<string>(), nets: new Set<string>() };
+    for (const h of was.hosts) {
+      if (hosts.has(h)) continue;
+      this.ref(h, routerStream(router), -1);
+      for (const n of was.nets) this.ref(h, netStream(n), -1);
+    }
+    for (const h of hosts) {
+      if (was.hosts.has(h)) {
+        for (const n of nets) if (!was.nets.has(n)) this.ref(h, netStream(n), +1);
+        for (const n of was.nets) if (!nets.has(n)) this.ref(h, netStream(n), -1);
+        continue;
+      }
+      this.ref(h, routerStream(router), +1);
+      for (const n of nets) this.ref(h, netStream(n), +1);
+    }
+    if (hosts.size === 0) this.routerRefs.delete(router);
+    else this.routerRefs.set(router, { hosts: new Set(hosts), nets });
   }
 
   private remoteRef(group: string, remote: string, d: 1 | -1): void {

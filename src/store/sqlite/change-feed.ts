@@ -14,6 +14,8 @@ const TABLE: Record<ChangeKind, string> = {
   port: 'ports',
   security_group_rule: 'security_group_rules',
   agent: 'agents',
+  router: 'routers',
+  floatingip: 'floatingips',
 };
 
 export class SqliteChangeFeed implements ChangeFeed {
