@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // OpenStack's own API tests against the controller: Tempest's network tests (and Neutron's Tempest
 // plugin where it loads), behind the real Keystone, with the extensions the controller really
-// serves, and two host agents (fake data plane) registered, as the agents API tests need. Prints
+// serves, and two host agents (fake data plane; the first a gateway host) registered, as the agents and router tests need. Prints
 // passed / failed / skipped, lists every failure, exits 1 if any test failed.
 //   npm run conformance -- [--regex REGEX] [--concurrency N] [--target URL [--southbound URL]] [--agents N]
 import { spawn } from 'node:child_process';
@@ -45,8 +45,10 @@ function startAgents(count, southboundUrl, logDir) {
   for (let i = 1; i <= count; i++) {
     const host = `conformance-host-${i}`;
     const log = openSync(join(logDir, `${host}.log`), 'w');
+    // The first carries routers' centralized part (Neutron's dvr_snat node): their ports bind there
+    // and go ACTIVE once it has them, as Tempest's router interface status tests wait for.
     const child = spawn(process.execPath, [BIN, 'agent', '--host', host, '--vtep', `198.18.0.${i}`, '--controller', southboundUrl,
-      '--dataplane', 'fake', '--log-level', 'warn'], { stdio: ['ignore', log, log] });
+      '--dataplane', 'fake', '--log-level', 'warn', ...(i === 1 ? ['--gateway'] : [])], { stdio: ['ignore', log, log] });
     agents.push({ host, child, exited: new Promise((r) => child.once('exit', r)) });
   }
   return agents;

@@ -21,6 +21,8 @@ const AGENT_USAGE = `Usage: alcor agent --host NAME --controller URL --dataplane
   --physical-network PHYSNET=IFACE  this host's interface on a physical network, for flat and VLAN
                        networks (repeatable); reported as configurations.bridge_mappings, and
                        ports of flat or VLAN networks bind here only on physical networks it names
+  --gateway            this host also carries routers' centralized part: their external gateway,
+                       SNAT and floating IPs (Neutron's dvr_snat agent mode; others are dvr)
   --state-dir DIR      keeps goal state and cursors across restarts (default: memory only; with
                        linux, dnsmasq's files are kept there too, default /var/lib/alcor-agent/HOST)
   --availability-zone Z  reported to the controller (default nova)
@@ -32,7 +34,7 @@ export async function agentCommand(args: string[]): Promise<void> {
     options: {
       host: { type: 'string' }, controller: { type: 'string' }, dataplane: { type: 'string' }, vtep: { type: 'string' },
       'vif-type': { type: 'string' }, 'state-dir': { type: 'string' }, 'availability-zone': { type: 'string' },
-      'physical-network': { type: 'string', multiple: true },
+      'physical-network': { type: 'string', multiple: true }, gateway: { type: 'boolean' },
       'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,6 +69,7 @@ export async function agentCommand(args: string[]): Promise<void> {
       host, vtep, agentType: 'Alcor agent', binary: 'alcor-agent', version: '0.1.0', vifType,
       configurations: {
         availability_zone: values['availability-zone'] ?? 'nova', dataplane: dataplane.name, bridge_mappings: bridgeMappings,
+        agent_mode: values.gateway ? 'dvr_snat' : 'dvr',
       },
     },
     controller: values.controller, dataplane, carrier: new GrpcClientCarrier(), log, stateDir: values['state-dir'],

@@ -112,6 +112,25 @@ export async function usableAgentsOnHost(tx: ReadTx, host: string, config: Domai
   return agents.filter((a) => a.admin_state_up === true && isAlive(a, config, now));
 }
 
+/**
+ * The hosts that can carry a router's centralized part (SNAT, floating IPs, the ports Neutron binds
+ * to an L3 agent): agents alive and up that say `agent_mode: dvr_snat`, as Neutron's network nodes
+ * do, and that reach the physical network of the router's external network when it has one.
+ */
+export async function gatewayHosts(tx: ReadTx, config: DomainConfig, physnet: string | null): Promise<string[]> {
+  const agents = await tx.list(defs.agent, {});
+  const now = Date.now();
+  const hosts = new Set<string>();
+  for (const a of agents) {
+    const conf = (a.configurations ?? {}) as Record<string, unknown>;
+    if (a.admin_state_up !== true || !isAlive(a, config, now) || conf.agent_mode !== 'dvr_snat') continue;
+    const mappings = (conf.bridge_mappings ?? {}) as Record<string, unknown>;
+    if (physnet !== null && typeof mappings[physnet] !== 'string') continue;
+    hosts.add(a.host as string);
+  }
+  return [...hosts].sort();
+}
+
 function text(value: unknown, what: string, max = 255): string {
   if (typeof value !== 'string' || value === '' || value.length > max) {
     throw new BadRequest(`Invalid agent report: ${what} must be a string of 1 to ${max} characters.`);

@@ -34,7 +34,7 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
   const get = (name: string) => (): Collection => collections.get(name)!;
   let writes: Writes;
   const securityGroups = new SecurityGroups(store, () => writes);
-  const routers = new Routers(store, get('routers'), get('networks'), get('subnets'), get('ports'));
+  const routers = new Routers(config, store, get('routers'), get('networks'), get('subnets'), get('ports'));
   const agents = new Agents(store, config);
 
   const hooks = [

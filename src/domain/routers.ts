@@ -7,16 +7,27 @@ import {
 import { cidrContains, cidrsOverlap, parseCidr, parseIp } from '../core/ip.js';
 import { isUuid } from '../core/ids.js';
 import * as defs from '../model/definitions.js';
+import type { DomainConfig } from '../core/config.js';
 import type { Doc, Store, WriteTx } from '../store/store.js';
+import { gatewayHosts } from './agents.js';
 import type { Attrs } from './attributes.js';
 import type { Collection, ResourceHooks } from './collection.js';
 import { withRetry } from './retry.js';
 import type { FixedIp } from './ports.js';
-import { releasePort } from './ports.js';
+import { bindingOn, releasePort } from './ports.js';
 import { allowed } from './policy.js';
 
 const INTERFACE = 'network:router_interface';
 const GATEWAY = 'network:router_gateway';
+const SNAT = 'network:router_centralized_snat';
+const ROUTER_OWNERS = new Set([INTERFACE, GATEWAY, SNAT]);
+
+/** A stable pick among candidates: a router stays where it was scheduled while its host is a candidate. */
+function pick(routerId: string, hosts: readonly string[]): string {
+  let h = 0;
+  for (const c of routerId) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return hosts[h % hosts.length];
+}
 
 interface GatewayInfo {
   network_id: string;
@@ -36,6 +47,7 @@ export interface RouterInterfaceInfo {
 
 export class Routers {
   constructor(
+    private readonly config: DomainConfig,
     private readonly store: Store,
     private readonly routers: () => Collection,
     private readonly networks: () => Collection,
@@ -48,23 +60,79 @@ export class Routers {
     return ports.filter((p) => p.device_owner === owner);
   }
 
+  /**
+   * The host that carries the router's centralized part, as Neutron's L3 scheduler binds a router's
+   * ports to one L3 agent: where its ports are bound already, else a gateway host that reaches the
+   * external network (none: the ports stay unbound and DOWN, as with no L3 agent).
+   */
+  private async routerHost(tx: WriteTx, routerId: string, external?: Doc): Promise<string> {
+    const own = await tx.list(defs.port, { conditions: [{ attr: 'device_id', values: [routerId] }] });
+    const bound = (owners: ReadonlySet<string>): string | undefined => own.find((p) => owners.has(p.device_owner as string)
+      && p['binding:host_id'] !== '' && p['binding:vif_type'] !== 'binding_failed')?.['binding:host_id'] as string | undefined;
+    // The gateway port's host is the router's: its SNAT ports must be where the gateway is.
+    const gateway = bound(new Set([GATEWAY]));
+    if (gateway) return gateway;
+    const physnet = (external?.['provider:physical_network'] as string | null | undefined) ?? null;
+    const hosts = await gatewayHosts(tx, this.config, physnet);
+    const any = bound(ROUTER_OWNERS);
+    if (any && (external === undefined || hosts.includes(any))) return any;
+    return hosts.length ? pick(routerId, hosts) : '';
+  }
+
+  /** A router port of Neutron's making, owned by the admin (no project) unless given one. */
+  private async routerPort(ctx: RequestContext, attrs: Record<string, unknown>, tx: WriteTx): Promise<Doc> {
+    return this.ports().createIn({ ...ctx, isAdmin: true }, {
+      project_id: '', name: '', description: '', admin_state_up: true,
+      security_groups: [], allowed_address_pairs: [], extra_dhcp_opts: [],
+      'binding:vnic_type': 'normal', 'binding:profile': {}, ...attrs,
+    }, tx);
+  }
+
+  /**
+   * Neutron DVR's centralized SNAT ports: one per interface, on its subnets, bound to the gateway
+   * host. Each host's router sends what leaves the router's subnets to one of them; their own MAC
+   * and address keep that hop apart from the gateway address every host answers for itself.
+   */
+  private async syncSnatPorts(ctx: RequestContext, routerId: string, hasGateway: boolean, tx: WriteTx): Promise<void> {
+    const snat = await this.routerPorts(tx, routerId, SNAT);
+    const interfaces = hasGateway ? await this.routerPorts(tx, routerId, INTERFACE) : [];
+    const v4 = (p: Doc): FixedIp[] => (p.fixed_ips as FixedIp[]).filter((f) => parseIp(f.ip_address)?.version === 4);
+    const wanted = new Map<string, Doc>();
+    for (const i of interfaces) for (const f of v4(i)) wanted.set(f.subnet_id, i);
+    for (const p of snat) {
+      const subnet = (p.fixed_ips as FixedIp[])[0]?.subnet_id;
+      if (subnet && wanted.has(subnet)) { wanted.delete(subnet); continue; }
+      await releasePort(tx, p.id);
+      await tx.delete(defs.port, p.id);
+    }
+    if (wanted.size === 0) return;
+    const host = await this.routerHost(tx, routerId);
+    for (const [subnet, i] of wanted) {
+      await this.routerPort(ctx, {
+        network_id: i.network_id, device_id: routerId, device_owner: SNAT, fixed_ips: [{ subnet_id: subnet }], 'binding:host_id': host,
+      }, tx);
+    }
+  }
+
   private async setGateway(ctx: RequestContext, router: Doc, info: GatewayInfo | null, tx: WriteTx): Promise<unknown> {
     for (const old of await this.routerPorts(tx, router.id, GATEWAY)) {
       await releasePort(tx, old.id);
       await tx.delete(defs.port, old.id);
     }
-    if (info === null) return null;
+    if (info === null) {
+      await this.syncSnatPorts(ctx, router.id, false, tx);
+      return null;
+    }
     const network = await this.networks().find(ctx, info.network_id, tx);
     if (network['router:external'] !== true) {
       throw new BadRouterRequest(`Bad router request: Network ${network.id} is not an external network.`);
     }
-    const admin: RequestContext = { ...ctx, isAdmin: true };
-    const port = await this.ports().createIn(admin, {
-      network_id: network.id, project_id: '', name: '', description: '', admin_state_up: true,
-      device_id: router.id, device_owner: GATEWAY, fixed_ips: info.external_fixed_ips?.length ? info.external_fixed_ips : undefined,
-      security_groups: [], allowed_address_pairs: [], extra_dhcp_opts: [], 'binding:host_id': '',
-      'binding:vnic_type': 'normal', 'binding:profile': {},
+    const port = await this.routerPort(ctx, {
+      network_id: network.id, device_id: router.id, device_owner: GATEWAY,
+      fixed_ips: info.external_fixed_ips?.length ? info.external_fixed_ips : undefined,
+      'binding:host_id': await this.routerHost(tx, router.id, network),
     }, tx);
+    await this.syncSnatPorts(ctx, router.id, true, tx);
     return {
       network_id: network.id,
       enable_snat: info.enable_snat ?? true,
@@ -201,7 +269,11 @@ export class Routers {
           if (attached.has(f.subnet_id)) throw new BadRouterRequest(`Bad router request: Router already has a port on subnet ${f.subnet_id}.`);
           await checkOverlap(f.subnet_id);
         }
-        port = await this.ports().bump({ ...port, device_id: router.id, device_owner: INTERFACE }, tx);
+        const host = await this.routerHost(tx, router.id);
+        const b = await bindingOn(tx, this.config, host, port.network_id as string);
+        port = await this.ports().bump({
+          ...port, device_id: router.id, device_owner: INTERFACE, 'binding:host_id': host, 'binding:vif_type': b.vif_type, 'binding:vif_details': b.vif_details,
+        }, tx);
       } else {
         const subnet = await this.subnets().find(ctx, req.subnetId!, tx);
         if (subnet.gateway_ip === null) {
@@ -209,15 +281,12 @@ export class Routers {
         }
         if (attached.has(subnet.id)) throw new BadRouterRequest(`Bad router request: Router already has a port on subnet ${subnet.id}.`);
         await checkOverlap(subnet.id);
-        const admin: RequestContext = { ...ctx, isAdmin: true };
-        port = await this.ports().createIn(admin, {
-          network_id: subnet.network_id, project_id: router.project_id, name: '', description: '',
-          admin_state_up: true, device_id: router.id, device_owner: INTERFACE,
-          fixed_ips: [{ subnet_id: subnet.id, ip_address: subnet.gateway_ip }],
-          security_groups: [], allowed_address_pairs: [], extra_dhcp_opts: [], 'binding:host_id': '',
-          'binding:vnic_type': 'normal', 'binding:profile': {},
+        port = await this.routerPort(ctx, {
+          network_id: subnet.network_id, project_id: router.project_id, device_id: router.id, device_owner: INTERFACE,
+          fixed_ips: [{ subnet_id: subnet.id, ip_address: subnet.gateway_ip }], 'binding:host_id': await this.routerHost(tx, router.id),
         }, tx);
       }
+      await this.syncSnatPorts(ctx, router.id, router.external_gateway_info !== null, tx);
       await this.routers().bump(router, tx);
       return this.info(router, port);
     }));
@@ -254,6 +323,7 @@ export class Routers {
       }
       await releasePort(tx, port.id);
       await tx.delete(defs.port, port.id);
+      await this.syncSnatPorts(ctx, router.id, router.external_gateway_info !== null, tx);
       await this.routers().bump(router, tx);
       return info;
     });
