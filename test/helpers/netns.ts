@@ -78,6 +78,59 @@ export class Lab {
     }
   }
 
+  private physicals = 0;
+
+  /**
+   * A physical network: a bridge in the underlay namespace (`pnN`) and in every host an interface
+   * `iface` on it, as a provider network's wiring would be. Returns the bridge's name.
+   */
+  physical(iface: string): string {
+    const br = `pn${this.physicals++}`;
+    ok('ip', '-n', this.underlay, 'link', 'add', br, 'type', 'bridge');
+    ok('ip', '-n', this.underlay, 'link', 'set', br, 'up');
+    this.hosts.forEach((h, i) => {
+      ok('ip', '-n', h.ns, 'link', 'add', iface, 'type', 'veth', 'peer', 'name', `${br}h${i + 1}`, 'netns', this.underlay);
+      ok('ip', '-n', this.underlay, 'link', 'set', `${br}h${i + 1}`, 'master', br, 'up');
+      ok('ip', '-n', h.ns, 'link', 'set', iface, 'up');
+    });
+    return br;
+  }
+
+  /** A namespace on a physical network (the outside world): eth0 with `addr` (a CIDR), its far end `<bridge>x`. */
+  outside(bridge: string, addr: string, name = 'out'): string {
+    const ns = `al${this.tag}-${name}`;
+    ok('ip', 'netns', 'add', ns);
+    this.vms.push(ns);
+    ok('ip', '-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', `${bridge}x`, 'netns', this.underlay);
+    ok('ip', '-n', this.underlay, 'link', 'set', `${bridge}x`, 'master', bridge, 'up');
+    ok('ip', '-n', ns, 'addr', 'add', addr, 'dev', 'eth0');
+    ok('ip', '-n', ns, 'link', 'set', 'eth0', 'up');
+    ok('ip', '-n', ns, 'link', 'set', 'lo', 'up');
+    return ns;
+  }
+
+  /**
+   * What tcpdump sees on `iface` in `ns` (filter `filter`) while `during` runs: one line per packet.
+   */
+  async capture(ns: string, iface: string, filter: string, during: () => Promise<unknown> | unknown, extra: string[] = []): Promise<string[]> {
+    const child = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-l', '-nn', '-i', iface, ...extra, filter], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.procs.push(child);
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+    // tcpdump says "listening on" on stderr once its filter is in place.
+    await new Promise<void>((res) => {
+      const t = setTimeout(res, 3000);
+      child.stderr!.on('data', (b: Buffer) => { if (b.toString().includes('listening')) { clearTimeout(t); res(); } });
+    });
+    try {
+      await during();
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      await new Promise<void>((res) => { child.once('exit', () => res()); child.kill('SIGINT'); });
+    }
+    return out.split('\n').filter((l) => l.trim());
+  }
+
   /** The relay from the underlay to the controller's unix socket. */
   async startRelay(): Promise<void> {
     const child = spawn('ip', ['netns', 'exec', this.underlay, process.execPath, RELAY, '198.19.254.1:9697', this.socket], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -117,6 +170,13 @@ export class Lab {
     ok('ip', '-n', ns, 'link', 'set', 'lo', 'up');
     ok('ip', '-n', ns, 'link', 'set', 'eth0', 'up');
     return ns;
+  }
+
+  /** Starts a process in a namespace, in the background; `close()` ends it. */
+  spawnIn(ns: string, cmd: string, ...args: string[]): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.procs.push(child);
+    return child;
   }
 
   /** Runs in a namespace. */

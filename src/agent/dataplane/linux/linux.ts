@@ -14,7 +14,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import type { LocalPort, NeighbourEntry, NetworkInfo, RuleEntry, SubnetInfo } from '../../../protocol/messages.js';
+import type { LocalPort, NeighbourEntry, NetworkInfo, RouterPort, RuleEntry, SubnetInfo } from '../../../protocol/messages.js';
 import { groupStream, hostStream, membersStream, netStream } from '../../../protocol/messages.js';
 import type { AgentLog } from '../../host-agent.js';
 import type { LocalGoalState } from '../../goal-state.js';
@@ -22,7 +22,9 @@ import type { ApplyInput, ApplyResult, DataPlane, DeviceChanges } from '../datap
 import { Dhcp } from './dhcp.js';
 import type { DhcpNetwork } from './dhcp.js';
 import * as kernel from './kernel.js';
-import { bridgeName, dhcpLinkName, isDhcpLink, tapName, vxlanName } from './names.js';
+import { bridgeName, dhcpLinkName, isDhcpLink, isRouterLink, tapName, vlanName, vxlanName } from './names.js';
+import type { RouterBridge } from './router.js';
+import { LinuxRouters } from './router.js';
 import { NftBatch, groupRules, portElements, portRules, prefixCover } from './nft.js';
 import type { Elements, NftPort } from './nft.js';
 import { batch, must, run } from './run.js';
@@ -40,7 +42,12 @@ function bridgeMac(network: string): string {
 interface NetState {
   readonly id: string;
   readonly bridge: string;
+  /** VXLAN: the VNI; flat and VLAN networks: 0 (no overlay entries are kept for them). */
   vni: number;
+  /** The bridge's way off the host: its VXLAN device, or the physical interface or its VLAN sub-interface. */
+  uplink: string;
+  /** Whether the agent made the uplink (and removes it), or it is the host's physical interface. */
+  ownUplink: boolean;
   mtu: number;
   /** Remote MACs programmed: FDB to the VTEP, neighbour entries for the addresses. */
   readonly remote: Map<string, { vtep: string; ips: string[] }>;
@@ -74,6 +81,16 @@ export interface LinuxOptions {
   /** Where dnsmasq's files live. */
   readonly stateDir: string;
   readonly log: AgentLog;
+  /** Physical network -> the host interface that carries it (Neutron's bridge_mappings). */
+  readonly physicalNetworks?: Readonly<Record<string, string>>;
+}
+
+/** How a network leaves the host: its uplink device and how it is made. */
+interface Uplink {
+  readonly dev: string;
+  readonly kind: 'vxlan' | 'vlan' | '';
+  readonly own: boolean;
+  readonly make: string[];
 }
 
 type Failures = Map<string, string>;
@@ -98,6 +115,24 @@ export class LinuxDataPlane implements DataPlane {
   constructor(private readonly o: LinuxOptions) {
     mkdirSync(o.stateDir, { recursive: true });
     this.dhcp = new Dhcp(o.stateDir);
+    this.routers = new LinuxRouters(`${o.stateDir}/routers`, o.log);
+  }
+
+  private readonly routers: LinuxRouters;
+
+  private uplink(info: NetworkInfo, mtu: number): Uplink | string {
+    if (info.type === 'vxlan') {
+      if (!info.segment) return 'a VXLAN network without a VNI';
+      const dev = vxlanName(info.segment);
+      return { dev, kind: 'vxlan', own: true, make: [`link add ${dev} type vxlan id ${info.segment} local ${this.o.vtep} dstport 4789 nolearning`] };
+    }
+    if (info.type !== 'flat' && info.type !== 'vlan') return `network type ${info.type} is not served by the linux data plane`;
+    const iface = info.physnet ? this.o.physicalNetworks?.[info.physnet] : undefined;
+    if (!iface) return `physical network ${String(info.physnet)} is not mapped to an interface on this host`;
+    if (info.type === 'flat') return { dev: iface, kind: '', own: false, make: [] };
+    if (!info.segment) return 'a VLAN network without a VLAN id';
+    const dev = vlanName(iface, info.segment);
+    return { dev, kind: 'vlan', own: true, make: [`link set dev ${iface} up`, `link add link ${iface} name ${dev} mtu ${mtu} type vlan id ${info.segment}`] };
   }
 
   // ---- the round ----
@@ -120,16 +155,24 @@ export class LinuxDataPlane implements DataPlane {
     if (full) await this.inventory();
     const dirty = this.dirty(input, full);
     const wantPorts = this.hostPorts(input.state);
+    const routerPorts = this.hostPorts(input.state, true);
 
-    // Networks: those with local ports, served as VXLAN.
-    const wantNets = new Map<string, { info: NetworkInfo; ports: string[] }>();
-    for (const [id, p] of wantPorts) {
-      const info = this.item<NetworkInfo>(input.state, netStream(p.network), 'n');
-      if (!info) { failures.set(id, `network ${p.network} is not in this host's goal state`); continue; }
-      if (info.type !== 'vxlan' || !info.segment) { failures.set(id, `network type ${info.type} is not served by the linux data plane`); continue; }
-      const w = wantNets.get(p.network) ?? { info, ports: [] };
-      w.ports.push(id);
-      wantNets.set(p.network, w);
+    // Networks: those with local ports, and those of the routers the host has.
+    const wantNets = new Map<string, { info: NetworkInfo; up: Uplink; ports: string[] }>();
+    const want = (net: string, port: string | undefined): void => {
+      const info = this.item<NetworkInfo>(input.state, netStream(net), 'n');
+      const w = wantNets.get(net);
+      if (w) { if (port) w.ports.push(port); return; }
+      if (!info) { if (port) failures.set(port, `network ${net} is not in this host's goal state`); return; }
+      const up = this.uplink(info, info.mtu);
+      if (typeof up === 'string') { if (port) failures.set(port, up); return; }
+      wantNets.set(net, { info, up, ports: port ? [port] : [] });
+    };
+    for (const [id, p] of wantPorts) want(p.network, id);
+    for (const [id, p] of routerPorts) want(p.network, id);
+    for (const [stream, st] of input.state.streams) {
+      if (!stream.startsWith('rt/')) continue;
+      for (const [k, v] of st.items) if (k.startsWith('i:')) want((v as RouterPort).network, undefined);
     }
     const links: string[] = [];
     const linkOwner: string[] = [];
@@ -140,46 +183,52 @@ export class LinuxDataPlane implements DataPlane {
     for (const [id, w] of wantNets) {
       const br = bridgeName(id);
       const ns = this.nets.get(br);
-      const vni = w.info.segment!, mtu = w.info.mtu;
-      if (!ns || ns.vni !== vni) {
+      const mtu = w.info.mtu, up = w.up;
+      if (!ns || ns.uplink !== up.dev) {
         // A name held by a device not ours is a refusal: the port fails, the device is left alone.
         linksNow ??= await kernel.links();
-        const clash = [linksNow.get(br), linksNow.get(vxlanName(vni))].find((l) => l && (l.kind !== (l.name === br ? 'bridge' : 'vxlan') || (l.kind === 'vxlan' && l.master && l.master !== br)));
+        const dev = linksNow.get(up.dev);
+        const clash = [linksNow.get(br), up.own ? dev : undefined].find((l) => l && (l.kind !== (l.name === br ? 'bridge' : up.kind) || (l.kind === up.kind && l.master && l.master !== br)))
+          ?? (!up.own && (!dev || (dev.master && dev.master !== br)) ? dev ?? { name: up.dev, kind: '' } : undefined);
         if (clash) {
-          for (const pid of w.ports) failures.set(pid, `a ${clash.kind || 'device'} named ${clash.name} exists on this host and is not the agent's`);
+          const why = !up.own && !dev ? `the physical interface ${up.dev} does not exist on this host` : !up.own ? `the physical interface ${up.dev} is a port of ${String(dev?.master)}, not of the agent's bridge`
+            : `a ${clash.kind || 'device'} named ${clash.name} exists on this host and is not the agent's`;
+          for (const pid of w.ports) failures.set(pid, why);
           wantNets.delete(id);
           continue;
         }
         if (!linksNow.has(br)) created.push({ net: id, dev: br });
-        if (!linksNow.has(vxlanName(vni))) created.push({ net: id, dev: vxlanName(vni) });
-        if (ns) addLink(id, `link del dev ${vxlanName(ns.vni)}`);
+        if (up.own && !linksNow.has(up.dev)) created.push({ net: id, dev: up.dev });
+        if (ns) addLink(id, ns.ownUplink ? `link del dev ${ns.uplink}` : `link set dev ${ns.uplink} nomaster`);
         // The bridge's own MAC is set, not left to follow its lowest port's: a change of it flushes
         // every neighbour entry on the bridge, permanent ones too (each tap joining would).
         if (!ns) addLink(id, `link add ${br} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`, `link set dev ${br} address ${bridgeMac(id)} addrgenmode none`);
-        addLink(id, `link set dev ${br} mtu ${mtu} up`,
-          `link add ${vxlanName(vni)} type vxlan id ${vni} local ${this.o.vtep} dstport 4789 nolearning`,
-          `link set dev ${vxlanName(vni)} mtu ${mtu} master ${br} up`,
-          `link set dev ${vxlanName(vni)} type bridge_slave neigh_suppress on learning off`);
+        addLink(id, `link set dev ${br} mtu ${mtu} up`, ...(up.own && linksNow.has(up.dev) ? [] : up.make), `link set dev ${up.dev} mtu ${mtu} master ${br} up`);
+        // Only the overlay's entries come from goal state: a physical network's bridge learns.
+        if (up.kind === 'vxlan') addLink(id, `link set dev ${up.dev} type bridge_slave neigh_suppress on learning off`);
         // A new VXLAN device holds no forwarding entries yet; the bridge's own neighbour entries stay.
-        this.nets.set(br, { id, bridge: br, vni, mtu, remote: new Map(), local: ns?.local ?? new Map(), flood: new Map(), staleFlood: new Set() });
+        this.nets.set(br, { id, bridge: br, vni: up.kind === 'vxlan' ? w.info.segment! : 0, uplink: up.dev, ownUplink: up.own, mtu, remote: new Map(), local: ns?.local ?? new Map(), flood: new Map(), staleFlood: new Set() });
         dirty.neighbours.set(id, 'all');
         netsChanged.add(id);
       } else if (ns.mtu !== mtu) {
-        addLink(id, `link set dev ${br} mtu ${mtu}`, `link set dev ${vxlanName(vni)} mtu ${mtu}`);
+        addLink(id, `link set dev ${br} mtu ${mtu}`, `link set dev ${ns.uplink} mtu ${mtu}`);
         ns.mtu = mtu;
         netsChanged.add(id);
       }
     }
     for (const [br, ns] of this.nets) {
       if (wantNets.has(ns.id)) continue;
-      addLink(ns.id, `link del dev ${vxlanName(ns.vni)}`, `link del dev ${br}`);
+      addLink(ns.id, ns.ownUplink ? `link del dev ${ns.uplink}` : `link set dev ${ns.uplink} nomaster`, `link del dev ${br}`);
       this.nets.delete(br);
       netsChanged.add(ns.id);
     }
     const netFailures = new Map<string, string>();
     for (const [line, err] of await this.batch('ip', links)) {
       const net = linkOwner[line];
-      if (net) netFailures.set(net, `${links[line]}: ${err}`);
+      // The first refusal says why; the lines after it fail for want of what it did not make.
+      const why = /type vlan/.test(links[line]) && /Unknown device type/.test(err)
+        ? 'this kernel has no 802.1Q VLAN support (CONFIG_VLAN_8021Q): VLAN networks cannot be served on this host' : `${links[line]}: ${err}`;
+      if (net && !netFailures.has(net)) netFailures.set(net, why);
       else this.o.log.error({ error: err }, 'ip batch failed');
     }
     for (const [net, err] of netFailures) {
@@ -196,7 +245,7 @@ export class LinuxDataPlane implements DataPlane {
     const neighAdd: string[] = [];
     for (const [net, keys] of dirty.neighbours) {
       const ns = this.nets.get(bridgeName(net));
-      if (!ns || ns.id !== net) continue;
+      if (!ns || ns.id !== net || ns.vni === 0) continue;
       const stream = input.state.streams.get(netStream(net));
       const macs = keys === 'all'
         ? new Set([...ns.remote.keys(), ...ns.local.keys(), ...[...(stream?.items.keys() ?? [])].filter((k) => k.startsWith('e:')).map((k) => k.slice(2))])
@@ -251,9 +300,11 @@ export class LinuxDataPlane implements DataPlane {
       if (!net) continue;
       try {
         const n = this.dhcpNetwork(input.state, net, wantPorts);
-        if (n && Dhcp.wanted(n) && wantNets.has(net)) await this.dhcp.sync(n);
+        // DHCP is for the host's own VMs: a network here only for a router has none.
+        const serve = n !== undefined && n.ports.length > 0 && Dhcp.wanted(n) && wantNets.has(net);
+        if (serve) await this.dhcp.sync(n);
         else if (this.dhcpNets.has(net)) await this.dhcp.remove(net);
-        if (n && Dhcp.wanted(n) && wantNets.has(net)) this.dhcpNets.add(net); else this.dhcpNets.delete(net);
+        if (serve) this.dhcpNets.add(net); else this.dhcpNets.delete(net);
       } catch (err) {
         const error = `DHCP for network ${net}: ${err instanceof Error ? err.message : String(err)}`;
         for (const id of wantNets.get(net)?.ports ?? []) failures.set(id, error);
@@ -264,11 +315,20 @@ export class LinuxDataPlane implements DataPlane {
     this.portNet.clear();
     for (const [id, p] of wantPorts) this.portNet.set(id, p.network);
 
+    // Routers.
+    const bridges = new Map<string, RouterBridge>();
+    for (const ns of this.nets.values()) if (wantNets.has(ns.id)) bridges.set(ns.id, { bridge: ns.bridge, mtu: ns.mtu });
+    const routerFailures = await this.routers.sync({
+      state: input.state, full, routers: dirty.routers, networks: new Set([...netsChanged, ...dirty.subnets]), neighbours: dirty.neighbours, bridges,
+      ports: new Map([...routerPorts].filter(([id]) => !failures.has(id))),
+    });
+    for (const [id, error] of routerFailures) failures.set(id, error);
+
     // Security groups and anti-spoofing.
     await this.nft(input.state, full, dirty, wantNets, removedPorts, failures);
     for (const p of removedPorts) this.freeIds.push(p.nftId);
     this.started = true;
-    return { failed: [...failures].filter(([id]) => wantPorts.has(id)).map(([port, error]) => ({ port, error })), pending: pending.filter((id) => !failures.has(id)) };
+    return { failed: [...failures].filter(([id]) => wantPorts.has(id) || routerPorts.has(id)).map(([port, error]) => ({ port, error })), pending: pending.filter((id) => !failures.has(id)) };
   }
 
   private portNet = new Map<string, string>();
@@ -331,6 +391,7 @@ export class LinuxDataPlane implements DataPlane {
       subnets: new Set<string>(),
       groups: new Set<string>(),
       members: new Map<string, Set<string> | 'all'>(),
+      routers: new Set<string>(),
     };
     const host = hostStream(this.o.host);
     const addKey = (m: Map<string, Set<string> | 'all'>, k: string, v: string) => {
@@ -346,6 +407,15 @@ export class LinuxDataPlane implements DataPlane {
       if (stream === host) {
         if (ch.replaced) for (const k of [...(input.state.streams.get(stream)?.items.keys() ?? []), ...[...this.ports.keys()].map((p) => `p:${p}`)]) { if (k.startsWith('p:')) d.ports.add(k.slice(2)); }
         for (const k of keys) if (k.startsWith('p:')) d.ports.add(k.slice(2));
+        // A router's port bound here (or unbound from here) changes that router's devices.
+        for (const k of keys) {
+          const was = this.routerOf.get(k.slice(2));
+          if (was) d.routers.add(was);
+          const now = (input.state.streams.get(stream)?.items.get(k) as LocalPort | undefined)?.router;
+          if (now) d.routers.add(now);
+        }
+      } else if (kind === 'rt') {
+        d.routers.add(id);
       } else if (kind === 'net') {
         if (ch.replaced) { d.neighbours.set(id, 'all'); d.subnets.add(id); }
         for (const k of keys) {
@@ -366,7 +436,10 @@ export class LinuxDataPlane implements DataPlane {
       if (kind === 'net') { d.neighbours.set(id, 'all'); d.subnets.add(id); }
       else if (kind === 'sg') d.groups.add(id);
       else if (kind === 'sgm') d.members.set(id, 'all');
+      else if (kind === 'rt') d.routers.add(id);
     }
+    this.routerOf.clear();
+    for (const [id, p] of this.hostPorts(input.state, true)) this.routerOf.set(id, p.router!);
     if (full) for (const ns of this.nets.values()) d.neighbours.set(ns.id, 'all');
     return d;
   }
@@ -375,11 +448,17 @@ export class LinuxDataPlane implements DataPlane {
     return state.streams.get(stream)?.items.get(key) as T | undefined;
   }
 
-  private hostPorts(state: LocalGoalState): Map<string, LocalPort> {
+  /** The host's ports with a tap (VMs), or its routers' own ports (plumbed by the router, no tap). */
+  private hostPorts(state: LocalGoalState, routers = false): Map<string, LocalPort> {
     const out = new Map<string, LocalPort>();
-    for (const [k, v] of state.streams.get(hostStream(this.o.host))?.items ?? []) if (k.startsWith('p:')) out.set(k.slice(2), v as LocalPort);
+    for (const [k, v] of state.streams.get(hostStream(this.o.host))?.items ?? []) {
+      if (k.startsWith('p:') && ((v as LocalPort).router !== undefined) === routers) out.set(k.slice(2), v as LocalPort);
+    }
     return out;
   }
+
+  /** Router port -> its router, as of the last round (a port that leaves names the router it left). */
+  private readonly routerOf = new Map<string, string>();
 
   private dhcpNetwork(state: LocalGoalState, net: string, ports: Map<string, LocalPort>): DhcpNetwork | undefined {
     const stream = state.streams.get(netStream(net));
@@ -468,7 +547,8 @@ export class LinuxDataPlane implements DataPlane {
       this.groups.set(g, { key, remotes: rules.remotes });
     }
     // Ports.
-    const zoneOf = (net: string): number => (this.nets.get(bridgeName(net))?.vni ?? 0) % 65535 + 1;
+    // VXLAN networks by VNI; physical ones from their id (a clash only shares a zone's table).
+    const zoneOf = (net: string): number => (this.nets.get(bridgeName(net))?.vni || parseInt(net.slice(0, 4), 16) + 0x10000) % 65535 + 1;
     for (const [br, zone] of this.zones) {
       const ns = this.nets.get(br);
       if (!ns || !wantNets.has(ns.id)) { const z = zone; del.push(() => b.zone('delete', br, z)); this.zones.delete(br); }
@@ -528,17 +608,24 @@ export class LinuxDataPlane implements DataPlane {
     const all = await kernel.links();
     const vxlans = kernel.ownedVxlans(all);
     const owned = new Set<string>();
+    const physical = new Set(Object.values(this.o.physicalNetworks ?? {}));
     for (const br of kernel.ownedBridges(all)) {
       owned.add(br.name);
       const vx = vxlans.find((v) => v.master === br.name);
       if (!vx?.vni) {
+        // A physical network's bridge: its VLAN sub-interface, or the host's interface itself.
+        const up = [...all.values()].find((l) => l.master === br.name && ((l.kind === 'vlan' && l.vni) || physical.has(l.name)));
+        if (up) {
+          this.nets.set(br.name, { id: `?${br.name}`, bridge: br.name, vni: 0, uplink: up.name, ownUplink: up.kind === 'vlan', mtu: br.mtu, remote: new Map(), local: new Map(), flood: new Map(), staleFlood: new Set() });
+          continue;
+        }
         await run('ip', ['link', 'del', 'dev', br.name]);
         continue;
       }
       // The full network id is not in the kernel: a bridge is matched to its network by name.
       const fdb = await kernel.vxlanFdb(vx.name);
       const neigh = await kernel.neighbours(br.name);
-      const ns: NetState = { id: `?${br.name}`, bridge: br.name, vni: vx.vni, mtu: br.mtu, remote: new Map(), local: new Map(), flood: new Map(), staleFlood: new Set(fdb.flood) };
+      const ns: NetState = { id: `?${br.name}`, bridge: br.name, vni: vx.vni, uplink: vx.name, ownUplink: true, mtu: br.mtu, remote: new Map(), local: new Map(), flood: new Map(), staleFlood: new Set(fdb.flood) };
       const byMac = new Map<string, string[]>();
       for (const [ip, mac] of neigh) byMac.set(mac, [...(byMac.get(mac) ?? []), ip]);
       for (const [mac, vtep] of fdb.remote) {
@@ -552,7 +639,7 @@ export class LinuxDataPlane implements DataPlane {
     }
     for (const v of vxlans) if (!v.master || !owned.has(v.master)) await run('ip', ['link', 'del', 'dev', v.name]);
     for (const l of all.values()) {
-      if (l.master && owned.has(l.master) && l.kind !== 'vxlan' && !isDhcpLink(l.name)) this.strayTaps.push(l.name);
+      if (l.master && owned.has(l.master) && l.kind !== 'vxlan' && l.kind !== 'vlan' && !physical.has(l.name) && !isDhcpLink(l.name) && !isRouterLink(l.name)) this.strayTaps.push(l.name);
     }
     this.strayDhcp = this.dhcp.known();
     const running = this.dhcp.existing();
@@ -568,7 +655,8 @@ export class LinuxDataPlane implements DataPlane {
     const state = this.state;
     if (!state) return;
     const ids = new Map<string, string>();
-    for (const p of this.hostPorts(state).values()) ids.set(bridgeName(p.network), p.network);
+    // Every network the host is given (its ports', its routers'): the round decides which stay.
+    for (const stream of state.streams.keys()) if (stream.startsWith('net/')) ids.set(bridgeName(stream.slice(4)), stream.slice(4));
     for (const [br, ns] of this.nets) {
       const id = ids.get(br);
       if (id) { this.nets.set(br, { ...ns, id }); continue; }

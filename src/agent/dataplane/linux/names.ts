@@ -18,3 +18,17 @@ export const isTap = (n: string): boolean => /^tap[0-9a-f-]{11}$/.test(n);
 /** nftables tables the agent owns (and only these). */
 export const NFT_BRIDGE_TABLE = 'alcor';
 export const NFT_INET_TABLE = 'alcor';
+
+/**
+ * A router's veths: `qr` (interface), `qs` (centralized SNAT port), `qg` (external gateway) + 11
+ * characters of the port id on the bridge side, as Neutron's qr-/sg-/qg- devices; inside the
+ * router's namespace the same with `r` first (`ri`, `rs`, `rg`).
+ */
+export type RouterLinkKind = 'i' | 's' | 'g';
+export const routerLinkName = (kind: RouterLinkKind, port: string): string => `q${kind === 'i' ? 'r' : kind}${port.slice(0, 11)}`;
+export const routerInsideName = (kind: RouterLinkKind, port: string): string => `r${kind}${port.slice(0, 11)}`;
+export const isRouterLink = (n: string): boolean => /^q[rsg][0-9a-f-]{11}$/.test(n);
+/** A VLAN network's tagged sub-interface of its physical interface. */
+export const vlanName = (iface: string, vid: number): string => `${iface.slice(0, 10)}.${vid}`;
+/** The NAT table inside a router's namespace. */
+export const NFT_NAT_TABLE = 'alcor_nat';

@@ -6,8 +6,11 @@
  * interfaces are the bridge's, not the ports', so the bridge table tags each frame first: the port
  * it came in by in the mark, the port it goes out by in the priority (set per copy of a flooded
  * frame). Then:
- * - `bridge alcor`: admin-down ports cut off, DHCP kept off the overlay, anti-spoofing (only a
- *   port's own MAC, fixed addresses and allowed address pairs may leave it; no rogue DHCP or RA).
+ * - `bridge alcor`: admin-down ports cut off, DHCP and the hosts' copies of each router (`qr*`:
+ *   the same gateway MAC and address on every host) kept off the overlay, the DHCP namespace's
+ *   neighbour advertisements dropped (it holds the gateway's address, never to be claimed), and
+ *   anti-spoofing (only a port's own MAC, fixed addresses and allowed address pairs may leave it; no
+ *   rogue DHCP or RA).
  * - `inet alcor`: conntrack zones per network, then egress (by the mark) and ingress (by the
  *   priority) through per-port chains that jump to per-group chains. A rule change refills one
  *   group's chain in one transaction; membership is one set element; a port is a few elements.
@@ -162,7 +165,7 @@ export function baseTables(): string {
   chain from_dhcp {
     ether type arp drop
     meta l4proto udp th sport { 67, 547 } return
-    icmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } return
+    icmpv6 type { nd-router-advert, nd-neighbor-solicit } return
     drop
   }
   chain spoof {
@@ -188,6 +191,9 @@ export function baseTables(): string {
     oifname "vxlan-*" meta l4proto udp th dport { 67, 68, 546, 547 } drop
     oifname "vxlan-*" iifname "dhp*" drop
     iifname "vxlan-*" oifname "dhp*" drop
+    iifname "vxlan-*" oifname "qr*" drop
+    iifname "qr*" oifname "vxlan-*" ether type arp drop
+    iifname "qr*" oifname "vxlan-*" icmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } drop
     meta priority set 0:0
     meta priority set oifname map @pout
   }

@@ -34,12 +34,14 @@ export async function must(cmd: string, args: readonly string[], input?: string)
 
 /**
  * One `ip`/`bridge` batch with -force: every line is tried, and the lines that failed come back by
- * number (iproute2 says "Command failed -:N") with the error printed before each.
+ * number (iproute2 says "Command failed -:N") with the error printed before each. `via` runs the
+ * tool through another command (nsenter, for a namespace).
  */
-export async function batch(tool: 'ip' | 'bridge', lines: readonly string[]): Promise<Map<number, string>> {
+export async function batch(tool: 'ip' | 'bridge', lines: readonly string[], via: readonly string[] = []): Promise<Map<number, string>> {
   const failed = new Map<number, string>();
   if (lines.length === 0) return failed;
-  const r = await run(tool, ['-force', '-batch', '-'], `${lines.join('\n')}\n`);
+  const args = [...via, tool, '-force', '-batch', '-'];
+  const r = await run(args[0], args.slice(1), `${lines.join('\n')}\n`);
   if (r.code === 0) return failed;
   let reason: string[] = [];
   for (const line of r.stderr.split('\n')) {
