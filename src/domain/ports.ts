@@ -33,7 +33,7 @@ interface FixedIpRequest {
 
 /** Owners whose ports get no security groups: Neutron's network:* service ports. */
 const isServiceOwner = (owner: unknown): boolean => typeof owner === 'string' && owner.startsWith('network:');
-const ROUTER_OWNERS = new Set(['network:router_interface', 'network:router_gateway', 'network:router_interface_distributed', 'network:ha_router_replicated_interface']);
+const ROUTER_OWNERS = new Set(['network:router_interface', 'network:router_gateway', 'network:router_centralized_snat', 'network:router_interface_distributed', 'network:ha_router_replicated_interface']);
 
 async function networkSubnets(tx: ReadTx, networkId: string): Promise<SubnetView[]> {
   const docs = await tx.list(defs.subnet, { conditions: [{ attr: 'network_id', values: [networkId] }] });

@@ -108,8 +108,10 @@ export class Routers {
     if (wanted.size === 0) return;
     const host = await this.routerHost(tx, routerId);
     for (const [subnet, i] of wanted) {
+      // The router's project owns it (Neutron leaves it to no project): the address it holds is
+      // then one the project sees as taken when it picks addresses of its own.
       await this.routerPort(ctx, {
-        network_id: i.network_id, device_id: routerId, device_owner: SNAT, fixed_ips: [{ subnet_id: subnet }], 'binding:host_id': host,
+        network_id: i.network_id, project_id: i.project_id, device_id: routerId, device_owner: SNAT, fixed_ips: [{ subnet_id: subnet }], 'binding:host_id': host,
       }, tx);
     }
   }

@@ -235,6 +235,18 @@ describe('linux data plane: routers, SNAT, floating IPs, provider networks', { s
     await api.delete(`/v2.0/floatingips/${fip.id}`);
   });
 
+  it('a router with admin_state_up false stops routing, and routes again when up', async () => {
+    const a = vms.get('va')!, b = vms.get('vb')!;
+    let r = await api.put(`/v2.0/routers/${router.id}`, { router: { admin_state_up: false } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    await reaches(a.ns, b.ip, false);
+    await reaches(a.ns, OUTSIDE, false);
+    r = await api.put(`/v2.0/routers/${router.id}`, { router: { admin_state_up: true } });
+    assert.equal(r.status, 200);
+    await reaches(a.ns, b.ip);
+    await reaches(a.ns, OUTSIDE);
+  });
+
   it('an extra route through a VM acting as a router works, and stops when removed', async () => {
     const b = vms.get('vb')!;
     const v = await boot('vr', h3, netA, { port_security_enabled: false, security_groups: [] });
@@ -291,7 +303,8 @@ describe('linux data plane: routers, SNAT, floating IPs, provider networks', { s
     await reaches(vms.get('vc')!.ns, vms.get('va')!.ip);
   });
 
-  it('a VLAN provider network carries traffic between two hosts, tagged with its VLAN id', async () => {
+  it(vlanKernel ? 'a VLAN provider network carries traffic between two hosts, tagged with its VLAN id'
+    : 'a VLAN provider network on a kernel without 802.1Q (this one): the port goes ERROR saying why, nothing else is disturbed', async () => {
     const net = await api.create('networks', 'network', { name: 'vlan', 'provider:network_type': 'vlan', 'provider:physical_network': 'datacentre' });
     const vid = net['provider:segmentation_id'] as number;
     assert.ok(vid >= 100 && vid <= 199);
