@@ -69,6 +69,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   metricsRoutes(app);
   discoveryRoutes(app);
   for (const collection of deps.domain.collections.values()) collectionRoutes(app, collection, deps.domain.writes);
-  routerActionRoutes(app, deps.domain.writes);
+  routerActionRoutes(app, deps.domain.writes, deps.domain.collections.get('routers')!);
   return app;
 }
