@@ -14,6 +14,7 @@ import { renderError } from './errors.js';
 import { isOpenPath, metricsRoutes } from './metrics.js';
 import { collectionRoutes } from './resources/collection-routes.js';
 import { discoveryRoutes } from './resources/discovery.js';
+import { autoAllocatedTopologyRoutes } from './resources/auto-allocated-topology.js';
 import { routerActionRoutes } from './resources/router-actions.js';
 import './context.js';
 
@@ -70,5 +71,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   discoveryRoutes(app);
   for (const collection of deps.domain.collections.values()) collectionRoutes(app, collection, deps.domain.writes);
   routerActionRoutes(app, deps.domain.writes, deps.domain.collections.get('routers')!);
+  autoAllocatedTopologyRoutes(app);
   return app;
 }
