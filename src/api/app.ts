@@ -15,6 +15,7 @@ import { isOpenPath, metricsRoutes } from './metrics.js';
 import { collectionRoutes } from './resources/collection-routes.js';
 import { discoveryRoutes } from './resources/discovery.js';
 import { autoAllocatedTopologyRoutes } from './resources/auto-allocated-topology.js';
+import { floatingIpPoolRoutes } from './resources/floatingip-pools.js';
 import { routerActionRoutes } from './resources/router-actions.js';
 import './context.js';
 
@@ -72,5 +73,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   for (const collection of deps.domain.collections.values()) collectionRoutes(app, collection, deps.domain.writes);
   routerActionRoutes(app, deps.domain.writes, deps.domain.collections.get('routers')!);
   autoAllocatedTopologyRoutes(app);
+  floatingIpPoolRoutes(app, deps.domain.collections.get('networks')!, deps.domain.collections.get('subnets')!);
   return app;
 }

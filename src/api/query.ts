@@ -43,15 +43,17 @@ function filterValue(def: ResourceDef, key: string, value: string): unknown {
 const TAG_KEYS: Record<string, keyof TagFilter> = { tags: 'all', 'tags-any': 'any', 'not-tags': 'notAll', 'not-tags-any': 'notAny' };
 const CONTROL = new Set(['fields', 'sort_key', 'sort_dir', 'limit', 'marker', 'page_reverse']);
 
-function parseFixedIps(values: string[]): { ipAddresses: string[]; subnetIds: string[] } {
-  const out = { ipAddresses: [] as string[], subnetIds: [] as string[] };
+function parseFixedIps(values: string[]): { ipAddresses: string[]; subnetIds: string[]; ipSubstrings: string[] } {
+  const out = { ipAddresses: [] as string[], subnetIds: [] as string[], ipSubstrings: [] as string[] };
   for (const v of values) {
     const eq = v.indexOf('=');
     const key = v.slice(0, eq);
     const val = v.slice(eq + 1);
     if (key === 'ip_address') out.ipAddresses.push(val);
     else if (key === 'subnet_id') out.subnetIds.push(val);
-    else throw new BadRequest(`Invalid input for fixed_ips. Reason: '${v}' is not ip_address=... or subnet_id=....`);
+    // ip-substring-filtering (Nova's `server list --ip`): any address containing it.
+    else if (key === 'ip_address_substr') out.ipSubstrings.push(val);
+    else throw new BadRequest(`Invalid input for fixed_ips. Reason: '${v}' is not ip_address=..., ip_address_substr=... or subnet_id=....`);
   }
   return out;
 }

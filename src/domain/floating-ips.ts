@@ -69,6 +69,20 @@ export function floatingIpHooks(networks: () => Collection, ports: () => Collect
     def: defs.floatingip,
     notFound: (id) => new FloatingIPNotFound(`Floating IP ${id} could not be found`),
 
+    /** fip-port-details, as Neutron's _make_port_details_dict: one query for the page's ports. */
+    async expand(docs, tx) {
+      const ids = [...new Set(docs.map((d) => d.port_id).filter((p): p is string => typeof p === 'string'))];
+      const ports = ids.length ? await tx.list(defs.port, { conditions: [{ attr: 'id', values: ids }] }) : [];
+      const byId = new Map(ports.map((p) => [p.id, p]));
+      for (const d of docs) {
+        const p = typeof d.port_id === 'string' ? byId.get(d.port_id) : undefined;
+        d.port_details = p ? {
+          name: p.name, network_id: p.network_id, mac_address: p.mac_address, admin_state_up: p.admin_state_up,
+          status: p.status, device_id: p.device_id, device_owner: p.device_owner,
+        } : null;
+      }
+    },
+
     async create(ctx, attrs, base, tx) {
       const network = await networks().find(ctx, attrs.floating_network_id as string, tx);
       if (network['router:external'] !== true) throw bad(`Network ${network.id} is not a valid external network.`);

@@ -136,6 +136,9 @@ export const port: ResourceDef = {
     'binding:vif_type': { post: false, put: false, filter: 'string' },
     'binding:vif_details': { post: false, put: false, filter: false },
     ip_allocation: { post: false, put: false, filter: false },
+    // tag-ports-during-bulk-creation: a port's tags may come with its create (bulk too); later
+    // changes go through the tags API, as in Neutron.
+    tags: { post: true, put: false, default: [], convert: v.listOf(v.tagName, { unique: true }), filter: false },
   },
 };
 
@@ -263,6 +266,8 @@ export const floatingip: ResourceDef = {
     fixed_ip_address: { post: true, put: true, default: null, convert: v.ipAddressOrNull, filter: 'string', sort: true },
     router_id: { post: false, put: false, filter: 'string', sort: true },
     status: { post: false, put: false, filter: 'string', sort: true },
+    // fip-port-details: the associated port's summary, read with the floating IP.
+    port_details: { post: false, put: false, filter: false },
   },
 };
 

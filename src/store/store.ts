@@ -45,7 +45,7 @@ export interface ListQuery {
   readonly conditions?: readonly Condition[];
   readonly tags?: TagFilter;
   /** Ports only: rows holding one of these addresses / an address in one of these subnets. */
-  readonly fixedIps?: { readonly ipAddresses?: readonly string[]; readonly subnetIds?: readonly string[] };
+  readonly fixedIps?: { readonly ipAddresses?: readonly string[]; readonly subnetIds?: readonly string[]; readonly ipSubstrings?: readonly string[] };
   readonly scope?: Scope;
   /** Ends with id so that the order, and so the marker, is total. */
   readonly sort?: readonly SortKey[];

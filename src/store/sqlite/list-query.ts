@@ -124,6 +124,11 @@ export function buildList(def: ResourceDef, q: ListQuery, columns = 'doc'): Sql 
     where.push(`id IN (SELECT port_id FROM ip_allocations WHERE ip_address IN (${q.fixedIps.ipAddresses.map(() => '?').join(',')}))`);
     params.push(...q.fixedIps.ipAddresses);
   }
+  if (q.fixedIps?.ipSubstrings?.length) {
+    // Neutron's LIKE '%x%': an infix match no index serves, over the allocations only.
+    where.push(`id IN (SELECT port_id FROM ip_allocations WHERE ${q.fixedIps.ipSubstrings.map(() => "ip_address LIKE ? ESCAPE '\\'").join(' OR ')})`);
+    params.push(...q.fixedIps.ipSubstrings.map((x) => `%${x.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+  }
   if (q.fixedIps?.subnetIds?.length) {
     where.push(`id IN (SELECT port_id FROM ip_allocations WHERE subnet_id IN (${q.fixedIps.subnetIds.map(() => '?').join(',')}))`);
     params.push(...q.fixedIps.subnetIds);
