@@ -12,6 +12,7 @@ import type { IdentityStrategy } from '../identity/identity.js';
 import { contextFor } from '../identity/identity.js';
 import { renderError } from './errors.js';
 import { isOpenPath, metricsRoutes } from './metrics.js';
+import { availabilityRoutes } from './resources/availability.js';
 import { collectionRoutes } from './resources/collection-routes.js';
 import { discoveryRoutes } from './resources/discovery.js';
 import { autoAllocatedTopologyRoutes } from './resources/auto-allocated-topology.js';
@@ -74,5 +75,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   routerActionRoutes(app, deps.domain.writes, deps.domain.collections.get('routers')!);
   autoAllocatedTopologyRoutes(app);
   floatingIpPoolRoutes(app, deps.domain.collections.get('networks')!, deps.domain.collections.get('subnets')!);
+  availabilityRoutes(app, deps.domain.availability);
   return app;
 }

@@ -62,6 +62,7 @@ export const AutoAllocationFailure = fault(409, 'AutoAllocationFailure');
 
 export const NotFound = fault(404, 'HTTPNotFound');
 export const NetworkNotFound = fault(404, 'NetworkNotFound');
+export const AvailabilityZoneNotFound = fault(404, 'AvailabilityZoneNotFound');
 export const SubnetNotFound = fault(404, 'SubnetNotFound');
 export const SubnetPoolNotFound = fault(404, 'SubnetPoolNotFound');
 export const PortNotFound = fault(404, 'PortNotFound');

@@ -3,6 +3,7 @@ import type { DomainConfig } from '../core/config.js';
 import * as defs from '../model/definitions.js';
 import type { Store } from '../store/store.js';
 import { Agents, agentHooks } from './agents.js';
+import { Availability } from './availability.js';
 import { Collection } from './collection.js';
 import { AddressPicker } from './ipam.js';
 import { networkHooks } from './networks.js';
@@ -23,6 +24,8 @@ export interface Domain {
   readonly routers: Routers;
   /** Every change goes through here: this domain's own writer, or the writer thread's. */
   readonly writes: Writes;
+  /** Network IP availability and availability zones: computed when read. */
+  readonly availability: Availability;
 }
 
 /**
@@ -61,7 +64,7 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
   ];
   for (const h of hooks) collections.set(h.def.collection, new Collection(store, h));
   writes = remoteWrites ?? localWrites(collections, routers, securityGroups, agents);
-  return { store, collections, routers, writes };
+  return { store, collections, routers, writes, availability: new Availability(store, config) };
 }
 
 /** The row and query shapes the API speaks in, so that it never reaches into the store. */

@@ -6,6 +6,7 @@ import * as defs from '../model/definitions.js';
 import type { Doc, ReadTx, WriteTx } from '../store/store.js';
 import type { Attrs } from './attributes.js';
 import type { ResourceHooks } from './collection.js';
+import { checkZoneHints, fillNetworkZones } from './availability.js';
 import { reserveSegment } from './segments.js';
 
 /** VXLAN adds 50 bytes of outer headers, as Neutron's type driver subtracts from the physical MTU. */
@@ -46,6 +47,7 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
       if (given === undefined && (attrs['provider:segmentation_id'] != null || attrs['provider:physical_network'] != null)) {
         throw new InvalidInput('Invalid input for operation: network_type required.');
       }
+      await checkZoneHints(tx, attrs.availability_zone_hints);
       // Checked and reserved before the MTU, as ML2 does (a taken VLAN answers 409 whatever the MTU).
       const segment = await reserveSegment(
         tx, config, given ?? 'vxlan',
@@ -99,6 +101,7 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
       const subnets = await tx.list(defs.subnet, { conditions: [{ attr: 'network_id', values: [...byNetwork.keys()] }] });
       for (const s of subnets) byNetwork.get(s.network_id as string)?.push(s.id);
       for (const d of docs) d.subnets = byNetwork.get(d.id);
+      await fillNetworkZones(docs, tx);
     },
   };
 }

@@ -100,6 +100,13 @@ export interface ReadTx {
   /** Allocated keys of a subnet within [fromKey, toKey], in order, at most `limit`. */
   allocatedKeys(subnetId: string, fromKey: string, toKey: string, limit: number): Promise<string[]>;
   countIps(subnetId: string): Promise<number>;
+  /** Allocated addresses per subnet, for many subnets in one statement (absent: none). */
+  countIpsBySubnet(subnetIds: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * The distinct (network, availability zone) pairs of these networks' bound ports: the zone of
+   * each agent on a host where one of their ports is bound (agents without a zone left out).
+   */
+  networkZones(networkIds: readonly string[]): Promise<Array<{ networkId: string; zone: string }>>;
   macInUse(networkId: string, mac: string): Promise<boolean>;
   /** Whether a network holds this segment (the unique index's own key: no scan). */
   segmentInUse(segment: Segment): Promise<boolean>;

@@ -157,6 +157,29 @@ class SqliteTx implements WriteTx {
     return this.st.prepare('SELECT count(*) FROM ip_allocations WHERE subnet_id = ?').pluck().get(subnetId) as number;
   }
 
+  async countIpsBySubnet(subnetIds: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (subnetIds.length === 0) return out;
+    // One statement whatever the count (json_each), each subnet a range of the primary key.
+    const rows = this.st.prepare(
+      'SELECT subnet_id AS id, count(*) AS n FROM ip_allocations WHERE subnet_id IN (SELECT value FROM json_each(?)) GROUP BY subnet_id',
+    ).all(JSON.stringify(subnetIds)) as Array<{ id: string; n: number }>;
+    for (const r of rows) out.set(r.id, r.n);
+    return out;
+  }
+
+  async networkZones(networkIds: readonly string[]): Promise<Array<{ networkId: string; zone: string }>> {
+    if (networkIds.length === 0) return [];
+    return this.st.prepare(
+      `SELECT DISTINCT p.network_id AS networkId, json_extract(a.doc, '$.availability_zone') AS zone
+         FROM ports p JOIN agents a ON a.host = p.host_id
+        WHERE p.network_id IN (SELECT value FROM json_each(?)) AND p.host_id != ''
+          AND json_extract(a.doc, '$.availability_zone') IS NOT NULL
+          AND json_extract(a.doc, '$.availability_zone') != ''
+        ORDER BY 1, 2`,
+    ).all(JSON.stringify(networkIds)) as Array<{ networkId: string; zone: string }>;
+  }
+
   async macInUse(networkId: string, mac: string): Promise<boolean> {
     return this.st.prepare('SELECT 1 FROM ports WHERE network_id = ? AND mac_address = ?').get(networkId, mac) !== undefined;
   }
