@@ -15,6 +15,7 @@ import { isOpenPath, metricsRoutes } from './metrics.js';
 import { availabilityRoutes } from './resources/availability.js';
 import { collectionRoutes } from './resources/collection-routes.js';
 import { discoveryRoutes } from './resources/discovery.js';
+import { quotaRoutes } from './resources/quotas.js';
 import { autoAllocatedTopologyRoutes } from './resources/auto-allocated-topology.js';
 import { floatingIpPoolRoutes } from './resources/floatingip-pools.js';
 import { routerActionRoutes } from './resources/router-actions.js';
@@ -74,6 +75,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   for (const collection of deps.domain.collections.values()) collectionRoutes(app, collection, deps.domain.writes);
   routerActionRoutes(app, deps.domain.writes, deps.domain.collections.get('routers')!);
   autoAllocatedTopologyRoutes(app);
+  quotaRoutes(app, deps.domain.quotas, deps.domain.writes);
   floatingIpPoolRoutes(app, deps.domain.collections.get('networks')!, deps.domain.collections.get('subnets')!);
   availabilityRoutes(app, deps.domain.availability);
   return app;

@@ -105,3 +105,9 @@ export const NoNetworkAvailable = fault(503, 'NoNetworkAvailable');
 export const IdentityUnavailable = fault(503, 'HTTPServiceUnavailable');
 
 export const PreconditionFailed = fault(412, 'RevisionNumberConstraintFailed');
+
+export const OverQuota = fault(409, 'OverQuota');
+export const TenantQuotaNotFound = fault(404, 'TenantQuotaNotFound');
+export const AdminRequired = fault(403, 'AdminRequired');
+export const QuotaMissingTenant = fault(400, 'QuotaMissingTenant');
+export const NotImplemented = fault(501, 'HTTPNotImplemented');

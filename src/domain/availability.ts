@@ -133,8 +133,7 @@ export class Availability {
     for (const a of agents) {
       const zone = a.availability_zone;
       if (typeof zone !== 'string' || zone === '') continue;
-      const conf = (a.configurations ?? {}) as Record<string, unknown>;
-      const resources = conf.agent_mode === 'dvr_snat' ? ['network', 'router'] : ['network'];
+      const resources = carriesRouters(a) ? ['network', 'router'] : ['network'];
       const up = a.admin_state_up === true && isAlive(a, this.config, now);
       for (const resource of resources) {
         const key = `${zone}\u0000${resource}`;
@@ -149,18 +148,48 @@ export class Availability {
   }
 }
 
+/** Agents that carry routers' centralized part (what gatewayHosts picks from): Neutron's L3 agents. */
+function carriesRouters(agent: Doc): boolean {
+  return ((agent.configurations ?? {}) as Record<string, unknown>).agent_mode === 'dvr_snat';
+}
+
+/**
+ * The hosts among these whose agents are in one of the zones: Neutron's AZ-aware L3 scheduling, which
+ * places a router with hints only on agents in those zones (none there: the router is not scheduled).
+ */
+export async function hostsInZones(tx: ReadTx, hosts: readonly string[], zones: readonly string[]): Promise<string[]> {
+  if (zones.length === 0 || hosts.length === 0) return [...hosts];
+  const agents = await tx.list(defs.agent, { conditions: [{ attr: 'host', values: hosts }] });
+  const inZone = new Set(agents.filter((a) => carriesRouters(a) && zones.includes(a.availability_zone as string)).map((a) => a.host as string));
+  return hosts.filter((h) => inZone.has(h));
+}
+
+/** Fills `availability_zones` of a page of routers: the zones of the agents where their ports are bound. */
+export async function fillRouterZones(docs: Doc[], tx: ReadTx): Promise<void> {
+  if (docs.length === 0) return;
+  const zones = new Map<string, string[]>();
+  for (const p of await tx.deviceZones(docs.map((d) => d.id))) {
+    const list = zones.get(p.deviceId) ?? [];
+    list.push(p.zone);
+    zones.set(p.deviceId, list);
+  }
+  for (const d of docs) if ('availability_zones' in d || zones.has(d.id)) d.availability_zones = zones.get(d.id) ?? [];
+}
+
 /**
  * Neutron's validate_availability_zones for a network's hints: each must be a zone some agent
  * reports (whatever its state), else AvailabilityZoneNotFound (404); the hints' JSON must fit
  * Neutron's 255-character column, and repeats are refused as its list validator does.
  */
-export async function checkZoneHints(tx: ReadTx, hints: unknown): Promise<void> {
+export async function checkZoneHints(tx: ReadTx, hints: unknown, resource: 'network' | 'router' = 'network'): Promise<void> {
   if (!Array.isArray(hints) || hints.length === 0) return;
   const dupes = hints.filter((h, i) => hints.indexOf(h) !== i);
   if (dupes.length) throw new InvalidInput(`Invalid input for availability_zone_hints. Reason: Duplicate items in the list: '${dupes.join(', ')}'.`);
   if (JSON.stringify(hints).replace(/,/g, ', ').length > 255) throw new InvalidInput('Invalid input for operation: Too many availability_zone_hints specified.');
   const agents = await tx.list(defs.agent, {});
-  const known = new Set(agents.map((a) => a.availability_zone).filter((z) => typeof z === 'string'));
+  // A router's zones are those of the agents that carry routers (as Neutron checks L3 agents').
+  const carriers = resource === 'router' ? agents.filter(carriesRouters) : agents;
+  const known = new Set(carriers.map((a) => a.availability_zone).filter((z) => typeof z === 'string'));
   const missing = (hints as string[]).find((h) => !known.has(h));
   if (missing !== undefined) throw new AvailabilityZoneNotFound(`AvailabilityZone ${missing} could not be found.`);
 }

@@ -14,6 +14,7 @@ import { UniqueViolation } from '../store/store.js';
 import type { Attrs } from './attributes.js';
 import { owningProject, validateCreate, validateUpdate } from './attributes.js';
 import { authorize, mayRead } from './policy.js';
+import type { Quotas } from './quotas.js';
 import { withRetry } from './retry.js';
 
 export interface ResourceHooks {
@@ -62,7 +63,7 @@ export async function writeRevision(def: ResourceDef, next: Doc, tx: WriteTx): P
 export class Collection {
   readonly def: ResourceDef;
 
-  constructor(private readonly store: Store, readonly hooks: ResourceHooks) {
+  constructor(private readonly store: Store, readonly hooks: ResourceHooks, private readonly quotas?: Quotas) {
     this.def = hooks.def;
   }
 
@@ -146,8 +147,11 @@ export class Collection {
     if (!this.creatable) throw notCreatable(this.def, bodies);
     this.checkWritable(ctx);
     const inputs = bodies.map((b) => validateCreate(this.def, ctx, b));
+    const owners = inputs.map((attrs) => owningProject(ctx, attrs));
     const docs = await withRetry(() =>
       this.store.write(async (tx) => {
+        // In the transaction, against the usage the store keeps: exact, as only one writer runs.
+        await this.quotas?.check(tx, this.def.member, owners);
         const out: Doc[] = [];
         for (const attrs of inputs) out.push(await this.createIn(ctx, attrs, tx));
         return out;

@@ -14,6 +14,7 @@ import { subnetpoolHooks } from './subnetpools.js';
 import { securityGroupRuleHooks } from './security-group-rules.js';
 import { SecurityGroups } from './security-groups.js';
 import { subnetHooks } from './subnets.js';
+import { Quotas } from './quotas.js';
 import type { Writes } from './writes.js';
 import { localWrites } from './writes.js';
 
@@ -22,6 +23,8 @@ export interface Domain {
   /** By collection name: networks, subnets, ports, security_groups, security_group_rules, routers, ..., agents. */
   readonly collections: ReadonlyMap<string, Collection>;
   readonly routers: Routers;
+  /** Limits per project and their usage (reads; changes go through `writes`). */
+  readonly quotas: Quotas;
   /** Every change goes through here: this domain's own writer, or the writer thread's. */
   readonly writes: Writes;
   /** Network IP availability and availability zones: computed when read. */
@@ -62,9 +65,10 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
     floatingIpHooks(get('networks'), get('ports')),
     agentHooks(config),
   ];
-  for (const h of hooks) collections.set(h.def.collection, new Collection(store, h));
-  writes = remoteWrites ?? localWrites(collections, routers, securityGroups, agents);
-  return { store, collections, routers, writes, availability: new Availability(store, config) };
+  const quotas = new Quotas(store);
+  for (const h of hooks) collections.set(h.def.collection, new Collection(store, h, quotas));
+  writes = remoteWrites ?? localWrites(collections, routers, securityGroups, agents, quotas);
+  return { store, collections, routers, writes, quotas, availability: new Availability(store, config) };
 }
 
 /** The row and query shapes the API speaks in, so that it never reaches into the store. */

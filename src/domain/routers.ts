@@ -10,6 +10,7 @@ import * as defs from '../model/definitions.js';
 import type { DomainConfig } from '../core/config.js';
 import type { Doc, Store, WriteTx } from '../store/store.js';
 import { gatewayHosts } from './agents.js';
+import { checkZoneHints, fillRouterZones, hostsInZones } from './availability.js';
 import type { Attrs } from './attributes.js';
 import type { Collection, ResourceHooks } from './collection.js';
 import { withRetry } from './retry.js';
@@ -65,7 +66,7 @@ export class Routers {
    * ports to one L3 agent: where its ports are bound already, else a gateway host that reaches the
    * external network (none: the ports stay unbound and DOWN, as with no L3 agent).
    */
-  private async routerHost(tx: WriteTx, routerId: string, external?: Doc): Promise<string> {
+  private async routerHost(tx: WriteTx, routerId: string, external?: Doc, hints?: readonly string[]): Promise<string> {
     const own = await tx.list(defs.port, { conditions: [{ attr: 'device_id', values: [routerId] }] });
     const bound = (owners: ReadonlySet<string>): string | undefined => own.find((p) => owners.has(p.device_owner as string)
       && p['binding:host_id'] !== '' && p['binding:vif_type'] !== 'binding_failed')?.['binding:host_id'] as string | undefined;
@@ -73,7 +74,9 @@ export class Routers {
     const gateway = bound(new Set([GATEWAY]));
     if (gateway) return gateway;
     const physnet = (external?.['provider:physical_network'] as string | null | undefined) ?? null;
-    const hosts = await gatewayHosts(tx, this.config, physnet);
+    // With availability_zone_hints, only gateway hosts in those zones (the router's own, before it is stored).
+    const zones = hints ?? ((await tx.get(defs.router, routerId))?.availability_zone_hints as string[] | undefined) ?? [];
+    const hosts = await hostsInZones(tx, await gatewayHosts(tx, this.config, physnet), zones);
     const any = bound(ROUTER_OWNERS);
     if (any && (external === undefined || hosts.includes(any))) return any;
     return hosts.length ? pick(routerId, hosts) : '';
@@ -93,7 +96,7 @@ export class Routers {
    * host. Each host's router sends what leaves the router's subnets to one of them; their own MAC
    * and address keep that hop apart from the gateway address every host answers for itself.
    */
-  private async syncSnatPorts(ctx: RequestContext, routerId: string, hasGateway: boolean, tx: WriteTx): Promise<void> {
+  private async syncSnatPorts(ctx: RequestContext, routerId: string, hasGateway: boolean, tx: WriteTx, hints?: readonly string[]): Promise<void> {
     const snat = await this.routerPorts(tx, routerId, SNAT);
     const interfaces = hasGateway ? await this.routerPorts(tx, routerId, INTERFACE) : [];
     const v4 = (p: Doc): FixedIp[] => (p.fixed_ips as FixedIp[]).filter((f) => parseIp(f.ip_address)?.version === 4);
@@ -106,7 +109,7 @@ export class Routers {
       await tx.delete(defs.port, p.id);
     }
     if (wanted.size === 0) return;
-    const host = await this.routerHost(tx, routerId);
+    const host = await this.routerHost(tx, routerId, undefined, hints);
     for (const [subnet, i] of wanted) {
       // The router's project owns it (Neutron leaves it to no project): the address it holds is
       // then one the project sees as taken when it picks addresses of its own.
@@ -122,7 +125,7 @@ export class Routers {
       await tx.delete(defs.port, old.id);
     }
     if (info === null) {
-      await this.syncSnatPorts(ctx, router.id, false, tx);
+      await this.syncSnatPorts(ctx, router.id, false, tx, router.availability_zone_hints as string[] | undefined);
       return null;
     }
     const network = await this.networks().find(ctx, info.network_id, tx);
@@ -132,9 +135,9 @@ export class Routers {
     const port = await this.routerPort(ctx, {
       network_id: network.id, device_id: router.id, device_owner: GATEWAY,
       fixed_ips: info.external_fixed_ips?.length ? info.external_fixed_ips : undefined,
-      'binding:host_id': await this.routerHost(tx, router.id, network),
+      'binding:host_id': await this.routerHost(tx, router.id, network, router.availability_zone_hints as string[] | undefined),
     }, tx);
-    await this.syncSnatPorts(ctx, router.id, true, tx);
+    await this.syncSnatPorts(ctx, router.id, true, tx, router.availability_zone_hints as string[] | undefined);
     return {
       network_id: network.id,
       enable_snat: info.enable_snat ?? true,
@@ -164,6 +167,7 @@ export class Routers {
       notFound: (id) => new RouterNotFound(`Router ${id} could not be found`),
 
       create: async (ctx, attrs: Attrs, base: Doc, tx: WriteTx) => {
+        await checkZoneHints(tx, attrs.availability_zone_hints, 'router');
         const router = merged<Doc>(base, attrs, { status: 'ACTIVE', availability_zones: [], routes: [] });
         router.external_gateway_info = await this.setGateway(ctx, router, attrs.external_gateway_info as GatewayInfo | null, tx);
         return router;
@@ -188,6 +192,8 @@ export class Routers {
         if ('routes' in changes) await this.checkRoutes(current, changes.routes as Array<{ destination: string; nexthop: string }>, tx);
         return next;
       },
+
+      expand: fillRouterZones,
 
       delete: async (ctx, current, tx) => {
         if ((await this.routerPorts(tx, current.id, INTERFACE)).length > 0) {

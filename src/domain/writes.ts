@@ -8,6 +8,7 @@ import type { Doc } from '../store/store.js';
 import type { AgentHeartbeat, AgentReport, Agents, PortStatusApplied, PortStatusUpdate } from './agents.js';
 import type { Collection, IfMatch } from './collection.js';
 import type { RouterInterfaceInfo, Routers } from './routers.js';
+import type { QuotaSet, Quotas } from './quotas.js';
 import type { SecurityGroups } from './security-groups.js';
 
 /** A tag-list change as data (the tags API's four writes). */
@@ -32,12 +33,16 @@ export interface Writes {
   agentHeartbeats(beats: readonly AgentHeartbeat[]): Promise<void>;
   /** Port statuses agents report; only ports still bound to the reporting host change. */
   setPortStatuses(updates: readonly PortStatusUpdate[]): Promise<PortStatusApplied[]>;
+  /** PUT /quotas/{project}: the project's limits after the change. */
+  updateQuota(ctx: RequestContext, projectId: string, body: unknown): Promise<QuotaSet>;
+  /** DELETE /quotas/{project}: back to the defaults. */
+  resetQuota(ctx: RequestContext, projectId: string): Promise<void>;
 }
 
 /** The names a writer thread accepts: nothing else is callable across the boundary. */
 export const WRITE_METHODS: ReadonlyArray<keyof Writes> = [
   'create', 'update', 'remove', 'removeMany', 'changeTags', 'addRouterInterface', 'removeRouterInterface',
-  'ensureDefaultSecurityGroup', 'registerAgent', 'agentHeartbeats', 'setPortStatuses',
+  'ensureDefaultSecurityGroup', 'registerAgent', 'agentHeartbeats', 'setPortStatuses', 'updateQuota', 'resetQuota',
 ];
 
 export function applyTagChange(tags: string[], change: TagChange): string[] {
@@ -47,7 +52,7 @@ export function applyTagChange(tags: string[], change: TagChange): string[] {
 }
 
 export function localWrites(
-  collections: ReadonlyMap<string, Collection>, routers: Routers, securityGroups: SecurityGroups, agents: Agents,
+  collections: ReadonlyMap<string, Collection>, routers: Routers, securityGroups: SecurityGroups, agents: Agents, quotas: Quotas,
 ): Writes {
   const of = (name: string): Collection => {
     const c = collections.get(name);
@@ -66,5 +71,7 @@ export function localWrites(
     registerAgent: (report) => agents.register(report),
     agentHeartbeats: (beats) => agents.heartbeats(beats),
     setPortStatuses: (updates) => agents.setPortStatuses(updates),
+    updateQuota: (ctx, projectId, body) => quotas.update(ctx, projectId, body),
+    resetQuota: (ctx, projectId) => quotas.reset(ctx, projectId),
   };
 }

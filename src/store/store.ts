@@ -114,6 +114,15 @@ export interface ReadTx {
   usedSegments(pool: SegmentPool, from: number, to: number, limit: number): Promise<number[]>;
   portsUsingSecurityGroup(securityGroupId: string): Promise<number>;
   defaultSecurityGroup(projectId: string): Promise<string | undefined>;
+  /**
+   * A project's rows of each kind, by the kind's member name (network, port, ...), as the store
+   * keeps them on every insert and delete: exact within a write transaction, never counted.
+   */
+  quotaUsage(projectId: string): Promise<Record<string, number>>;
+  /** One kind's usage and the project's own limit for it, if one was set (the create path's check). */
+  quotaState(projectId: string, resource: string): Promise<{ readonly used: number; readonly limit?: number }>;
+  /** The limits set for one project, or for every project that has any (by project, in id order). */
+  quotaLimits(projectId?: string): Promise<Map<string, Record<string, number>>>;
 }
 
 export interface WriteTx extends ReadTx {
@@ -131,6 +140,9 @@ export interface WriteTx extends ReadTx {
    * False when there is no such agent.
    */
   touchAgent(agentType: string, host: string, heartbeat: string): Promise<boolean>;
+  setQuotaLimit(projectId: string, resource: string, limit: number): Promise<void>;
+  /** Forgets a project's limits (back to the defaults); how many there were. */
+  deleteQuotaLimits(projectId: string): Promise<number>;
 }
 
 export interface StoreStats {

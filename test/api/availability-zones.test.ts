@@ -119,3 +119,43 @@ describe('availability zones', () => {
     assert.equal(await cost(`/v2.0/networks?id=${n1.id}`), await cost(`/v2.0/networks?id=${n1.id}&id=${n2.id}`));
   });
 });
+
+describe('router availability zones', () => {
+  let t: TestServer;
+  let api: Api;
+  before(async () => { t = await startTestServer(); api = t.api; });
+  after(async () => { await t.close(); });
+  const register = (r: AgentReport) => t.server.domain.writes.registerAgent(r);
+  const gateway = (host: string, zone: string) => register(report(host, { availabilityZone: zone, configurations: { agent_mode: 'dvr_snat' } }));
+  const portsOf = async (routerId: string) => (await api.get(`/v2.0/ports?device_id=${routerId}`)).body.ports as Array<Record<string, unknown>>;
+
+  it('hints name zones of agents that carry routers; the router is scheduled there and its zones follow its ports', async () => {
+    for (const [h, z] of [['rgw-a1', 'rz-a'], ['rgw-a2', 'rz-a'], ['rgw-b1', 'rz-b']]) await gateway(h, z);
+    await register(report('rcompute-1', { availabilityZone: 'rz-compute' }));
+    assert.deepEqual((await api.get('/v2.0/availability_zones?resource=router')).body.availability_zones.map((z: { name: string }) => z.name), ['rz-a', 'rz-b']);
+    const ext = await api.create('networks', 'network', { name: 'rext', 'router:external': true });
+    await api.create('subnets', 'subnet', { network_id: ext.id, cidr: '203.0.113.0/24', ip_version: 4 });
+    const missing = await expectError(api.post('/v2.0/routers', { router: { availability_zone_hints: ['rz-none'] } }), 404, 'AvailabilityZoneNotFound');
+    assert.equal(missing.body.NeutronError.message, 'AvailabilityZone rz-none could not be found.');
+    // A zone only compute agents are in carries no routers.
+    await expectError(api.post('/v2.0/routers', { router: { availability_zone_hints: ['rz-compute'] } }), 404, 'AvailabilityZoneNotFound');
+
+    for (let i = 0; i < 4; i++) {
+      const r = await api.create('routers', 'router', { name: `rb-${i}`, availability_zone_hints: ['rz-b'], external_gateway_info: { network_id: ext.id } });
+      assert.deepEqual(r.availability_zone_hints, ['rz-b']);
+      assert.deepEqual(r.availability_zones, ['rz-b']);
+      const hosts = (await portsOf(r.id)).map((p) => p['binding:host_id']);
+      assert.deepEqual(hosts, ['rgw-b1']);
+    }
+    const a = await api.create('routers', 'router', { name: 'ra', availability_zone_hints: ['rz-a'] });
+    assert.deepEqual(a.availability_zones, []);
+    const net = await api.create('networks', 'network', { name: 'rin' });
+    const sub = await api.create('subnets', 'subnet', { network_id: net.id, cidr: '10.80.0.0/24', ip_version: 4 });
+    assert.equal((await api.put(`/v2.0/routers/${a.id}/add_router_interface`, { subnet_id: sub.id })).status, 200);
+    const [iface] = await portsOf(a.id);
+    assert.ok(['rgw-a1', 'rgw-a2'].includes(iface!['binding:host_id'] as string), String(iface!['binding:host_id']));
+    assert.deepEqual((await api.get(`/v2.0/routers/${a.id}`)).body.router.availability_zones, ['rz-a']);
+    const listed = (await api.get(`/v2.0/routers?id=${a.id}&fields=availability_zones`)).body.routers;
+    assert.deepEqual(listed, [{ availability_zones: ['rz-a'] }]);
+  });
+});

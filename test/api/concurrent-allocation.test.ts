@@ -9,7 +9,12 @@ import { neutronErrorType, startTestServer } from '../helpers/server.js';
 
 let t: TestServer;
 let api: Api;
-before(async () => { t = await startTestServer(); api = t.api; });
+before(async () => {
+  t = await startTestServer();
+  api = t.api;
+  // These tests make more ports than Neutron's default quota of 500 lets one project have.
+  assert.equal((await api.put('/v2.0/quotas/admin', { quota: { port: -1 } })).status, 200);
+});
 after(async () => { await t.close(); });
 
 const ipToInt = (ip: string) => ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);

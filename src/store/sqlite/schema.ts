@@ -140,4 +140,27 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX networks_segment;
   CREATE UNIQUE INDEX networks_segment ON networks(segment);
   `,
+  `
+  -- Quotas (Neutron's quotas and quotausages): the limits an admin set per project and resource,
+  -- and every project's usage per kind, kept by the store's own insert and delete in the same
+  -- transaction as the row, so that a create checks its quota against an exact count without a
+  -- scan. Usage is backfilled from the rows already stored.
+  CREATE TABLE quota_limits (
+    project_id TEXT NOT NULL, resource TEXT NOT NULL, "limit" INTEGER NOT NULL,
+    PRIMARY KEY (project_id, resource)
+  ) WITHOUT ROWID;
+  CREATE TABLE quota_usages (
+    project_id TEXT NOT NULL, resource TEXT NOT NULL, in_use INTEGER NOT NULL,
+    PRIMARY KEY (project_id, resource)
+  ) WITHOUT ROWID;
+  INSERT INTO quota_usages (project_id, resource, in_use)
+    SELECT project_id, 'network', count(*) FROM networks GROUP BY project_id
+    UNION ALL SELECT project_id, 'subnet', count(*) FROM subnets GROUP BY project_id
+    UNION ALL SELECT project_id, 'port', count(*) FROM ports GROUP BY project_id
+    UNION ALL SELECT project_id, 'security_group', count(*) FROM security_groups GROUP BY project_id
+    UNION ALL SELECT project_id, 'security_group_rule', count(*) FROM security_group_rules GROUP BY project_id
+    UNION ALL SELECT project_id, 'router', count(*) FROM routers GROUP BY project_id
+    UNION ALL SELECT project_id, 'subnetpool', count(*) FROM subnetpools GROUP BY project_id
+    UNION ALL SELECT project_id, 'floatingip', count(*) FROM floatingips GROUP BY project_id;
+  `,
 ];

@@ -207,6 +207,51 @@ class SqliteTx implements WriteTx {
       .pluck().get(projectId) as string | undefined;
   }
 
+  async quotaUsage(projectId: string): Promise<Record<string, number>> {
+    const rows = this.st.prepare('SELECT resource, in_use FROM quota_usages WHERE project_id = ?').all(projectId) as Array<{ resource: string; in_use: number }>;
+    return Object.fromEntries(rows.map((r) => [r.resource, r.in_use]));
+  }
+
+  async quotaState(projectId: string, resource: string): Promise<{ used: number; limit?: number }> {
+    const row = this.st.prepare(
+      `SELECT (SELECT in_use FROM quota_usages WHERE project_id = @p AND resource = @r) AS used,
+              (SELECT "limit" FROM quota_limits WHERE project_id = @p AND resource = @r) AS lim`,
+    ).get({ p: projectId, r: resource }) as { used: number | null; lim: number | null };
+    return row.lim === null ? { used: row.used ?? 0 } : { used: row.used ?? 0, limit: row.lim };
+  }
+
+  async quotaLimits(projectId?: string): Promise<Map<string, Record<string, number>>> {
+    const rows = (projectId === undefined
+      ? this.st.prepare('SELECT project_id, resource, "limit" AS lim FROM quota_limits ORDER BY project_id').all()
+      : this.st.prepare('SELECT project_id, resource, "limit" AS lim FROM quota_limits WHERE project_id = ?').all(projectId)
+    ) as Array<{ project_id: string; resource: string; lim: number }>;
+    const out = new Map<string, Record<string, number>>();
+    for (const r of rows) {
+      let limits = out.get(r.project_id);
+      if (!limits) out.set(r.project_id, (limits = {}));
+      limits[r.resource] = r.lim;
+    }
+    return out;
+  }
+
+  async setQuotaLimit(projectId: string, resource: string, limit: number): Promise<void> {
+    this.st.prepare(
+      'INSERT INTO quota_limits (project_id, resource, "limit") VALUES (?, ?, ?) ON CONFLICT (project_id, resource) DO UPDATE SET "limit" = excluded."limit"',
+    ).run(projectId, resource, limit);
+  }
+
+  async deleteQuotaLimits(projectId: string): Promise<number> {
+    return this.st.prepare('DELETE FROM quota_limits WHERE project_id = ?').run(projectId).changes;
+  }
+
+  /** Usage of a project-owned kind moves with its rows, in the same transaction. */
+  private countUsage(def: ResourceDef, projectId: unknown, delta: 1 | -1): void {
+    if (def.standardAttributes === false || typeof projectId !== 'string') return;
+    this.st.prepare(
+      'INSERT INTO quota_usages (project_id, resource, in_use) VALUES (?, ?, ?) ON CONFLICT (project_id, resource) DO UPDATE SET in_use = in_use + excluded.in_use',
+    ).run(projectId, def.member, delta);
+  }
+
   private logChange(def: ResourceDef, id: string, op: string, projectId: unknown): void {
     const { lastInsertRowid } = this.st.prepare('INSERT INTO changes (kind, resource_id, op, project_id) VALUES (?, ?, ?, ?)')
       .run(def.member, id, op, typeof projectId === 'string' ? projectId : null);
@@ -226,6 +271,7 @@ class SqliteTx implements WriteTx {
       translate(err);
     }
     this.cache?.written(def, doc.id, json);
+    this.countUsage(def, doc.project_id, 1);
     this.logChange(def, doc.id, 'create', doc.project_id);
   }
 
@@ -248,7 +294,10 @@ class SqliteTx implements WriteTx {
     const project = def.standardAttributes === false ? 'NULL' : 'project_id';
     const projectId = this.st.prepare(`DELETE FROM ${def.collection} WHERE id = ? RETURNING ${project}`).pluck().get(id);
     this.cache?.written(def, id, undefined);
-    if (projectId !== undefined) this.logChange(def, id, 'delete', projectId);
+    if (projectId !== undefined) {
+      this.countUsage(def, projectId, -1);
+      this.logChange(def, id, 'delete', projectId);
+    }
   }
 
   async addIp(a: IpAllocation): Promise<void> {
