@@ -107,6 +107,8 @@ export interface ReadTx {
    * each agent on a host where one of their ports is bound (agents without a zone left out).
    */
   networkZones(networkIds: readonly string[]): Promise<Array<{ networkId: string; zone: string }>>;
+  /** The same for ports by device (a router's ports): distinct (device, zone) pairs. */
+  deviceZones(deviceIds: readonly string[]): Promise<Array<{ deviceId: string; zone: string }>>;
   macInUse(networkId: string, mac: string): Promise<boolean>;
   /** Whether a network holds this segment (the unique index's own key: no scan). */
   segmentInUse(segment: Segment): Promise<boolean>;

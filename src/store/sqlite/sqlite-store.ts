@@ -180,6 +180,18 @@ class SqliteTx implements WriteTx {
     ).all(JSON.stringify(networkIds)) as Array<{ networkId: string; zone: string }>;
   }
 
+  async deviceZones(deviceIds: readonly string[]): Promise<Array<{ deviceId: string; zone: string }>> {
+    if (deviceIds.length === 0) return [];
+    return this.st.prepare(
+      `SELECT DISTINCT p.device_id AS deviceId, json_extract(a.doc, '$.availability_zone') AS zone
+         FROM ports p JOIN agents a ON a.host = p.host_id
+        WHERE p.device_id IN (SELECT value FROM json_each(?)) AND p.host_id != ''
+          AND json_extract(a.doc, '$.availability_zone') IS NOT NULL
+          AND json_extract(a.doc, '$.availability_zone') != ''
+        ORDER BY 1, 2`,
+    ).all(JSON.stringify(deviceIds)) as Array<{ deviceId: string; zone: string }>;
+  }
+
   async macInUse(networkId: string, mac: string): Promise<boolean> {
     return this.st.prepare('SELECT 1 FROM ports WHERE network_id = ? AND mac_address = ?').get(networkId, mac) !== undefined;
   }
