@@ -32,6 +32,13 @@ export const BadRequest = fault(400, 'HTTPBadRequest');
 export const InvalidInput = fault(400, 'InvalidInput');
 export const IllegalSubnetPoolPrefixBounds = fault(400, 'IllegalSubnetPoolPrefixBounds');
 export const IllegalSubnetPoolPrefixUpdate = fault(400, 'IllegalSubnetPoolPrefixUpdate');
+export const MinPrefixSubnetAllocationError = fault(400, 'MinPrefixSubnetAllocationError');
+export const MaxPrefixSubnetAllocationError = fault(400, 'MaxPrefixSubnetAllocationError');
+export const NetworkSubnetPoolAffinityError = fault(400, 'NetworkSubnetPoolAffinityError');
+/** Neutron leaves it unmapped (a 500); it is the pool's space in conflict with the request. */
+export const SubnetAllocationError = fault(409, 'SubnetAllocationError');
+export const SubnetPoolQuotaExceeded = fault(409, 'SubnetPoolQuotaExceeded');
+export const SubnetPoolInUse = fault(409, 'SubnetPoolInUse');
 export const InvalidIpForSubnet = fault(400, 'InvalidIpForSubnet');
 export const InvalidIpForNetwork = fault(400, 'InvalidIpForNetwork');
 export const InvalidAllocationPool = fault(400, 'InvalidAllocationPool');

@@ -21,7 +21,7 @@ export interface ResourceHooks {
   readonly def: ResourceDef;
   notFound(id: string): NeutronError;
   /** Beside its own rows, what a non-admin caller may see. */
-  readonly sharedScope?: 'network' | 'network-of-row' | 'group-of-row';
+  readonly sharedScope?: 'network' | 'network-of-row' | 'group-of-row' | 'shared-row';
   /** Rows of other projects this caller may read (shared networks, their subnets). */
   sharedVisible?(doc: Doc, tx: ReadTx, ctx: RequestContext): Promise<boolean>;
   /** Absent: the API cannot create rows of this kind (agents are made by their own reports). */

@@ -56,7 +56,7 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
         for (const s of subnets) await tx.delete(defs.subnet, s.id);
       },
     })),
-    subnetHooks(get('networks')),
+    subnetHooks(get('networks'), get('subnetpools')),
     portHooks(config, new AddressPicker(), get('networks'), get('security_groups'), securityGroups),
     securityGroups.hooks(),
     securityGroupRuleHooks(get('security_groups')),

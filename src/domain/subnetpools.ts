@@ -1,8 +1,9 @@
 /**
  * Subnet pools: their prefixes (one IP version, normalised), prefix length bounds with Neutron's
- * defaults, and updates that may only grow the pool. Subnets are not allocated from them yet.
+ * defaults, and updates that may only grow the pool; shared pools are every project's. Subnets are
+ * allocated from them in subnet-allocation.ts.
  */
-import { IllegalSubnetPoolPrefixBounds, IllegalSubnetPoolPrefixUpdate, InvalidInput, SubnetPoolNotFound } from '../core/errors.js';
+import { IllegalSubnetPoolPrefixBounds, IllegalSubnetPoolPrefixUpdate, InvalidInput, SubnetPoolInUse, SubnetPoolNotFound } from '../core/errors.js';
 import type { Cidr } from '../core/ip.js';
 import { cidrLast, parseCidr } from '../core/ip.js';
 import * as defs from '../model/definitions.js';
@@ -60,6 +61,11 @@ export function subnetpoolHooks(): ResourceHooks {
   return {
     def: defs.subnetpool,
     notFound: (id) => new SubnetPoolNotFound(`Subnet pool ${id} could not be found.`),
+    // A shared pool is every project's to allocate from (and to see).
+    sharedScope: 'shared-row',
+    async sharedVisible(doc) {
+      return doc.shared === true;
+    },
 
     async create(_ctx, attrs, base) {
       return { ...base, ...settle(attrs) };
@@ -67,6 +73,13 @@ export function subnetpoolHooks(): ResourceHooks {
 
     async update(_ctx, current, changes) {
       return { ...current, ...settle(changes, current) };
+    },
+
+    async delete(_ctx, current, tx) {
+      const used = await tx.list(defs.subnet, { conditions: [{ attr: 'subnetpool_id', values: [current.id] }], limit: 1 });
+      if (used.length) {
+        throw new SubnetPoolInUse(`Unable to complete operation on subnet pool ${current.id}. Subnet pool has existing allocations.`);
+      }
     },
   };
 }

@@ -1,7 +1,7 @@
 import { merged } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
 import {
-  BadRequest, GatewayConflictWithAllocationPools, InvalidAllocationPool, InvalidInput,
+  BadRequest, GatewayConflictWithAllocationPools, InvalidAllocationPool, InvalidInput, NetworkSubnetPoolAffinityError,
   OutOfBoundsAllocationPool, OverlappingAllocationPools, SubnetInUse, SubnetNotFound,
 } from '../core/errors.js';
 import type { Cidr, IpVersion } from '../core/ip.js';
@@ -14,6 +14,7 @@ import type { Range } from './ipam.js';
 import { defaultPools, formatPools, isAutoAddress, subnetView } from './ipam.js';
 import { dropSubnetAddresses, isRouterPort } from './ports.js';
 import { enforce } from './policy.js';
+import { allocateFromPool, requestedPool } from './subnet-allocation.js';
 
 function checkVersion(version: IpVersion, address: string, what: string): bigint {
   const ip = parseIp(address)!;
@@ -94,7 +95,7 @@ function checkIpv6Modes(version: IpVersion, attrs: Attrs, cidr: Cidr): void {
   }
 }
 
-export function subnetHooks(networks: () => Collection): ResourceHooks {
+export function subnetHooks(networks: () => Collection, subnetpools: () => Collection): ResourceHooks {
   return {
     def: defs.subnet,
     notFound: (id) => new SubnetNotFound(`Subnet ${id} could not be found.`),
@@ -112,13 +113,19 @@ export function subnetHooks(networks: () => Collection): ResourceHooks {
       if (version !== 4 && version !== 6) {
         throw new InvalidInput(`Invalid input for ip_version. Reason: '${String(version)}' is not in [4, 6].`);
       }
-      if (attrs.cidr === undefined) {
+      const poolRequest = {
+        poolId: attrs.subnetpool_id as string | null, useDefault: attrs.use_default_subnetpool === true, version,
+        cidr: attrs.cidr as string | undefined, prefixlen: attrs.prefixlen as number | undefined,
+      };
+      const pool = await requestedPool(ctx, poolRequest, subnetpools(), tx);
+      if (attrs.cidr === undefined && !pool) {
         throw new BadRequest('Bad subnets request: a subnetpool must be specified in the absence of a cidr.');
       }
-      if (attrs.subnetpool_id != null || attrs.use_default_subnetpool === true) {
-        throw new BadRequest('Bad subnets request: subnet pools are not supported; give a cidr.');
+      if (pool) {
+        attrs.cidr = await allocateFromPool(pool, poolRequest, tx);
+        attrs.subnetpool_id = pool.id;
       }
-      const cidr = parseCidr(attrs.cidr)!;
+      const cidr = parseCidr(attrs.cidr as string)!;
       if (cidr.version !== version) {
         throw new InvalidInput(`Invalid input for operation: Cidr ${formatCidr(cidr)} does not match ip_version ${version}.`);
       }
@@ -129,6 +136,10 @@ export function subnetHooks(networks: () => Collection): ResourceHooks {
         throw new BadRequest('Bad subnets request: prefixlen cannot be given with a cidr of another length.');
       }
       const siblings = await tx.list(defs.subnet, { conditions: [{ attr: 'network_id', values: [network.id] }] });
+      // A network's subnets of one IP version come from one pool (or none), as Neutron requires.
+      if (siblings.some((s) => s.ip_version === version && (s.subnetpool_id ?? null) !== (attrs.subnetpool_id ?? null))) {
+        throw new NetworkSubnetPoolAffinityError('Subnets hosted on the same network must be allocated from the same subnet pool.');
+      }
       for (const s of siblings) {
         if (cidrsOverlap(parseCidr(s.cidr)!, cidr)) {
           throw new InvalidInput(

@@ -221,10 +221,7 @@ export const router: ResourceDef = {
   },
 };
 
-/**
- * Subnet pools as stored, listed, updated and tagged resources. Allocating a subnet from a pool is
- * not implemented (subnets refuse subnetpool_id), so the subnet_allocation extension is not listed.
- */
+/** Subnet pools: stored, listed, updated, tagged, and allocated from (subnet-allocation.ts). */
 export const subnetpool: ResourceDef = {
   member: 'subnetpool',
   collection: 'subnetpools',

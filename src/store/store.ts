@@ -34,6 +34,8 @@ export type Scope =
   | { readonly projectId: string; readonly alsoShared: 'network-of-row' }
   /** Rules in the caller's own security groups, whoever made them. */
   | { readonly projectId: string; readonly alsoShared: 'group-of-row' }
+  /** Rows whose own `shared` is true (subnet pools). */
+  | { readonly projectId: string; readonly alsoShared: 'shared-row' }
   | { readonly projectId: string; readonly alsoShared?: undefined };
 
 export interface SortKey {

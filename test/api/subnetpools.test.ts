@@ -1,4 +1,4 @@
-/** Subnet pools: stored, listed, updated (growing only), tagged and deleted, with Neutron's defaults. */
+/** Subnet pools: stored, listed, updated (growing only), tagged and deleted, with Neutron's defaults; subnets allocated from them. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestServer } from '../helpers/server.js';
@@ -35,8 +35,72 @@ describe('subnet pools', () => {
     const v6 = await t.api.create('subnetpools', 'subnetpool', { prefixes: ['2001:db8::/48'] });
     assert.equal(v6.min_prefixlen, '64');
     assert.equal(v6.max_prefixlen, '128');
-    // Allocation from a pool is not implemented: a subnet naming one is refused, not half-served.
+    // An IPv4 subnet from an IPv6 pool.
     const net = await t.api.create('networks', 'network', {});
-    await expectError(t.api.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 6, subnetpool_id: v6.id } }), 400);
+    await expectError(t.api.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, subnetpool_id: v6.id } }), 400);
+  });
+
+  it('allocate subnets: the default prefix length, a given one, a given CIDR, lowest free block first, across networks', async () => {
+    const pool = await t.api.create('subnetpools', 'subnetpool', { name: 'a', prefixes: ['10.200.0.0/22'], min_prefixlen: 24, max_prefixlen: 28, default_prefixlen: 24 });
+    const n1 = await t.api.create('networks', 'network', {});
+    const n2 = await t.api.create('networks', 'network', {});
+    const sub = async (net: string, extra: Record<string, unknown>) => t.api.post('/v2.0/subnets', { subnet: { network_id: net, ip_version: 4, subnetpool_id: pool.id, ...extra } });
+    let r = await sub(n1.id, {});
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.subnet.cidr, '10.200.0.0/24');
+    assert.equal(r.body.subnet.subnetpool_id, pool.id);
+    assert.equal(r.body.subnet.gateway_ip, '10.200.0.1');
+    r = await sub(n2.id, { prefixlen: 28 });
+    assert.equal(r.body.subnet.cidr, '10.200.1.0/28', 'the next free block, in another network');
+    r = await sub(n2.id, { prefixlen: 28 });
+    assert.equal(r.body.subnet.cidr, '10.200.1.16/28');
+    r = await sub(n1.id, { cidr: '10.200.3.0/24' });
+    assert.equal(r.body.subnet.cidr, '10.200.3.0/24');
+    await expectError(sub(n2.id, { cidr: '10.200.3.0/25' }), 409, 'SubnetAllocationError');
+    await expectError(sub(n2.id, { cidr: '192.0.2.0/24' }), 409, 'SubnetAllocationError');
+    await expectError(sub(n2.id, { prefixlen: 29 }), 400, 'MaxPrefixSubnetAllocationError');
+    await expectError(sub(n2.id, { prefixlen: 23 }), 400, 'MinPrefixSubnetAllocationError');
+    r = await sub(n2.id, { prefixlen: 24 });
+    assert.equal(r.body.subnet.cidr, '10.200.2.0/24', 'the /24 left beside the /28s');
+    await expectError(sub(n2.id, { prefixlen: 24 }), 409, 'SubnetAllocationError');
+    // A network's subnets of one version come from one pool.
+    await expectError(t.api.post('/v2.0/subnets', { subnet: { network_id: n1.id, ip_version: 4, cidr: '192.0.2.0/24' } }), 400, 'NetworkSubnetPoolAffinityError');
+    // A pool with allocations is in use; freed, the space is allocatable again.
+    await expectError(t.api.delete(`/v2.0/subnetpools/${pool.id}`), 409, 'SubnetPoolInUse');
+    const first = (await t.api.get(`/v2.0/subnets?network_id=${n1.id}&cidr=10.200.0.0/24`)).body.subnets[0];
+    assert.equal((await t.api.delete(`/v2.0/subnets/${first.id}`)).status, 204);
+    r = await sub(n2.id, { prefixlen: 24 });
+    assert.equal(r.body.subnet.cidr, '10.200.0.0/24');
+  });
+
+  it('a default pool per IP version serves use_default_subnetpool; an IPv6 pool allocates /64s; quotas cap the owner', async () => {
+    const v6 = await t.api.create('subnetpools', 'subnetpool', { prefixes: ['2001:db8:3::/48'], min_prefixlen: 64, is_default: true });
+    const net = await t.api.create('networks', 'network', {});
+    let r = await t.api.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 6, use_default_subnetpool: true } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.subnet.cidr, '2001:db8:3::/64');
+    assert.equal(r.body.subnet.subnetpool_id, v6.id);
+    await expectError(t.api.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, use_default_subnetpool: true } }), 400);
+    const q = await t.api.create('subnetpools', 'subnetpool', { prefixes: ['10.210.0.0/16'], min_prefixlen: 28, max_prefixlen: 30, default_quota: 20 });
+    const qn = await t.api.create('networks', 'network', {});
+    assert.equal((await t.api.post('/v2.0/subnets', { subnet: { network_id: qn.id, ip_version: 4, subnetpool_id: q.id, prefixlen: 28 } })).status, 201);
+    assert.equal((await t.api.post('/v2.0/subnets', { subnet: { network_id: qn.id, ip_version: 4, subnetpool_id: q.id, prefixlen: 30 } })).status, 201);
+    await expectError(t.api.post('/v2.0/subnets', { subnet: { network_id: qn.id, ip_version: 4, subnetpool_id: q.id, prefixlen: 30 } }), 409, 'SubnetPoolQuotaExceeded');
+  });
+
+  it('a shared pool is seen and allocated from by every project; a private one by its own only', async () => {
+    const shared = await t.api.create('subnetpools', 'subnetpool', { name: 'shared', prefixes: ['10.220.0.0/16'], shared: true, default_prefixlen: 24 });
+    const mine = await t.api.create('subnetpools', 'subnetpool', { name: 'mine', prefixes: ['10.230.0.0/16'] });
+    const member = t.api.as('pool-member');
+    assert.equal((await member.get(`/v2.0/subnetpools/${shared.id}`)).body.subnetpool.shared, true);
+    await expectError(member.get(`/v2.0/subnetpools/${mine.id}`), 404, 'SubnetPoolNotFound');
+    const names = (await member.get('/v2.0/subnetpools')).body.subnetpools.map((p: { name: string }) => p.name);
+    assert.ok(names.includes('shared') && !names.includes('mine'));
+    const net = await member.create('networks', 'network', {});
+    const r = await member.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, subnetpool_id: shared.id } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.subnet.cidr, '10.220.0.0/24');
+    await expectError(member.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, subnetpool_id: mine.id } }), 404);
+    await expectError(member.put(`/v2.0/subnetpools/${shared.id}`, { subnetpool: { name: 'x' } }), 403, 'PolicyNotAuthorized');
   });
 });
