@@ -22,7 +22,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('availability zones', () => {
   let t: TestServer;
   let api: Api;
-  before(async () => { t = await startTestServer({ agentDownTime: '1' }); api = t.api; });
+  // Heartbeats are stored in whole seconds: 2 s leaves each check at least a second of life.
+  before(async () => { t = await startTestServer({ agentDownTime: '2' }); api = t.api; });
   after(async () => { await t.close(); });
   const register = (r: AgentReport) => t.server.domain.writes.registerAgent(r);
   const zones = async (q = '') => {
@@ -61,7 +62,7 @@ describe('availability zones', () => {
     await api.put(`/v2.0/agents/${a.id}`, { agent: { admin_state_up: false } });
     assert.deepEqual(await zones('?name=az-dead'), [{ state: 'unavailable', name: 'az-dead', resource: 'network' }]);
     await api.put(`/v2.0/agents/${a.id}`, { agent: { admin_state_up: true } });
-    await sleep(2200);
+    await sleep(3200);
     assert.deepEqual(await zones('?name=az-dead'), [{ state: 'unavailable', name: 'az-dead', resource: 'network' }]);
     assert.ok((await zones('?state=unavailable')).some((z: { name: string }) => z.name === 'az-dead'));
     await t.server.domain.writes.agentHeartbeats([{ host: 'az-d1', agentType: 'Alcor agent', at: Date.now() }]);
