@@ -16,6 +16,8 @@ export interface IpAvailabilityFilters {
   readonly network_id?: readonly string[];
   readonly network_name?: readonly string[];
   readonly project_id?: readonly string[];
+  /** Its own filter, as in Neutron: given both, a network must match both. */
+  readonly tenant_id?: readonly string[];
   readonly ip_version?: readonly string[];
 }
 
@@ -71,6 +73,7 @@ export class Availability {
       if (filters.network_id?.length) conditions.push({ attr: 'id', values: filters.network_id });
       if (filters.network_name?.length) conditions.push({ attr: 'name', values: filters.network_name });
       if (filters.project_id?.length) conditions.push({ attr: 'project_id', values: filters.project_id });
+      if (filters.tenant_id?.length) conditions.push({ attr: 'project_id', values: filters.tenant_id });
       const networks = await tx.list(defs.network, { conditions, sort: [{ attr: 'id', dir: 'asc' }] });
       if (networks.length === 0) return [];
       const versions = filters.ip_version?.length ? new Set(filters.ip_version.map(String)) : undefined;

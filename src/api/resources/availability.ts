@@ -52,7 +52,8 @@ export function availabilityRoutes(app: FastifyInstance, availability: Availabil
     const rows = await availability.ipAvailabilities(ctxOf(req), {
       network_id: f.network_id,
       network_name: f.network_name,
-      project_id: f.project_id || f.tenant_id ? [...(f.project_id ?? []), ...(f.tenant_id ?? [])] : undefined,
+      project_id: f.project_id,
+      tenant_id: f.tenant_id,
       ip_version: f.ip_version,
     });
     const fields = fieldsOf(raw);
