@@ -124,7 +124,8 @@ describe('tags, revisions and If-Match', () => {
     for (const alias of ['standard-attr-tag', 'revision-if-match', 'pagination', 'sorting', 'router', 'extraroute', 'security-group', 'binding', 'allowed-address-pairs', 'extra_dhcp_opt', 'port-security', 'net-mtu', 'provider', 'external-net']) {
       assert.ok(aliases.includes(alias), alias);
     }
-    assert.ok(!aliases.includes('quotas'));
+    assert.ok(aliases.includes('quotas'));
+    assert.ok(!aliases.includes('trunk'));
     assert.equal((await api.get('/v2.0/extensions/router')).body.extension.alias, 'router');
     await expectError(api.get('/v2.0/extensions/nope'), 404);
   });

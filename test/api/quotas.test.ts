@@ -44,6 +44,8 @@ describe('quotas: routes, defaults, policy', () => {
     assert.deepEqual((await member.get('/v2.0/quotas/tenant.json')).body, { tenant: { tenant_id: 'q-routes' } });
     assert.deepEqual((await member.get('/v2.0/quotas/project')).body, { project: { project_id: 'q-routes' } });
     assert.deepEqual((await member.get('/v2.0/quotas/project.json')).body, { project: { project_id: 'q-routes' } });
+    const aliases = (await admin.get('/v2.0/extensions')).body.extensions.map((e: { alias: string }) => e.alias);
+    for (const alias of ['quotas', 'quota_details', 'quota-check-limit', 'quota-check-limit-default']) assert.ok(aliases.includes(alias), alias);
     const post = await expectError(admin.post('/v2.0/quotas', { quota: { port: 1 } }), 501, 'HTTPNotImplemented');
     assert.equal(message(post), 'POST requests are not supported on this resource.');
   });
