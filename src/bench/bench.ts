@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { NeutronClient } from './client.js';
 import type { CleanupResult } from './cleanup.js';
 import { Tracker } from './cleanup.js';
-import { CidrGenerator, setUpTenants } from './contexts.js';
+import { CidrGenerator, applyQuotas, setUpTenants } from './contexts.js';
 import { htmlReport, repeatTable, textSummary } from './report.js';
 import { runLoad } from './runner.js';
 import type { Histograms, ServerLatency } from './server-latency.js';
@@ -126,6 +126,7 @@ export async function runBench(task: Task, opts: BenchOptions): Promise<BenchRes
       };
       const users = task.contexts.users ?? { tenants: 1, usersPerTenant: 1 };
       const tenants = await setUpTenants(client, tracker, `${runTag}-r${run}`, users, task.contexts.network, cidrs, source);
+      await applyQuotas(client, tenants, task.contexts.quotas);
       const before = await scrape(client);
       const load = await runLoad(task, { client, tracker, tenants, cidr, onProgress: opts.progress });
       const after = before ? await scrape(client) : undefined;

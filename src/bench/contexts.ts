@@ -1,7 +1,8 @@
 /**
  * Rally's contexts: `users` (distinct projects, from a UserSource: noauth headers or Keystone),
  * `network` (networks with one subnet each and a router attached, as Rally's network context
- * builds them), and `quotas` (accepted: the controller has no quotas to raise yet).
+ * builds them), and `quotas` (its `neutron` limits set on every tenant's project, as Rally's quotas
+ * context does; other services' are ignored).
  */
 import type { Identity, NeutronClient, Resource } from './client.js';
 import type { Tracker } from './cleanup.js';
@@ -74,4 +75,13 @@ export async function setUpTenants(
     }
   });
   return tenants;
+}
+
+/** Rally's quotas context: `{"neutron": {"port": -1, ...}}` set on each tenant's project by the admin. */
+export async function applyQuotas(client: NeutronClient, tenants: readonly Tenant[], quotas: unknown): Promise<void> {
+  const neutron = (quotas as { neutron?: unknown } | undefined)?.neutron;
+  if (neutron === undefined || neutron === null || typeof neutron !== 'object') return;
+  await inParallel([...tenants], 8, async (tenant) => {
+    await client.request('PUT', `/v2.0/quotas/${tenant.projectId}`, {}, { quota: neutron });
+  });
 }

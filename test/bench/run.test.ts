@@ -101,4 +101,16 @@ describe('alcor bench against a controller', () => {
     assert.ok(result.runs[0].errors.some((e) => /MacAddressInUse/.test(e)), result.runs[0].errors.join('\n'));
     assert.ok(!existsSync(`${out}/nothing`));
   });
+
+  it('the quotas context sets its neutron limits on every tenant\'s project, and the controller holds them', async () => {
+    const result = await runBench(task('NeutronNetworks.create_and_list_ports', { network_create_args: {}, port_create_args: {}, ports_per_network: 3 },
+      { contexts: { users: { tenants: 3, users_per_tenant: 1 }, network: { start_cidr: '10.4.0.0/24' }, quotas: { neutron: { port: 5 }, nova: { ram: -1 } } } }),
+    { target: t.server.url });
+    const limited = ((await t.api.get('/v2.0/quotas')).body.quotas as Array<{ port: number }>).filter((q) => q.port === 5);
+    assert.equal(limited.length, 3);
+    // 12 iterations of 3 ports over 3 projects of 5 ports each: some creates are refused.
+    assert.ok(result.runs[0].failureRate > 0);
+    assert.ok(result.runs[0].errors.some((e) => /Quota exceeded for resources: \['port'\]/.test(e)), result.runs[0].errors.join('\n'));
+    assert.ok(result.cleanup && result.cleanup.failed === 0, JSON.stringify(result.cleanup));
+  });
 });
