@@ -34,7 +34,7 @@ const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s.lengt
 const fmt = (xs) => `p50 ${pct(xs, 50).toFixed(0)} ms, p99 ${pct(xs, 99).toFixed(0)} ms (n=${xs.length})`;
 
 const lab = new Lab(HOSTS);
-const t = await startTestServer({ southboundListen: `unix:${lab.socket}` });
+const t = await startTestServer({ southboundListen: `unix:${lab.socket}`, defaultQuotas: 'network=-1,subnet=-1,port=-1,router=-1,floatingip=-1,security_group=-1,security_group_rule=-1' });
 const api = t.api;
 const report = { machine: { cpus: (await import('node:os')).cpus().length }, vms: VMS, hosts: HOSTS };
 let sim;

@@ -43,7 +43,8 @@ if (values.timings) {
   for (const [name, stmt] of Object.entries(store.txControl)) stmt.run = timed(`transaction ${name}`, stmt.run.bind(stmt));
 }
 
-const domain = createDomain(store, DEFAULT_DOMAIN_CONFIG);
+// Far more ports than Neutron's default quota of 500 lets one project have.
+const domain = createDomain(store, { ...DEFAULT_DOMAIN_CONFIG, defaultQuotas: { port: -1 } });
 const ctx = { projectId: 'bench', roles: ['admin'], isAdmin: true, readOnly: false };
 const [network] = await domain.collections.get('networks').create(ctx, [{ name: 'bench' }]);
 await domain.collections.get('subnets').create(ctx, [{ network_id: network.id, ip_version: 4, cidr: '10.0.0.0/12' }]);

@@ -17,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const SELF = fileURLToPath(import.meta.url);
+// Tens of thousands of ports in a few projects: the controller it starts has no quotas (Neutron's defaults would refuse them).
+process.env.ALCOR_DEFAULT_QUOTAS ??= 'network=-1,subnet=-1,port=-1,router=-1,floatingip=-1,security_group=-1,security_group_rule=-1';
 const CLK_TCK = 100; // USER_HZ on Linux
 
 // ---------------------------------------------------------------------------------------------

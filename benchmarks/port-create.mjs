@@ -27,7 +27,7 @@ const port = await freePort();
 const dataDir = mkdtempSync(join(tmpdir(), 'alcor-bench-'));
 const nodeArgs = values.prof ? ['--cpu-prof', '--cpu-prof-dir', 'bench-results/profiles'] : [];
 const child = spawn(process.execPath, [...nodeArgs, 'bin/alcor.js', 'start', '--listen', `127.0.0.1:${port}`, '--data', dataDir,
-  '--log-level', 'warn', '--synchronous', values.synchronous], { stdio: ['ignore', 'inherit', 'inherit'] });
+  '--log-level', 'warn', '--synchronous', values.synchronous, '--default-quotas', 'port=-1'], { stdio: ['ignore', 'inherit', 'inherit'] });
 const url = `http://127.0.0.1:${port}`;
 for (let i = 0; ; i++) {
   try { if ((await fetch(url)).ok) break; } catch { /* not up yet */ }

@@ -27,6 +27,8 @@ export interface Config {
   networkVlanRanges: VlanRanges[];
   /** Neutron's flat_networks: physical networks of flat networks, '*' for any. */
   flatNetworks: '*' | string[];
+  /** Neutron's [quotas] quota_<resource>: default limits per project (-1 unlimited); unnamed ones stay Neutron's. */
+  defaultQuotas: Record<string, number>;
 }
 
 export interface KeystoneConfig {
@@ -63,6 +65,7 @@ export const DEFAULTS: Config = {
   agentDownTime: 75,
   networkVlanRanges: [],
   flatNetworks: '*',
+  defaultQuotas: {},
 };
 
 export const CONFIG_HELP = `Configuration (flag / environment variable / key in the JSON config file):
@@ -79,6 +82,9 @@ export const CONFIG_HELP = `Configuration (flag / environment variable / key in 
   --network-vlan-ranges R ALCOR_NETWORK_VLAN_RANGES networkVlanRanges physical networks of VLAN networks, PHYSNET[:MIN:MAX],...;
                          ids without a range: 1 to 4094 (default none: no VLAN networks)
   --flat-networks L      ALCOR_FLAT_NETWORKS flatNetworks  physical networks of flat networks, PHYSNET,... or * for any, empty for none (default *)
+  --default-quotas Q     ALCOR_DEFAULT_QUOTAS defaultQuotas default limits per project, RESOURCE=N,... (-1 unlimited; default
+                         Neutron's: network=100,subnet=100,subnetpool=-1,port=500,router=10,floatingip=50,
+                         rbac_policy=10,security_group=10,security_group_rule=100)
   --auth-strategy S      ALCOR_AUTH_STRATEGY authStrategy  noauth (default) or keystone
   --keystone-url URL     ALCOR_KEYSTONE_URL  keystoneUrl   Keystone v3 endpoint (default http://127.0.0.1:5000/v3)
   --keystone-user NAME   ALCOR_KEYSTONE_USER keystoneUser  the controller's service user (default alcor)
@@ -88,7 +94,7 @@ export const CONFIG_HELP = `Configuration (flag / environment variable / key in 
   --config FILE          ALCOR_CONFIG                      JSON file with any of the keys above`;
 
 const KEYS = ['listen', 'southboundListen', 'dataDir', 'baseMac', 'vniRange', 'physicalMtu', 'logLevel', 'noauthProject', 'synchronous', 'agentDownTime',
-  'networkVlanRanges', 'flatNetworks',
+  'networkVlanRanges', 'flatNetworks', 'defaultQuotas',
   'authStrategy', 'keystoneUrl', 'keystoneUser', 'keystonePassword', 'keystoneProject', 'tokenCacheSeconds'] as const;
 
 export type Overrides = Partial<Record<(typeof KEYS)[number], string>>;
@@ -152,6 +158,23 @@ export function parseFlatNetworks(v: string): '*' | string[] {
   return [...new Set(names)];
 }
 
+const QUOTA_RESOURCES = ['network', 'subnet', 'subnetpool', 'port', 'router', 'floatingip', 'rbac_policy', 'security_group', 'security_group_rule'];
+
+/** `port=-1,network=200`: Neutron's quota_<resource> options, as one list. */
+export function parseDefaultQuotas(v: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const raw of v.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const m = /^([a-z_]+)=(-1|\d{1,10})$/.exec(entry);
+    if (!m || !QUOTA_RESOURCES.includes(m[1]) || Number(m[2]) > 2 ** 31 - 1) {
+      fail('default quotas', v, `RESOURCE=N,... with RESOURCE one of ${QUOTA_RESOURCES.join(', ')} and N from -1 to 2147483647`);
+    }
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
 function apply(config: Config, o: Overrides): void {
   if (o.listen !== undefined) config.listen = parseListen(o.listen);
   if (o.southboundListen !== undefined) {
@@ -186,6 +209,7 @@ function apply(config: Config, o: Overrides): void {
   }
   if (o.networkVlanRanges !== undefined) config.networkVlanRanges = parseVlanRanges(o.networkVlanRanges);
   if (o.flatNetworks !== undefined) config.flatNetworks = parseFlatNetworks(o.flatNetworks);
+  if (o.defaultQuotas !== undefined) config.defaultQuotas = { ...config.defaultQuotas, ...parseDefaultQuotas(o.defaultQuotas) };
   if (o.authStrategy !== undefined) {
     if (o.authStrategy !== 'noauth' && o.authStrategy !== 'keystone') fail('auth strategy', o.authStrategy, 'noauth or keystone');
     config.authStrategy = o.authStrategy;
@@ -237,6 +261,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Overrides {
     agentDownTime: env.ALCOR_AGENT_DOWN_TIME,
     networkVlanRanges: env.ALCOR_NETWORK_VLAN_RANGES,
     flatNetworks: env.ALCOR_FLAT_NETWORKS,
+    defaultQuotas: env.ALCOR_DEFAULT_QUOTAS,
     authStrategy: env.ALCOR_AUTH_STRATEGY,
     keystoneUrl: env.ALCOR_KEYSTONE_URL,
     keystoneUser: env.ALCOR_KEYSTONE_USER,

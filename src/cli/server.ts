@@ -45,7 +45,7 @@ export async function startServer(config: Config, extras: ServerExtras = {}): Pr
     synchronous: config.synchronous,
     domain: {
       baseMac: config.baseMac, vniRange: config.vniRange, physicalMtu: config.physicalMtu, agentDownTime: config.agentDownTime,
-      networkVlanRanges: config.networkVlanRanges, flatNetworks: config.flatNetworks,
+      networkVlanRanges: config.networkVlanRanges, flatNetworks: config.flatNetworks, defaultQuotas: config.defaultQuotas,
     },
   });
   const store = new SqliteStore({ dataDir: config.dataDir, synchronous: config.synchronous, readOnly: true });

@@ -26,6 +26,8 @@ export interface DomainConfig {
   readonly networkVlanRanges: readonly VlanRanges[];
   /** Neutron's flat_networks: the physical networks flat networks may use; '*' any, none: flat is disabled. */
   readonly flatNetworks: '*' | readonly string[];
+  /** Neutron's [quotas] quota_<resource>: limits of projects an admin set none for (absent: Neutron's defaults). */
+  readonly defaultQuotas?: Readonly<Record<string, number>>;
 }
 
 export const DEFAULT_DOMAIN_CONFIG: DomainConfig = {

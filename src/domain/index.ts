@@ -65,7 +65,7 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
     floatingIpHooks(get('networks'), get('ports')),
     agentHooks(config),
   ];
-  const quotas = new Quotas(store);
+  const quotas = new Quotas(store, config.defaultQuotas);
   for (const h of hooks) collections.set(h.def.collection, new Collection(store, h, quotas));
   writes = remoteWrites ?? localWrites(collections, routers, securityGroups, agents, quotas);
   return { store, collections, routers, writes, quotas, availability: new Availability(store, config) };

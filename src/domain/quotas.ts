@@ -34,8 +34,8 @@ export interface QuotaDetail {
   readonly reserved: number;
 }
 
-function inOrder(limits: Readonly<Record<string, number>>): QuotaSet {
-  return Object.fromEntries(RESOURCES.map((r) => [r, limits[r] ?? QUOTA_DEFAULTS[r]]));
+function inOrder(limits: Readonly<Record<string, number>>, defaults: Readonly<Record<string, number>>): QuotaSet {
+  return Object.fromEntries(RESOURCES.map((r) => [r, limits[r] ?? defaults[r]]));
 }
 
 /** Python's str() of a JSON value, as Neutron's messages quote what they were sent. */
@@ -79,7 +79,12 @@ function adminOnly(ctx: RequestContext, rule: string): void {
 }
 
 export class Quotas {
-  constructor(private readonly store: Store) {}
+  /** Neutron's defaults, less what the configuration (`--default-quotas`) changes. */
+  readonly defaultLimits: Readonly<Record<string, number>>;
+
+  constructor(private readonly store: Store, configured: Readonly<Record<string, number>> = {}) {
+    this.defaultLimits = inOrder(configured, QUOTA_DEFAULTS);
+  }
 
   /** The resources quotas apply to. */
   static counts(resource: string): boolean {
@@ -87,7 +92,7 @@ export class Quotas {
   }
 
   private async limitsOf(tx: ReadTx, projectId: string): Promise<QuotaSet> {
-    return inOrder((await tx.quotaLimits(projectId)).get(projectId) ?? {});
+    return inOrder((await tx.quotaLimits(projectId)).get(projectId) ?? {}, this.defaultLimits);
   }
 
   /** GET /quotas: every project that has limits of its own (admin only). */
@@ -95,7 +100,7 @@ export class Quotas {
     adminOnly(ctx, 'get_quota');
     return this.store.read(async (tx) => {
       const all = await tx.quotaLimits();
-      return [...all].map(([projectId, limits]) => ({ ...inOrder(limits), project_id: projectId, tenant_id: projectId }));
+      return [...all].map(([projectId, limits]) => ({ ...inOrder(limits, this.defaultLimits), project_id: projectId, tenant_id: projectId }));
     });
   }
 
@@ -106,7 +111,7 @@ export class Quotas {
 
   defaults(ctx: RequestContext, projectId: string): QuotaSet {
     mayRead(ctx, projectId);
-    return { ...QUOTA_DEFAULTS };
+    return { ...this.defaultLimits };
   }
 
   async details(ctx: RequestContext, projectId: string): Promise<Record<string, QuotaDetail>> {
@@ -171,7 +176,7 @@ export class Quotas {
     for (const p of projects) wanted.set(p, (wanted.get(p) ?? 0) + 1);
     for (const [projectId, n] of wanted) {
       const { used, limit } = await tx.quotaState(projectId, resource);
-      const max = limit ?? QUOTA_DEFAULTS[resource];
+      const max = limit ?? this.defaultLimits[resource];
       if (max >= 0 && used + n > max) throw new OverQuota(`Quota exceeded for resources: ['${resource}'].`);
     }
   }

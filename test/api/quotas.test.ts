@@ -229,3 +229,28 @@ describe('quotas: enforcement', () => {
     assert.equal(details.subnet.used, 0);
   });
 });
+
+describe('quotas: configured defaults (--default-quotas, Neutron\'s quota_<resource>)', () => {
+  let c: TestServer;
+  before(async () => { c = await startTestServer({ defaultQuotas: 'port=2,network=-1' }); });
+  after(async () => { await c?.close(); });
+
+  it('replace Neutron\'s defaults for projects without limits of their own, and are enforced', async () => {
+    const member = c.api.as('q-conf');
+    const expected = { ...DEFAULTS, port: 2, network: -1 };
+    assert.deepEqual((await member.get('/v2.0/quotas/q-conf')).body.quota, expected);
+    assert.deepEqual((await member.get('/v2.0/quotas/q-conf/default')).body.quota, expected);
+    const net = await network(member, 'n', '10.65.0.0/24');
+    assert.equal((await member.post('/v2.0/ports', { ports: [{ network_id: net }, { network_id: net }] })).status, 201);
+    await expectError(member.post('/v2.0/ports', { port: { network_id: net } }), 409, 'OverQuota');
+    assert.equal((await c.api.put('/v2.0/quotas/q-conf', { quota: { port: 3 } })).status, 200);
+    assert.equal((await member.post('/v2.0/ports', { port: { network_id: net } })).status, 201);
+  });
+
+  it('are checked when read', async () => {
+    const { parseDefaultQuotas } = await import('../../src/cli/config.js');
+    assert.deepEqual(parseDefaultQuotas('port=-1, network=5'), { port: -1, network: 5 });
+    assert.throws(() => parseDefaultQuotas('bogus=1'), /default quotas/);
+    assert.throws(() => parseDefaultQuotas('port=-2'), /default quotas/);
+  });
+});
