@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Real Rally (Debian's rally + rally-openstack) against the controller through Keystone: its users
 // context makes real projects and users, its scenarios speak the Neutron API as Rally does.
-//   npm run rally -- TASK.json [--times N] [--concurrency C] [--tenants T] [--target URL] [--out DIR]
+//   npm run rally -- TASK.json [--times N] [--concurrency C] [--tenants T] [--neutron-quotas JSON] [--target URL] [--out DIR]
 // Without --target a controller is started (auth_strategy keystone, fresh data directory) and
 // stopped afterwards. The task file is run as given except for the scaling flags. Exit code 0 only
 // when every iteration passed and the SLA held; a JSON summary is printed last.
@@ -17,12 +17,12 @@ const root = resolve(new URL('..', import.meta.url).pathname);
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    times: { type: 'string' }, concurrency: { type: 'string' }, tenants: { type: 'string' },
+    times: { type: 'string' }, concurrency: { type: 'string' }, tenants: { type: 'string' }, 'neutron-quotas': { type: 'string' },
     target: { type: 'string' }, out: { type: 'string' },
   },
 });
 if (positionals.length !== 1) {
-  console.error('usage: npm run rally -- TASK.json [--times N] [--concurrency C] [--tenants T] [--target URL] [--out DIR]');
+  console.error('usage: npm run rally -- TASK.json [--times N] [--concurrency C] [--tenants T] [--neutron-quotas JSON] [--target URL] [--out DIR]');
   process.exit(2);
 }
 const taskPath = resolve(positionals[0]);
@@ -38,6 +38,8 @@ function scaledTask() {
     if (values.times && runner) runner.times = Number(values.times);
     if (values.concurrency && runner) runner.concurrency = Number(values.concurrency);
     if (values.tenants && sub.contexts?.users) sub.contexts.users.tenants = Number(values.tenants);
+    // Rally's quotas context sets them per tenant at setup and deletes them at teardown.
+    if (values['neutron-quotas']) sub.contexts = { ...sub.contexts, quotas: { ...sub.contexts?.quotas, neutron: JSON.parse(values['neutron-quotas']) } };
   }
   return task.subtasks ? task : { version: 2, title: task.title ?? basename(taskPath), subtasks };
 }
@@ -88,6 +90,8 @@ try {
       passSla: w.pass_sla,
       loadSeconds: w.load_duration,
       fullSeconds: w.full_duration,
+      // Each context's setup and cleanup, and what went wrong in them (Rally runs on past a cleanup error).
+      contexts: (w.contexts_results ?? []).map((c) => ({ plugin: c.plugin_name, setupError: c.setup?.error ?? null, cleanupError: c.cleanup?.error ?? null })),
       actions: Object.fromEntries((w.statistics?.durations?.atomics ?? []).map((a) => [a.display_name ?? a.name, {
         count: a.count_per_iteration * w.total_iteration_count,
         medianSeconds: a.data?.median, p90Seconds: a.data?.['90%ile'], success: a.data?.success,

@@ -13,9 +13,9 @@ import { tempDir } from '../helpers/server.js';
 
 const run = promisify(execFile);
 
-async function rallyTask(task: string): Promise<{ workloads: Array<{ iterations: number; failed: number; passSla: boolean; actions: Record<string, unknown> }> }> {
+async function rallyTask(task: string, extra: string[] = []): Promise<{ workloads: Array<{ iterations: number; failed: number; passSla: boolean; actions: Record<string, unknown>; contexts: Array<{ plugin: string; setupError: unknown; cleanupError: unknown }> }> }> {
   const args = [join(ROOT, 'scripts', 'rally.mjs'), join(ROOT, '..', 'shared', 'rally-tasks', task),
-    '--times', '10', '--concurrency', '5', '--tenants', '2', '--out', tempDir('alcor-rally-')];
+    '--times', '10', '--concurrency', '5', '--tenants', '2', '--out', tempDir('alcor-rally-'), ...extra];
   try {
     const { stdout } = await run(process.execPath, args, { timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024 });
     return JSON.parse(stdout.slice(stdout.lastIndexOf('\n{\n') + 1));
@@ -37,4 +37,16 @@ describe('Rally', () => {
       assert.ok(Object.keys(w.actions).some((a) => a.startsWith('neutron.create_')), JSON.stringify(w.actions));
     });
   }
+
+  it('runs create_and_list_ports.json with Rally\'s quotas context for neutron (set at setup, deleted at teardown) with zero failures', async () => {
+    // Limits the run stays under: a refused PUT, or an enforced limit the scenario crossed, would fail it.
+    const summary = await rallyTask('create_and_list_ports.json', ['--neutron-quotas', JSON.stringify({ network: -1, subnet: -1, port: 2000 })]);
+    const [w] = summary.workloads;
+    assert.equal(w.iterations, 10);
+    assert.equal(w.failed, 0);
+    const quotas = w.contexts.find((c) => c.plugin.startsWith('quotas'));
+    assert.ok(quotas, JSON.stringify(w.contexts));
+    assert.equal(quotas.setupError, null);
+    assert.equal(quotas.cleanupError, null);
+  });
 });
