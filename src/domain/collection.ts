@@ -29,7 +29,7 @@ export interface ResourceHooks {
   update?(ctx: RequestContext, current: Doc, changes: Attrs, tx: WriteTx): Promise<Doc>;
   delete?(ctx: RequestContext, current: Doc, tx: WriteTx): Promise<void>;
   /** Fills derived attributes (a network's subnets, a group's rules) in one query per page. */
-  expand?(docs: Doc[], tx: ReadTx): Promise<void>;
+  expand?(docs: Doc[], tx: ReadTx, ctx?: RequestContext): Promise<void>;
   /** Runs before a list by this caller (the default security group appears on first need). */
   beforeList?(ctx: RequestContext): Promise<void>;
   /**
@@ -50,7 +50,7 @@ export interface IfMatch {
  * standard attributes (an agent) is stored as it is.
  */
 export async function writeRevision(def: ResourceDef, next: Doc, tx: WriteTx): Promise<Doc> {
-  if (def.standardAttributes === false) {
+  if (def.standardAttributes === false || def.revisions === false) {
     await tx.update(def, next);
     return next;
   }
@@ -89,7 +89,7 @@ export class Collection {
   async show(ctx: RequestContext, id: string): Promise<Doc> {
     return this.store.read(async (tx) => {
       const doc = await this.find(ctx, id, tx);
-      await this.hooks.expand?.([doc], tx);
+      await this.hooks.expand?.([doc], tx, ctx);
       return doc;
     });
   }
@@ -104,7 +104,7 @@ export class Collection {
   async list(ctx: RequestContext, query: ListQuery): Promise<Doc[]> {
     return this.listWith(ctx, query, async (tx, q) => {
       const docs = await tx.list(this.def, q);
-      await this.hooks.expand?.(docs, tx);
+      await this.hooks.expand?.(docs, tx, ctx);
       return docs;
     });
   }

@@ -15,6 +15,7 @@ import { securityGroupRuleHooks } from './security-group-rules.js';
 import { SecurityGroups } from './security-groups.js';
 import { subnetHooks } from './subnets.js';
 import { Quotas } from './quotas.js';
+import { rbacPolicyHooks } from './rbac.js';
 import type { Writes } from './writes.js';
 import { localWrites } from './writes.js';
 
@@ -64,6 +65,7 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
     subnetpoolHooks(),
     floatingIpHooks(get('networks'), get('ports')),
     agentHooks(config),
+    rbacPolicyHooks(),
   ];
   const quotas = new Quotas(store, config.defaultQuotas);
   for (const h of hooks) collections.set(h.def.collection, new Collection(store, h, quotas));

@@ -8,6 +8,7 @@ import type { Attrs } from './attributes.js';
 import type { ResourceHooks } from './collection.js';
 import { checkZoneHints, fillNetworkZones } from './availability.js';
 import { reserveSegment } from './segments.js';
+import { EXTERNAL, SHARED, addWildcard, networkPolicies, reaches, removePolicies, sharedLossAllowed, sharedTo } from './rbac.js';
 
 /** VXLAN adds 50 bytes of outer headers, as Neutron's type driver subtracts from the physical MTU. */
 const VXLAN_OVERHEAD = 50;
@@ -38,8 +39,10 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
     def: defs.network,
     notFound: (id) => new NetworkNotFound(`Network ${id} could not be found.`),
     sharedScope: 'network',
-    async sharedVisible(doc) {
-      return doc.shared === true || doc['router:external'] === true;
+    // Shared to all (the column), or an RBAC policy (access_as_shared or access_as_external) to
+    // this project or to all; an external network's wildcard is a policy too.
+    async sharedVisible(doc, tx, ctx) {
+      return doc.shared === true || reaches(tx, doc.id, ctx.projectId);
     },
 
     async create(_ctx, attrs: Attrs, base: Doc, tx: WriteTx) {
@@ -54,6 +57,9 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
         (attrs['provider:physical_network'] as string | null | undefined) ?? null,
         (attrs['provider:segmentation_id'] as number | null | undefined) ?? null,
       );
+      // As Neutron: a shared or external network holds a wildcard policy of its own.
+      if (attrs.shared === true) await addWildcard(tx, { ...base }, SHARED);
+      if (attrs['router:external'] === true) await addWildcard(tx, { ...base }, EXTERNAL);
       return merged<Doc>(base, attrs, {
         status: 'ACTIVE',
         mtu: checkMtu(segment.type, attrs.mtu),
@@ -69,14 +75,25 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
 
     async update(_ctx, current, changes, tx) {
       if ('mtu' in changes) checkMtu(current['provider:network_type'], changes.mtu);
-      if (current.shared === true && changes.shared === false) {
-        const others = await tx.list(defs.port, { conditions: [{ attr: 'network_id', values: [current.id] }] });
-        if (others.some((p) => p.project_id !== current.project_id && p.project_id !== '')) {
-          throw new InvalidSharedSetting(
-            `Unable to reconfigure sharing settings for network ${current.id}. Multiple tenants are using it.`,
-          );
+      if (changes.shared === false) {
+        // Projects reached by a policy of their own keep their ports (Neutron's wildcard check).
+        const policies = await networkPolicies(tx, current.id);
+        const wildcard = policies.find((p) => p.action === SHARED && p.target_tenant === '*');
+        if (wildcard) {
+          const remaining = policies.filter((p) => p.action === SHARED && p !== wildcard).map((p) => p.target_tenant as string);
+          if (!(await sharedLossAllowed(tx, current, '*', remaining))) {
+            throw new InvalidSharedSetting(
+              `Unable to reconfigure sharing settings for network ${current.id}. Multiple tenants are using it.`,
+            );
+          }
+          await tx.delete(defs.rbacPolicy, wildcard.id);
         }
+      } else if (changes.shared === true) {
+        await addWildcard(tx, current, SHARED);
       }
+      if (changes['router:external'] === true) await addWildcard(tx, current, EXTERNAL);
+      // As Neutron's _process_l3_update: no longer external, no access_as_external policy is left.
+      if (changes['router:external'] === false) await removePolicies(tx, current.id, (p) => p.action !== EXTERNAL);
       return merged<Doc>(current, changes);
     },
 
@@ -93,10 +110,17 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
       for (const f of fips) await tx.delete(defs.floatingip, f.id);
       await cascade().deletePorts(ctx, ports, tx);
       await cascade().deleteSubnets(ctx, current.id, tx);
+      await removePolicies(tx, current.id);
     },
 
-    async expand(docs: Doc[], tx: ReadTx) {
+    async expand(docs: Doc[], tx: ReadTx, ctx?: RequestContext) {
       if (docs.length === 0) return;
+      // `shared` as this caller sees it: true too where a policy shares the network with its project.
+      if (ctx && !ctx.isAdmin) {
+        const others = docs.filter((d) => d.shared !== true && d.project_id !== ctx.projectId).map((d) => d.id);
+        const shared = await sharedTo(tx, others, ctx.projectId);
+        for (const d of docs) if (shared.has(d.id)) d.shared = true;
+      }
       const byNetwork = new Map<string, string[]>(docs.map((d) => [d.id, []]));
       const subnets = await tx.list(defs.subnet, { conditions: [{ attr: 'network_id', values: [...byNetwork.keys()] }] });
       for (const s of subnets) byNetwork.get(s.network_id as string)?.push(s.id);

@@ -2,7 +2,7 @@ import { merged } from '../core/objects.js';
 import type { DomainConfig } from '../core/config.js';
 import type { RequestContext } from '../core/context.js';
 import {
-  AddressPairAndPortSecurityRequired, BadRequest, DuplicateAddressPairInRequest, InvalidInput,
+  AddressPairAndPortSecurityRequired, BadRequest, DuplicateAddressPairInRequest, HTTPForbidden, InvalidInput,
   InvalidIpForNetwork, InvalidIpForSubnet, IpAddressGenerationFailure, L3PortInUse, PortBound,
   PortSecurityAndIPRequiredForSecurityGroups, PortSecurityPortHasSecurityGroup, PortNotFound,
 } from '../core/errors.js';
@@ -10,6 +10,7 @@ import { parseIp } from '../core/ip.js';
 import * as defs from '../model/definitions.js';
 import type { Doc, ReadTx, WriteTx } from '../store/store.js';
 import type { Attrs } from './attributes.js';
+import { SHARED, reaches } from './rbac.js';
 import type { Collection, ResourceHooks } from './collection.js';
 import { writeRevision } from './collection.js';
 import type { SubnetView } from './ipam.js';
@@ -202,6 +203,11 @@ export function portHooks(
 
     async create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx) {
       const network = await networks().find(ctx, attrs.network_id as string, tx);
+      // As Neutron: a network another project only lets this one see (access_as_external) takes no ports of it.
+      if (!ctx.isAdmin && network.project_id !== ctx.projectId && network.shared !== true
+        && !(await reaches(tx, network.id, ctx.projectId, [SHARED]))) {
+        throw new HTTPForbidden(`Tenant ${ctx.projectId} not allowed to create port on this network`);
+      }
       const onNetwork = { network_project_id: network.project_id };
       if (attrs.mac_address !== undefined) enforce(ctx, 'create_port:mac_address', onNetwork);
       if (attrs.fixed_ips !== undefined && (attrs.fixed_ips as FixedIpRequest[]).some((f) => f.ip_address !== undefined)) {

@@ -15,6 +15,7 @@ import { defaultPools, formatPools, isAutoAddress, subnetView } from './ipam.js'
 import { dropSubnetAddresses, isRouterPort } from './ports.js';
 import { enforce } from './policy.js';
 import { allocateFromPool, requestedPool } from './subnet-allocation.js';
+import { SHARED, reaches } from './rbac.js';
 
 function checkVersion(version: IpVersion, address: string, what: string): bigint {
   const ip = parseIp(address)!;
@@ -100,10 +101,10 @@ export function subnetHooks(networks: () => Collection, subnetpools: () => Colle
     def: defs.subnet,
     notFound: (id) => new SubnetNotFound(`Subnet ${id} could not be found.`),
     sharedScope: 'network-of-row',
-    async sharedVisible(doc, tx) {
+    async sharedVisible(doc, tx, ctx) {
       const net = await tx.get(defs.network, doc.network_id as string);
-      // Only a shared network shows its subnets to all; an external one shows just itself.
-      return net !== undefined && net.shared === true;
+      // Only a network shared (access_as_shared) with the caller shows its subnets; an external one shows just itself.
+      return net !== undefined && (net.shared === true || reaches(tx, net.id, ctx.projectId, [SHARED]));
     },
 
     async create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx) {

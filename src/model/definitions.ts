@@ -300,3 +300,26 @@ export const agent: ResourceDef = {
 
 /** The resources of the v2.0 document (agents are an extension's, as in Neutron). */
 export const RESOURCES: readonly ResourceDef[] = [network, subnet, port, securityGroup, securityGroupRule, router, subnetpool, floatingip];
+
+/**
+ * Neutron's rbac_policy (the rbac-policies extension): who besides its owner may use a network.
+ * It has no standard attributes (no name, timestamps, revisions or tags); object_type, object_id
+ * and action are fixed once made, only target_tenant changes.
+ */
+export const rbacPolicy: ResourceDef = {
+  member: 'rbac_policy',
+  collection: 'rbac_policies',
+  path: 'rbac-policies',
+  taggable: false,
+  revisions: false,
+  columns: { id: 'id', project_id: 'project_id', tenant_id: 'project_id', object_type: 'object_type', object_id: 'object_id', action: 'action', target_tenant: 'target_tenant' },
+  attributes: {
+    id: { post: false, put: false, sort: true },
+    project_id: { post: true, put: false, derived: true, convert: v.projectId, sort: true },
+    action: { post: true, put: false, convert: v.string(255), sort: true },
+    object_id: { post: true, put: false, convert: v.uuid, sort: true },
+    target_tenant: { post: true, put: true, convert: v.string(255), sort: true },
+    object_type: { post: true, put: false, convert: v.string(255), sort: true },
+    tenant_id: { post: true, put: false, derived: true, convert: v.projectId, sort: true },
+  },
+};

@@ -49,6 +49,11 @@ export interface ResourceDef {
    * moves on (default true). Agents have none of them.
    */
   readonly standardAttributes?: boolean;
+  /**
+   * A project but no revision_number, created_at or updated_at (Neutron's rbac_policy): a change is
+   * stored as it is (default true).
+   */
+  readonly revisions?: boolean;
 }
 
 export function defaultOf(attr: AttributeDef): unknown {

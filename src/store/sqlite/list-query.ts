@@ -105,14 +105,19 @@ export function buildList(def: ResourceDef, q: ListQuery, columns = 'doc'): Sql 
     const own = 'project_id = ?';
     params.push(q.scope.projectId);
     if (q.scope.alsoShared === 'network') {
-      where.push(`(${own} OR shared = 1 OR external = 1)`);
+      // Shared to everyone (the column), or by an RBAC policy to this project or to all ('*': every
+      // shared or external network has one): two probes of rbac_policies_target.
+      where.push(`(${own} OR shared = 1 OR id IN (SELECT object_id FROM rbac_policies WHERE target_tenant IN (?, '*')))`);
+      params.push(q.scope.projectId);
     } else if (q.scope.alsoShared === 'group-of-row') {
       where.push(`(${own} OR security_group_id IN (SELECT id FROM security_groups WHERE project_id = ?))`);
       params.push(q.scope.projectId);
     } else if (q.scope.alsoShared === 'shared-row') {
       where.push(`(${own} OR json_extract(doc, '$.shared') = 1)`);
     } else if (q.scope.alsoShared === 'network-of-row') {
-      where.push(`(${own} OR network_id IN (SELECT id FROM networks WHERE shared = 1))`);
+      // Subnets of a network shared (access_as_shared, not access_as_external) to this project or all.
+      where.push(`(${own} OR network_id IN (SELECT object_id FROM rbac_policies WHERE target_tenant IN (?, '*') AND action = 'access_as_shared'))`);
+      params.push(q.scope.projectId);
     } else {
       where.push(own);
     }

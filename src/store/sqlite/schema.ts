@@ -163,4 +163,36 @@ export const MIGRATIONS: readonly string[] = [
     UNION ALL SELECT project_id, 'subnetpool', count(*) FROM subnetpools GROUP BY project_id
     UNION ALL SELECT project_id, 'floatingip', count(*) FROM floatingips GROUP BY project_id;
   `,
+  `
+  -- Neutron's RBAC policies on networks (access_as_shared, access_as_external). A network's
+  -- visibility to a project is a lookup by (target_tenant, action) ending in object_id; a network's
+  -- own policies are found by object_id; one policy per (object, action, target), as Neutron's
+  -- unique constraint. A network already shared or external gets its wildcard policy, as Neutron
+  -- keeps one for every shared or external network, owned by the network's project.
+  CREATE TABLE rbac_policies (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, object_type TEXT NOT NULL, object_id TEXT NOT NULL,
+    action TEXT NOT NULL, target_tenant TEXT NOT NULL, doc TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX rbac_policies_object ON rbac_policies(object_id, action, target_tenant);
+  CREATE INDEX rbac_policies_target ON rbac_policies(target_tenant, action, object_id);
+  CREATE INDEX rbac_policies_project ON rbac_policies(project_id, id);
+  INSERT INTO rbac_policies (id, project_id, object_type, object_id, action, target_tenant, doc)
+    SELECT id, project_id, 'network', network_id, action, '*',
+      json_object('id', id, 'project_id', project_id, 'action', action, 'object_id', network_id,
+                  'target_tenant', '*', 'object_type', 'network', 'tenant_id', project_id)
+    FROM (
+      SELECT lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-'
+               || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))) AS id,
+             project_id, id AS network_id, 'access_as_shared' AS action
+        FROM networks WHERE shared = 1
+      UNION ALL
+      SELECT lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-'
+               || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))),
+             project_id, id, 'access_as_external'
+        FROM networks WHERE external = 1
+    );
+  INSERT INTO quota_usages (project_id, resource, in_use)
+    SELECT project_id, 'rbac_policy', count(*) FROM rbac_policies WHERE true GROUP BY project_id
+    ON CONFLICT (project_id, resource) DO UPDATE SET in_use = in_use + excluded.in_use;
+  `,
 ];
