@@ -28,6 +28,11 @@ describe('rbac-policies', () => {
   });
   after(async () => { await t?.close(); });
 
+  it('is listed as the rbac-policies extension', async () => {
+    const aliases = (await t.api.get('/v2.0/extensions')).body.extensions.map((e: { alias: string }) => e.alias);
+    assert.ok(aliases.includes('rbac-policies'));
+  });
+
   it('creates, shows, lists, updates target_tenant and deletes, with Neutron bodies', async () => {
     const net = await a.create('networks', 'network', { name: 'crud' });
     const res = await a.post('/v2.0/rbac-policies', policy(net.id, B));
