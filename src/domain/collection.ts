@@ -38,7 +38,7 @@ export interface ResourceHooks {
    */
   readonly adminOnly?: boolean;
   /** Rewrites a list's conditions before the store sees them (filters on computed attributes). */
-  prepareQuery?(query: ListQuery): ListQuery;
+  prepareQuery?(query: ListQuery, ctx: RequestContext): ListQuery;
 }
 
 export interface IfMatch {
@@ -122,7 +122,7 @@ export class Collection {
   private async listWith<T>(ctx: RequestContext, query: ListQuery, read: (tx: ReadTx, q: ListQuery) => Promise<T[]>): Promise<T[]> {
     if (this.hooks.adminOnly && !ctx.isAdmin) return [];
     await this.hooks.beforeList?.(ctx);
-    const prepared = this.hooks.prepareQuery ? this.hooks.prepareQuery(query) : query;
+    const prepared = this.hooks.prepareQuery ? this.hooks.prepareQuery(query, ctx) : query;
     return this.store.read(async (tx) => {
       let marker: Doc | undefined;
       if (query.marker) marker = await this.find(ctx, query.marker.id, tx);

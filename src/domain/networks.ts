@@ -45,6 +45,9 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
       return doc.shared === true || reaches(tx, doc.id, ctx.projectId);
     },
 
+    // A member's `shared` filter is on `shared` as it sees it.
+    prepareQuery: (query, ctx) => (ctx.isAdmin ? query : { ...query, sharedFor: ctx.projectId }),
+
     async create(_ctx, attrs: Attrs, base: Doc, tx: WriteTx) {
       const given = attrs['provider:network_type'] as string | undefined;
       if (given === undefined && (attrs['provider:segmentation_id'] != null || attrs['provider:physical_network'] != null)) {

@@ -49,6 +49,11 @@ export interface ListQuery {
   /** Ports only: rows holding one of these addresses / an address in one of these subnets. */
   readonly fixedIps?: { readonly ipAddresses?: readonly string[]; readonly subnetIds?: readonly string[]; readonly ipSubstrings?: readonly string[] };
   readonly scope?: Scope;
+  /**
+   * Networks only: `shared` conditions as this project sees the attribute (true also where an
+   * access_as_shared policy names it), as Neutron filters them for a member.
+   */
+  readonly sharedFor?: string;
   /** Ends with id so that the order, and so the marker, is total. */
   readonly sort?: readonly SortKey[];
   readonly limit?: number;

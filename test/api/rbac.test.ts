@@ -109,6 +109,13 @@ describe('rbac-policies', () => {
     assert.equal(listed.length, 1);
     assert.equal(listed[0].shared, true);
     assert.deepEqual((await b.get('/v2.0/subnets')).body.subnets.map((s: { id: string }) => s.id), [sub.id]);
+    // The shared filter, as each caller sees shared (Neutron's answers).
+    const ids = async (api: Api, q: string) => (await api.get(`/v2.0/networks?id=${net.id}&${q}`)).body.networks.map((n: { id: string }) => n.id);
+    assert.deepEqual(await ids(b, 'shared=true'), [net.id]);
+    assert.deepEqual(await ids(b, 'shared=false'), []);
+    assert.deepEqual(await ids(a, 'shared=false'), [net.id]);
+    assert.deepEqual(await ids(a, 'shared=true'), []);
+    assert.deepEqual(await ids(b, 'shared=true&shared=false'), [net.id]);
     assert.equal((await b.get(`/v2.0/subnets/${sub.id}`)).status, 200);
 
     await expectError(c.get(`/v2.0/networks/${net.id}`), 404, 'NetworkNotFound');

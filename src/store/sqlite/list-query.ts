@@ -100,7 +100,21 @@ function keysetClause(def: ResourceDef, sort: readonly SortKey[], marker: Doc, r
 
 export function buildList(def: ResourceDef, q: ListQuery, columns = 'doc'): Sql {
   const params: unknown[] = [];
-  const where = whereConditions(def, q.conditions ?? [], params);
+  const split = q.sharedFor !== undefined && def.collection === 'networks';
+  const where = whereConditions(def, (q.conditions ?? []).filter((c) => !split || c.attr !== 'shared'), params);
+  if (split) {
+    for (const c of (q.conditions ?? []).filter((x) => x.attr === 'shared')) {
+      const wanted = new Set(c.values.map((v) => v === true || v === 1));
+      if (wanted.size === 2) continue;
+      if (wanted.size === 0) {
+        where.push('0');
+        continue;
+      }
+      const shared = "(shared = 1 OR id IN (SELECT object_id FROM rbac_policies WHERE target_tenant = ? AND action = 'access_as_shared'))";
+      where.push(wanted.has(true) ? shared : `NOT ${shared}`);
+      params.push(q.sharedFor);
+    }
+  }
   if (q.scope) {
     const own = 'project_id = ?';
     params.push(q.scope.projectId);

@@ -34,7 +34,7 @@ export class WriterCache {
     if (!CACHED.has(def.collection)) return undefined;
     const only: Condition | undefined = q.conditions?.length === 1 ? q.conditions[0] : undefined;
     if (!only || only.values.length !== 1 || typeof only.values[0] !== 'string') return undefined;
-    if (q.tags || q.fixedIps || q.scope || q.sort || q.limit !== undefined || q.marker || q.pageReverse) return undefined;
+    if (q.tags || q.fixedIps || q.scope || q.sharedFor !== undefined || q.sort || q.limit !== undefined || q.marker || q.pageReverse) return undefined;
     return `${only.attr}|${only.values[0]}`;
   }
 
