@@ -12,6 +12,7 @@ import * as defs from '../../src/model/definitions.js';
 import { isUuid } from '../../src/core/ids.js';
 import { MIGRATIONS } from '../../src/store/sqlite/schema.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { buildList } from '../../src/store/sqlite/list-query.js';
 
 const RBAC = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE rbac_policies'));
 
@@ -53,6 +54,14 @@ describe('schema: rbac_policies', () => {
         const raw = new Database(join(dir, 'alcor.db'), { readonly: true });
         const plan = raw.prepare("EXPLAIN QUERY PLAN SELECT object_id FROM rbac_policies WHERE target_tenant IN ('x', '*')").all() as Array<{ detail: string }>;
         assert.match(plan.map((r) => r.detail).join('\n'), /USING COVERING INDEX rbac_policies_target/);
+        // A member's network list: its own by networks_project, the rest by rbac_policies_target, never a scan.
+        for (const [def, alsoShared] of [[defs.network, 'network'], [defs.subnet, 'network-of-row']] as const) {
+          const sql = buildList(def, { scope: { projectId: 'x', alsoShared }, limit: 100 });
+          const steps = (raw.prepare(`EXPLAIN QUERY PLAN ${sql.text}`).all(...sql.params) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
+          assert.match(steps, /MULTI-INDEX OR/, steps);
+          assert.match(steps, /rbac_policies_target/, steps);
+          assert.doesNotMatch(steps, /^SCAN/m, steps);
+        }
         raw.close();
       } finally {
         await store.close();
