@@ -101,6 +101,8 @@ export function subnetHooks(networks: () => Collection, subnetpools: () => Colle
     def: defs.subnet,
     notFound: (id) => new SubnetNotFound(`Subnet ${id} could not be found.`),
     sharedScope: 'network-of-row',
+    // A member's `shared` filter is on its network's `shared` as the member sees it.
+    prepareQuery: (query, ctx) => (ctx.isAdmin ? query : { ...query, sharedFor: ctx.projectId }),
     async sharedVisible(doc, tx, ctx) {
       const net = await tx.get(defs.network, doc.network_id as string);
       // Only a network shared (access_as_shared) with the caller shows its subnets; an external one shows just itself.

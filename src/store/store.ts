@@ -50,7 +50,7 @@ export interface ListQuery {
   readonly fixedIps?: { readonly ipAddresses?: readonly string[]; readonly subnetIds?: readonly string[]; readonly ipSubstrings?: readonly string[] };
   readonly scope?: Scope;
   /**
-   * Networks only: `shared` conditions as this project sees the attribute (true also where an
+   * Networks and subnets: `shared` conditions as this project sees the attribute (a subnet's is its network's) (true also where an
    * access_as_shared policy names it), as Neutron filters them for a member.
    */
   readonly sharedFor?: string;

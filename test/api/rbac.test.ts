@@ -116,6 +116,11 @@ describe('rbac-policies', () => {
     assert.deepEqual(await ids(a, 'shared=false'), [net.id]);
     assert.deepEqual(await ids(a, 'shared=true'), []);
     assert.deepEqual(await ids(b, 'shared=true&shared=false'), [net.id]);
+    const subs = async (api: Api, q: string) => (await api.get(`/v2.0/subnets?network_id=${net.id}&${q}`)).body.subnets.map((s: { id: string }) => s.id);
+    assert.deepEqual(await subs(b, 'shared=true'), [sub.id]);
+    assert.deepEqual(await subs(b, 'shared=false'), []);
+    assert.deepEqual(await subs(a, 'shared=false'), [sub.id]);
+    assert.deepEqual(await subs(t.api, 'shared=false'), [sub.id]);
     assert.equal((await b.get(`/v2.0/subnets/${sub.id}`)).status, 200);
 
     await expectError(c.get(`/v2.0/networks/${net.id}`), 404, 'NetworkNotFound');

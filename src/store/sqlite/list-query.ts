@@ -100,7 +100,9 @@ function keysetClause(def: ResourceDef, sort: readonly SortKey[], marker: Doc, r
 
 export function buildList(def: ResourceDef, q: ListQuery, columns = 'doc'): Sql {
   const params: unknown[] = [];
-  const split = q.sharedFor !== undefined && def.collection === 'networks';
+  // A network's own id, or a subnet's network.
+  const sharedColumn = def.collection === 'networks' ? 'id' : def.collection === 'subnets' ? 'network_id' : undefined;
+  const split = q.sharedFor !== undefined && sharedColumn !== undefined;
   const where = whereConditions(def, (q.conditions ?? []).filter((c) => !split || c.attr !== 'shared'), params);
   if (split) {
     for (const c of (q.conditions ?? []).filter((x) => x.attr === 'shared')) {
@@ -110,7 +112,7 @@ export function buildList(def: ResourceDef, q: ListQuery, columns = 'doc'): Sql 
         where.push('0');
         continue;
       }
-      const shared = "id IN (SELECT object_id FROM rbac_policies WHERE target_tenant IN (?, '*') AND action = 'access_as_shared')";
+      const shared = `${sharedColumn!} IN (SELECT object_id FROM rbac_policies WHERE target_tenant IN (?, '*') AND action = 'access_as_shared')`;
       where.push(wanted.has(true) ? shared : `NOT ${shared}`);
       params.push(q.sharedFor);
     }
