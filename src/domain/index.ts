@@ -40,7 +40,8 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
   const collections = new Map<string, Collection>();
   const get = (name: string) => (): Collection => collections.get(name)!;
   let writes: Writes;
-  const securityGroups = new SecurityGroups(store, () => writes);
+  let quotas: Quotas | undefined;
+  const securityGroups = new SecurityGroups(store, () => writes, () => quotas);
   const routers = new Routers(config, store, get('routers'), get('networks'), get('subnets'), get('ports'));
   const agents = new Agents(store, config);
 
@@ -67,7 +68,7 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
     agentHooks(config),
     rbacPolicyHooks(),
   ];
-  const quotas = new Quotas(store, config.defaultQuotas);
+  quotas = new Quotas(store, config.defaultQuotas);
   for (const h of hooks) collections.set(h.def.collection, new Collection(store, h, quotas));
   writes = remoteWrites ?? localWrites(collections, routers, securityGroups, agents, quotas);
   return { store, collections, routers, writes, quotas, availability: new Availability(store, config) };

@@ -127,15 +127,15 @@ export class Quotas {
 
   /**
    * PUT /quotas/{project}: `{"quota": {resource: limit, ...}}`. A limit below what the project
-   * already uses is refused unless the body says `force` (quota-check-limit-default); `check_limit`
-   * asks for the check even then, as in Neutron.
+   * already uses is refused only when the body says `check_limit` (quota-check-limit), as Debian's
+   * Neutron 21 does and its Tempest plugin expects (it lowers limits below usage and reads them back).
    */
   async update(ctx: RequestContext, projectId: string, body: unknown): Promise<QuotaSet> {
     adminOnly(ctx, 'update_quota');
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('Resource body required');
     const given = (body as Record<string, unknown>).quota;
     if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new BadRequest("Unable to find 'quota' in request body");
-    const { force, check_limit: checkLimit, ...rest } = given as Record<string, unknown>;
+    const { force: _force, check_limit: checkLimit, ...rest } = given as Record<string, unknown>;
     const unknown = Object.keys(rest).filter((k) => !Quotas.counts(k));
     if (unknown.length > 0) throw new BadRequest(`Unrecognized attribute(s) '${unknown.join(', ')}'`);
     const converted = new Map<string, number>();
@@ -143,7 +143,7 @@ export class Quotas {
     // Checked and written in the order the body named them, as Neutron does.
     const limits = Object.keys(rest).map((r) => [r, converted.get(r)!] as const);
     return this.store.write(async (tx: WriteTx) => {
-      if (truthy(checkLimit) || !truthy(force)) {
+      if (truthy(checkLimit)) {
         const used = await tx.quotaUsage(projectId);
         for (const [resource, limit] of limits) {
           const inUse = used[resource] ?? 0;

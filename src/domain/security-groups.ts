@@ -9,6 +9,7 @@ import * as defs from '../model/definitions.js';
 import type { Doc, ReadTx, Store, WriteTx } from '../store/store.js';
 import type { ResourceHooks } from './collection.js';
 import { allowed } from './policy.js';
+import type { Quotas } from './quotas.js';
 import type { Writes } from './writes.js';
 
 type RuleSeed = Pick<Doc, never> & {
@@ -45,7 +46,7 @@ const EGRESS: RuleSeed[] = [
 
 export class SecurityGroups {
   /** `writes` may be another thread's: a list in the request thread cannot write itself. */
-  constructor(private readonly store: Store, private readonly writes: () => Writes) {}
+  constructor(private readonly store: Store, private readonly writes: () => Writes, private readonly quotas: () => Quotas | undefined = () => undefined) {}
 
   /** The project's default group, created with Neutron's default rules on first need. */
   async ensureDefault(projectId: string, tx: WriteTx): Promise<string> {
@@ -90,6 +91,9 @@ export class SecurityGroups {
         }
         await this.ensureDefault(base.project_id as string, tx);
         const sg = merged<Doc>(base, attrs);
+        // A group's own egress rules count against the rule quota and are refused over it, as in
+        // Neutron (the project's default group, made on first need, is not).
+        await this.quotas()?.check(tx, 'security_group_rule', EGRESS.map(() => sg.project_id as string));
         for (const seed of EGRESS) await tx.insert(defs.securityGroupRule, ruleDoc(sg, seed, false));
         return sg;
       },

@@ -45,7 +45,8 @@ describe('quotas: routes, defaults, policy', () => {
     assert.deepEqual((await member.get('/v2.0/quotas/project')).body, { project: { project_id: 'q-routes' } });
     assert.deepEqual((await member.get('/v2.0/quotas/project.json')).body, { project: { project_id: 'q-routes' } });
     const aliases = (await admin.get('/v2.0/extensions')).body.extensions.map((e: { alias: string }) => e.alias);
-    for (const alias of ['quotas', 'quota_details', 'quota-check-limit', 'quota-check-limit-default']) assert.ok(aliases.includes(alias), alias);
+    for (const alias of ['quotas', 'quota_details', 'quota-check-limit']) assert.ok(aliases.includes(alias), alias);
+    assert.ok(!aliases.includes('quota-check-limit-default'), 'Neutron 21 checks only when asked');
     const post = await expectError(admin.post('/v2.0/quotas', { quota: { port: 1 } }), 501, 'HTTPNotImplemented');
     assert.equal(message(post), 'POST requests are not supported on this resource.');
   });
@@ -164,22 +165,32 @@ describe('quotas: enforcement', () => {
     assert.equal(details.security_group_rule.used, (await member.get('/v2.0/security-group-rules')).body.security_group_rules.length);
   });
 
-  it('a limit below what is in use is refused unless forced (quota-check-limit)', async () => {
+  it('a limit below what is in use is refused when check_limit asks (quota-check-limit), taken otherwise, as Neutron 21', async () => {
     const member = admin.as('q-check');
     const net = await network(member, 'n', '10.62.0.0/24');
     await member.post('/v2.0/ports', { ports: [{ network_id: net }, { network_id: net }] });
-    const refused = await expectError(admin.put('/v2.0/quotas/q-check', { quota: { network: 5, port: 1 } }), 400, 'HTTPBadRequest');
+    const refused = await expectError(admin.put('/v2.0/quotas/q-check', { quota: { network: 5, port: 1, check_limit: true } }), 400, 'HTTPBadRequest');
     assert.equal(message(refused), 'Quota limit 1 for port must be greater than or equal to already used 2');
     assert.deepEqual((await admin.get('/v2.0/quotas/q-check')).body.quota, DEFAULTS);
-    await expectError(admin.put('/v2.0/quotas/q-check', { quota: { port: 1, check_limit: true } }), 400, 'HTTPBadRequest');
     await expectError(admin.put('/v2.0/quotas/q-check', { quota: { port: 1, force: true, check_limit: true } }), 400, 'HTTPBadRequest');
     assert.equal((await admin.put('/v2.0/quotas/q-check', { quota: { port: 2 } })).status, 200);
     assert.equal((await admin.put('/v2.0/quotas/q-check', { quota: { port: -1 } })).status, 200);
-    const forced = await admin.put('/v2.0/quotas/q-check', { quota: { port: 1, force: true } });
-    assert.equal(forced.status, 200);
-    assert.equal(forced.body.quota.port, 1);
+    const lowered = await admin.put('/v2.0/quotas/q-check', { quota: { port: 1 } });
+    assert.equal(lowered.status, 200);
+    assert.equal(lowered.body.quota.port, 1);
     assert.deepEqual((await member.get('/v2.0/quotas/q-check/details')).body.quota.port, { limit: 1, used: 2, reserved: 0 });
     await expectError(member.post('/v2.0/ports', { port: { network_id: net } }), 409, 'OverQuota');
+  });
+
+  it('a security group\'s own egress rules are refused over the rule quota (the group with them), as Neutron', async () => {
+    const member = admin.as('q-sgr');
+    await member.get('/v2.0/security-groups');
+    const used = (await member.get('/v2.0/quotas/q-sgr/details')).body.quota.security_group_rule.used as number;
+    assert.equal((await admin.put('/v2.0/quotas/q-sgr', { quota: { security_group_rule: used + 1 } })).status, 200);
+    await expectError(member.post('/v2.0/security-groups', { security_group: { name: 'needs-two' } }), 409, 'OverQuota');
+    assert.equal((await member.get('/v2.0/security-groups?name=needs-two')).body.security_groups.length, 0);
+    assert.equal((await admin.put('/v2.0/quotas/q-sgr', { quota: { security_group_rule: used + 2 } })).status, 200);
+    assert.equal((await member.post('/v2.0/security-groups', { security_group: { name: 'needs-two' } })).status, 201);
   });
 
   it('internal creations count but are not refused: a router interface port over the port quota', async () => {

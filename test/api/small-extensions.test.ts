@@ -74,9 +74,9 @@ describe('small extensions', () => {
     assert.equal(listed.port_details.name, 'vm-port');
     const bare = await api.create('floatingips', 'floatingip', { floating_network_id: ext.id });
     assert.equal(bare.port_details, null);
-    const pools = (await api.as('pool-member').get('/v2.0/floatingip_pools')).body.floatingip_pools;
+    const pools = (await api.as('pool-member').get('/v2.0/floatingip-pools')).body.floatingip_pools;
     assert.deepEqual(pools, [{ subnet_id: extSub.id, subnet_name: 'pub-v4', tenant_id: 'pool-member', network_id: ext.id, cidr: '198.51.100.0/24' }]);
-    const some = (await api.get('/v2.0/floatingip_pools?fields=subnet_id')).body.floatingip_pools;
+    const some = (await api.get('/v2.0/floatingip-pools?fields=subnet_id')).body.floatingip_pools;
     assert.deepEqual(some, [{ subnet_id: extSub.id }]);
   });
 });
