@@ -5,11 +5,17 @@
 #   scripts/neutron-server.sh start [PORT]   installs if needed, fresh database, starts, waits
 #   scripts/neutron-server.sh stop
 # Idempotent. State lives in .neutron/ (git-ignored).
+# Environment (all optional): NEUTRON_DIR (state directory, default .neutron), NEUTRON_DB (database,
+# default alcor_bench_neutron), NEUTRON_HEADER_CONTEXT=1 (noauth that takes the caller from
+# X-User-Id / X-Project-Id / X-Roles headers, Neutron's keystonecontext without a token check; every
+# request then needs X-User-Id), NEUTRON_DEFAULT_QUOTAS=1 (Neutron's default quotas, not unlimited),
+# NEUTRON_PROVIDER=1 (type drivers flat, vlan and vxlan: flat_networks *, network_vlan_ranges
+# physnet1:100:199).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dir="$PWD/.neutron"
+dir="${NEUTRON_DIR:-$PWD/.neutron}"
 port="${2:-9697}"
-db=alcor_bench_neutron
+db="${NEUTRON_DB:-alcor_bench_neutron}"
 
 install() {
   # Installed without starting Debian's own neutron-server service (it would take port 9696).
@@ -22,6 +28,15 @@ install() {
 
 configure() {
   mkdir -p "$dir/state" "$dir/lock" "$dir/log"
+  paste=/etc/neutron/api-paste.ini
+  if [ "${NEUTRON_HEADER_CONTEXT:-}" = 1 ]; then
+    paste="$dir/api-paste.ini"
+    sed 's/^noauth = cors http_proxy_to_wsgi request_id fake_project_id catch_errors/noauth = cors http_proxy_to_wsgi request_id keystonecontext catch_errors/' \
+      /etc/neutron/api-paste.ini > "$paste"
+    grep -q '^noauth = .* keystonecontext ' "$paste" || { echo "unexpected /etc/neutron/api-paste.ini" >&2; exit 1; }
+  fi
+  quotas=$'quota_network = -1\nquota_subnet = -1\nquota_port = -1\nquota_router = -1\nquota_security_group = -1\nquota_security_group_rule = -1'
+  [ "${NEUTRON_DEFAULT_QUOTAS:-}" = 1 ] && quotas=''
   cat > "$dir/neutron.conf" <<CONF
 [DEFAULT]
 core_plugin = ml2
@@ -40,27 +55,29 @@ debug = false
 dhcp_agent_notification = false
 notify_nova_on_port_status_changes = false
 notify_nova_on_port_data_changes = false
-api_paste_config = /etc/neutron/api-paste.ini
+api_paste_config = $paste
 [database]
 connection = mysql+pymysql://root@127.0.0.1:3306/$db
 [oslo_concurrency]
 lock_path = $dir/lock
 [quotas]
-quota_network = -1
-quota_subnet = -1
-quota_port = -1
-quota_router = -1
-quota_security_group = -1
-quota_security_group_rule = -1
+$quotas
 CONF
+  types=vxlan
+  provider=''
+  if [ "${NEUTRON_PROVIDER:-}" = 1 ]; then
+    types=flat,vlan,vxlan
+    provider=$'[ml2_type_flat]\nflat_networks = *\n[ml2_type_vlan]\nnetwork_vlan_ranges = physnet1:100:199'
+  fi
   cat > "$dir/ml2_conf.ini" <<CONF
 [ml2]
-type_drivers = vxlan
+type_drivers = $types
 tenant_network_types = vxlan
 mechanism_drivers =
 extension_drivers = port_security
 [ml2_type_vxlan]
 vni_ranges = 1:65535
+$provider
 CONF
 }
 
@@ -82,7 +99,7 @@ start() {
   nohup neutron-server --config-file "$dir/neutron.conf" --config-file "$dir/ml2_conf.ini" > "$dir/log/stdout.log" 2>&1 &
   echo $! > "$dir/pid"
   for _ in $(seq 240); do
-    if curl -sf "http://127.0.0.1:$port/v2.0/networks" >/dev/null 2>&1; then
+    if curl -sf -H 'X-User-Id: probe' "http://127.0.0.1:$port/v2.0/networks" >/dev/null 2>&1; then
       echo "neutron-server listening on http://127.0.0.1:$port"
       return 0
     fi
