@@ -614,6 +614,7 @@ export function buildScript() {
   S('fip-list-status', 'GET', `${V}/floatingips?status=DOWN&fields=id`, undefined, { as: 'a', unordered: true });
   S('fip-list-router', 'GET', `${V}/floatingips?router_id={rGw}`, undefined, { as: 'a', unordered: true });
   S('fip-pools', 'GET', `${V}/floatingip_pools`, undefined, { as: 'a', listValues: true, values: true });
+  S('fip-pools-hyphen', 'GET', `${V}/floatingip-pools`, undefined, { as: 'a', listValues: true, values: true });
   S('fip-port-delete-disassociates', 'DELETE', `${V}/ports/{pTwo}`, undefined, { as: 'a' });
   S('fip-show-after-port-delete', 'GET', `${V}/floatingips/{fipTwo}`, undefined, { as: 'a', values: true });
   S('fip-port-delete-direct', 'DELETE', `${V}/ports?device_owner=network:floatingip`, undefined, { raw: true });
