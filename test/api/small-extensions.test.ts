@@ -76,6 +76,7 @@ describe('small extensions', () => {
     assert.equal(bare.port_details, null);
     const pools = (await api.as('pool-member').get('/v2.0/floatingip-pools')).body.floatingip_pools;
     assert.deepEqual(pools, [{ subnet_id: extSub.id, subnet_name: 'pub-v4', tenant_id: 'pool-member', network_id: ext.id, cidr: '198.51.100.0/24' }]);
+    assert.deepEqual((await api.as('pool-member').get('/v2.0/floatingip_pools')).body.floatingip_pools, pools, 'the underscore path too');
     const some = (await api.get('/v2.0/floatingip-pools?fields=subnet_id')).body.floatingip_pools;
     assert.deepEqual(some, [{ subnet_id: extSub.id }]);
   });

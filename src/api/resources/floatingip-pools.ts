@@ -1,5 +1,5 @@
 /**
- * `floatingip-pools` (at /v2.0/floatingip-pools: Neutron writes collections with hyphens): the subnets floating IPs can come from, as Neutron's get_floatingip_pools
+ * `floatingip-pools` (at /v2.0/floatingip-pools and /v2.0/floatingip_pools, as Neutron): the subnets floating IPs can come from, as Neutron's get_floatingip_pools
  * lists them: every subnet of every external network (read elevated: an external network is
  * usable by all), with the caller's project, as Neutron answers.
  */
@@ -10,7 +10,8 @@ import { ctxOf } from '../context.js';
 const FIELDS = ['subnet_id', 'subnet_name', 'tenant_id', 'network_id', 'cidr'] as const;
 
 export function floatingIpPoolRoutes(app: FastifyInstance, networks: Collection, subnets: Collection): void {
-  app.get<{ Querystring: { fields?: string | string[] } }>('/v2.0/floatingip-pools', async (req) => {
+  // Neutron answers at both: its collection path (hyphens) and the extension's API prefix (underscore).
+  for (const path of ['/v2.0/floatingip-pools', '/v2.0/floatingip_pools']) app.get<{ Querystring: { fields?: string | string[] } }>(path, async (req) => {
     const ctx = ctxOf(req);
     const admin = { ...ctx, isAdmin: true };
     const external = await networks.list(admin, { conditions: [{ attr: 'router:external', values: [true] }] });
