@@ -78,6 +78,9 @@ export function securityGroupRuleHooks(groups: () => Collection): ResourceHooks 
   return {
     def: defs.securityGroupRule,
     notFound: (id) => new SecurityGroupRuleNotFound(`Security group rule ${id} does not exist`),
+    // As Neutron's get_security_group_rules: a project listing rules gets its default group first
+    // (a client counting its rules before it made any sees the default group's four).
+    beforeList: async (ctx) => groups().hooks.beforeList?.(ctx),
     // As Neutron: the owner of a group sees every rule in it, an admin's included.
     sharedScope: 'group-of-row',
     async sharedVisible(doc, tx, ctx) {

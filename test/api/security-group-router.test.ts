@@ -27,6 +27,11 @@ describe('security groups', () => {
     ].sort());
   });
 
+  it("a project's first list of rules already holds its default group's four (Neutron makes the group then)", async () => {
+    const rules = (await api.as('sg-rules-first').get('/v2.0/security-group-rules')).body.security_group_rules;
+    assert.equal(rules.length, 4);
+  });
+
   it('new groups get the egress rules; the name default is reserved', async () => {
     const p = api.as('sg-p2');
     const g = await p.create('security-groups', 'security_group', { name: 'web', description: 'd' });
