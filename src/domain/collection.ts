@@ -21,7 +21,9 @@ export interface ResourceHooks {
   readonly def: ResourceDef;
   notFound(id: string): NeutronError;
   /** Beside its own rows, what a non-admin caller may see. */
-  readonly sharedScope?: 'network' | 'network-of-row' | 'group-of-row' | 'shared-row';
+  readonly sharedScope?: 'network' | 'network-of-row' | 'group-of-row' | 'shared-row' | 'own-network-of-row';
+  /** Beside the owner and admins, who else may delete a row (Neutron: a port's network owner). */
+  mayDelete?(ctx: RequestContext, doc: Doc, tx: ReadTx): Promise<boolean>;
   /** Rows of other projects this caller may read (shared networks, their subnets). */
   sharedVisible?(doc: Doc, tx: ReadTx, ctx: RequestContext): Promise<boolean>;
   /** Absent: the API cannot create rows of this kind (agents are made by their own reports). */
@@ -82,6 +84,7 @@ export class Collection {
 
   private async findOwned(ctx: RequestContext, id: string, action: 'update' | 'delete', tx: ReadTx): Promise<Doc> {
     const doc = await this.find(ctx, id, tx);
+    if (action === 'delete' && this.hooks.mayDelete && !mayRead(ctx, doc) && (await this.hooks.mayDelete(ctx, doc, tx))) return doc;
     authorize(ctx, action, this.def.member, doc);
     return doc;
   }

@@ -199,6 +199,15 @@ export function portHooks(
 
   return {
     def: defs.port,
+    // As Neutron's policy (admin_owner_or_network_owner): a network's owner reads, and deletes, the
+    // ports others made on it (a network shared with them); it does not change them.
+    sharedScope: 'own-network-of-row',
+    async sharedVisible(doc, tx, ctx) {
+      return (await tx.get(defs.network, doc.network_id as string))?.project_id === ctx.projectId;
+    },
+    async mayDelete(ctx, doc, tx) {
+      return (await tx.get(defs.network, doc.network_id as string))?.project_id === ctx.projectId;
+    },
     notFound: (id) => new PortNotFound(`Port ${id} could not be found.`),
 
     async create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx) {

@@ -36,6 +36,8 @@ export type Scope =
   | { readonly projectId: string; readonly alsoShared: 'group-of-row' }
   /** Rows whose own `shared` is true (subnet pools). */
   | { readonly projectId: string; readonly alsoShared: 'shared-row' }
+  /** Rows on networks the project owns (ports: Neutron's network owner reads them). */
+  | { readonly projectId: string; readonly alsoShared: 'own-network-of-row' }
   | { readonly projectId: string; readonly alsoShared?: undefined };
 
 export interface SortKey {

@@ -218,6 +218,20 @@ describe('rbac-policies', () => {
     await expectError(b.get(`/v2.0/networks/${ext.id}`), 404, 'NetworkNotFound');
   });
 
+  it("the network's owner reads and deletes a port B made on it, but does not change it; C does none of that", async () => {
+    const net = await a.create('networks', 'network', { name: 'owner-port' });
+    await a.create('subnets', 'subnet', { network_id: net.id, cidr: '10.71.0.0/24', ip_version: 4 });
+    assert.equal((await a.post('/v2.0/rbac-policies', policy(net.id, B))).status, 201);
+    const port = await b.create('ports', 'port', { network_id: net.id, name: 'b-port' });
+    assert.equal((await a.get(`/v2.0/ports/${port.id}`)).body.port.name, 'b-port');
+    assert.ok((await a.get(`/v2.0/ports?network_id=${net.id}`)).body.ports.some((p: { id: string }) => p.id === port.id));
+    await expectError(a.put(`/v2.0/ports/${port.id}`, { port: { name: 'taken' } }), 403, 'PolicyNotAuthorized');
+    await expectError(c.get(`/v2.0/ports/${port.id}`), 404, 'PortNotFound');
+    await expectError(c.delete(`/v2.0/ports/${port.id}`), 404, 'PortNotFound');
+    assert.equal((await a.delete(`/v2.0/ports/${port.id}`)).status, 204);
+    await expectError(b.get(`/v2.0/ports/${port.id}`), 404, 'PortNotFound');
+  });
+
   it("counts against the rbac_policy quota (Neutron's default 10)", async () => {
     const q = 'dddddddddddddddddddddddddddddddd';
     const d = t.api.as(q);

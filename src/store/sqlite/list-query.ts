@@ -129,6 +129,9 @@ export function buildList(def: ResourceDef, q: ListQuery, columns = 'doc'): Sql 
     } else if (q.scope.alsoShared === 'group-of-row') {
       where.push(`(${own} OR security_group_id IN (SELECT id FROM security_groups WHERE project_id = ?))`);
       params.push(q.scope.projectId);
+    } else if (q.scope.alsoShared === 'own-network-of-row') {
+      where.push(`(${own} OR network_id IN (SELECT id FROM networks WHERE project_id = ?))`);
+      params.push(q.scope.projectId);
     } else if (q.scope.alsoShared === 'shared-row') {
       where.push(`(${own} OR json_extract(doc, '$.shared') = 1)`);
     } else if (q.scope.alsoShared === 'network-of-row') {
