@@ -1,7 +1,7 @@
 import { merged } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
 import {
-  BadRequest, GatewayConflictWithAllocationPools, InvalidAllocationPool, InvalidInput, NetworkSubnetPoolAffinityError,
+  BadRequest, DNSNameServersExhausted, GatewayConflictWithAllocationPools, HostRoutesExhausted, InvalidAllocationPool, InvalidInput, NetworkSubnetPoolAffinityError,
   OutOfBoundsAllocationPool, OverlappingAllocationPools, SubnetInUse, SubnetNotFound,
 } from '../core/errors.js';
 import type { Cidr, IpVersion } from '../core/ip.js';
@@ -53,7 +53,7 @@ function checkPools(cidr: Cidr, raw: Array<{ start: string; end: string }>, subn
     if (sorted[i].start <= sorted[i - 1].end) {
       const fmt = (r: Range) => `${formatIp(cidr.version, r.start)}-${formatIp(cidr.version, r.end)}`;
       throw new OverlappingAllocationPools(
-        `Found overlapping allocation pools: ${fmt(sorted[i - 1])} and ${fmt(sorted[i])} for subnet ${subnetCidr}.`,
+        `Found overlapping allocation pools: ${fmt(sorted[i - 1])} ${fmt(sorted[i])} for subnet ${subnetCidr}.`,
       );
     }
   }
@@ -68,6 +68,20 @@ function checkGatewayOutsidePools(cidr: Cidr, gateway: bigint | null, pools: rea
         `Gateway ip ${formatIp(cidr.version, gateway)} conflicts with allocation pool ${formatIp(cidr.version, p.start)}-${formatIp(cidr.version, p.end)}.`,
       );
     }
+  }
+}
+
+/** Neutron's max_dns_nameservers and max_subnet_host_routes defaults. */
+const MAX_DNS = 5;
+const MAX_ROUTES = 20;
+
+/** Neutron's limits on a subnet's lists; `subnet` names it in the message ("new subnet" on a create). */
+function checkListLimits(subnet: string, dns: readonly unknown[] | undefined, routes: readonly unknown[] | undefined): void {
+  if (dns && dns.length > MAX_DNS) {
+    throw new DNSNameServersExhausted(`Unable to complete operation for ${subnet}. The number of DNS nameservers exceeds the limit ${MAX_DNS}.`);
+  }
+  if (routes && routes.length > MAX_ROUTES) {
+    throw new HostRoutesExhausted(`Unable to complete operation for ${subnet}. The number of host routes exceeds the limit ${MAX_ROUTES}.`);
   }
 }
 
@@ -160,6 +174,7 @@ export function subnetHooks(networks: () => Collection, subnetpools: () => Colle
         pools = checkPools(cidr, attrs.allocation_pools as Array<{ start: string; end: string }>, formatCidr(cidr));
         checkGatewayOutsidePools(cidr, gateway, pools);
       }
+      checkListLimits('new subnet', attrs.dns_nameservers as unknown[], attrs.host_routes as unknown[]);
       checkHostRoutes(version, attrs.host_routes as Array<{ destination: string; nexthop: string }>);
       for (const ns of attrs.dns_nameservers as string[]) checkVersion(version, ns, 'dns_nameservers');
       delete attrs.prefixlen;
@@ -194,6 +209,7 @@ export function subnetHooks(networks: () => Collection, subnetpools: () => Colle
         }));
         checkGatewayOutsidePools(cidr, gateway, pools);
       }
+      checkListLimits(current.id, changes.dns_nameservers as unknown[] | undefined, changes.host_routes as unknown[] | undefined);
       if ('host_routes' in changes) checkHostRoutes(cidr.version, changes.host_routes as Array<{ destination: string; nexthop: string }>);
       if ('dns_nameservers' in changes) for (const ns of changes.dns_nameservers as string[]) checkVersion(cidr.version, ns, 'dns_nameservers');
       next.gateway_ip = gateway === null ? null : formatIp(cidr.version, gateway);

@@ -141,7 +141,7 @@ describe('subnets', () => {
     const n = await network();
     const post = (attrs: Record<string, unknown>) => api.post('/v2.0/subnets', { subnet: { network_id: n.id, ip_version: 4, cidr: '10.2.0.0/24', ...attrs } });
     await expectError(post({ allocation_pools: [{ start: '10.2.1.10', end: '10.2.1.20' }] }), 400, 'OutOfBoundsAllocationPool');
-    await expectError(post({ allocation_pools: [{ start: '10.2.0.10', end: '10.2.0.20' }, { start: '10.2.0.15', end: '10.2.0.30' }] }), 400, 'OverlappingAllocationPools');
+    await expectError(post({ allocation_pools: [{ start: '10.2.0.10', end: '10.2.0.20' }, { start: '10.2.0.15', end: '10.2.0.30' }] }), 409, 'OverlappingAllocationPools');
     await expectError(post({ allocation_pools: [{ start: '10.2.0.20', end: '10.2.0.10' }] }), 400, 'InvalidAllocationPool');
     await expectError(post({ allocation_pools: [{ start: '10.2.0.1', end: '10.2.0.10' }] }), 409, 'GatewayConflictWithAllocationPools');
     await expectError(post({ allocation_pools: [{ start: 'x', end: '10.2.0.10' }] }), 400);

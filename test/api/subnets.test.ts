@@ -155,11 +155,26 @@ describe('subnets', () => {
       assertFault(await withPools([{ start: '10.3.0.200', end: '10.3.0.255' }]), 400, 'OutOfBoundsAllocationPool');
     });
 
-    it('refuses overlapping pools with 400 OverlappingAllocationPools', async () => {
+    it('refuses overlapping pools with 409 OverlappingAllocationPools (Neutron\'s Conflict)', async () => {
       assertFault(await withPools([
         { start: '10.3.0.10', end: '10.3.0.20' },
         { start: '10.3.0.15', end: '10.3.0.30' },
-      ]), 400, 'OverlappingAllocationPools');
+      ]), 409, 'OverlappingAllocationPools');
+    });
+
+    it("refuses more than Neutron's 5 DNS servers and 20 host routes, on create and update", async () => {
+      const dns = (n: number) => Array.from({ length: n }, (_, i) => `10.3.9.${i + 1}`);
+      const routes = (n: number) => Array.from({ length: n }, (_, i) => ({ destination: `172.16.${i}.0/24`, nexthop: '10.3.0.254' }));
+      const tooMany = await postSubnet({ network_id: networkId, ip_version: 4, cidr: '10.3.0.0/24', dns_nameservers: dns(6) });
+      assertFault(tooMany, 400, 'DNSNameServersExhausted');
+      assert.equal(tooMany.body.NeutronError.message, 'Unable to complete operation for new subnet. The number of DNS nameservers exceeds the limit 5.');
+      assertFault(await postSubnet({ network_id: networkId, ip_version: 4, cidr: '10.3.0.0/24', host_routes: routes(21) }), 400, 'HostRoutesExhausted');
+      const ok = await postSubnet({ network_id: networkId, ip_version: 4, cidr: '10.3.0.0/24', dns_nameservers: dns(5), host_routes: routes(20) });
+      assert.equal(ok.status, 201, JSON.stringify(ok.body));
+      const id = ok.body.subnet.id;
+      assertFault(await api.put(`/v2.0/subnets/${id}`, { subnet: { dns_nameservers: dns(6) } }), 400, 'DNSNameServersExhausted');
+      assertFault(await api.put(`/v2.0/subnets/${id}`, { subnet: { host_routes: routes(21) } }), 400, 'HostRoutesExhausted');
+      assert.equal((await api.delete(`/v2.0/subnets/${id}`)).status, 204);
     });
 
     it('refuses a pool whose start is after its end with 400 InvalidAllocationPool', async () => {
