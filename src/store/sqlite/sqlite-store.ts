@@ -169,27 +169,24 @@ class SqliteTx implements WriteTx {
   }
 
   async networkZones(networkIds: readonly string[]): Promise<Array<{ networkId: string; zone: string }>> {
-    if (networkIds.length === 0) return [];
-    return this.st.prepare(
-      `SELECT DISTINCT p.network_id AS networkId, json_extract(a.doc, '$.availability_zone') AS zone
-         FROM ports p JOIN agents a ON a.host = p.host_id
-        WHERE p.network_id IN (SELECT value FROM json_each(?)) AND p.host_id != ''
-          AND json_extract(a.doc, '$.availability_zone') IS NOT NULL
-          AND json_extract(a.doc, '$.availability_zone') != ''
-        ORDER BY 1, 2`,
-    ).all(JSON.stringify(networkIds)) as Array<{ networkId: string; zone: string }>;
+    return (await this.portZones('network_id', networkIds)).map(({ id, zone }) => ({ networkId: id, zone }));
   }
 
   async deviceZones(deviceIds: readonly string[]): Promise<Array<{ deviceId: string; zone: string }>> {
-    if (deviceIds.length === 0) return [];
+    return (await this.portZones('device_id', deviceIds)).map(({ id, zone }) => ({ deviceId: id, zone }));
+  }
+
+  /** The distinct (key, zone) pairs of bound ports whose `column` is one of `ids`: their agents' zones. */
+  private async portZones(column: 'network_id' | 'device_id', ids: readonly string[]): Promise<Array<{ id: string; zone: string }>> {
+    if (ids.length === 0) return [];
     return this.st.prepare(
-      `SELECT DISTINCT p.device_id AS deviceId, json_extract(a.doc, '$.availability_zone') AS zone
+      `SELECT DISTINCT p.${column} AS id, json_extract(a.doc, '$.availability_zone') AS zone
          FROM ports p JOIN agents a ON a.host = p.host_id
-        WHERE p.device_id IN (SELECT value FROM json_each(?)) AND p.host_id != ''
+        WHERE p.${column} IN (SELECT value FROM json_each(?)) AND p.host_id != ''
           AND json_extract(a.doc, '$.availability_zone') IS NOT NULL
           AND json_extract(a.doc, '$.availability_zone') != ''
         ORDER BY 1, 2`,
-    ).all(JSON.stringify(deviceIds)) as Array<{ deviceId: string; zone: string }>;
+    ).all(JSON.stringify(ids)) as Array<{ id: string; zone: string }>;
   }
 
   async macInUse(networkId: string, mac: string): Promise<boolean> {

@@ -72,6 +72,10 @@ interface RouterState {
   ifaces: Link[];
 }
 
+/** A router's state before anything of it is known to be programmed. */
+const blankRouter = (pid: number): RouterState =>
+  ({ pid, links: new Map(), addrs: new Map(), routes: new Set(), fips: new Set(), neigh: new Map(), ifaces: [] });
+
 const routeKey = (dst: string, via: string): string => `${dst.includes('/') ? dst : `${dst}/${isV6(dst) ? 128 : 32}`} via ${via}`;
 
 export class LinuxRouters {
@@ -340,7 +344,7 @@ export class LinuxRouters {
       'net.ipv4.conf.default.arp_ignore=1', 'net.ipv6.conf.default.accept_dad=0']);
     if (r.code !== 0) throw new Error(`sysctl: ${r.stderr.trim()}`);
     await inside(pid, 'ip', ['link', 'set', 'dev', 'lo', 'up']);
-    const st: RouterState = { pid, links: new Map(), addrs: new Map(), routes: new Set(), fips: new Set(), neigh: new Map(), ifaces: [] };
+    const st = blankRouter(pid);
     this.routers.set(id, st);
     return st;
   }
@@ -368,7 +372,7 @@ export class LinuxRouters {
       const dir = join(this.dir, id);
       const pid = holderPid(dir);
       if (!pid) { rmSync(dir, { recursive: true, force: true }); continue; }
-      const st: RouterState = { pid, links: new Map(), addrs: new Map(), routes: new Set(), fips: new Set(), neigh: new Map(), ifaces: [], nat: undefined };
+      const st = blankRouter(pid);
       this.routers.set(id, st);
       const json = async (args: string[]): Promise<unknown[]> => {
         const r = await inside(st.pid, 'ip', ['-j', ...args]);
