@@ -34,7 +34,8 @@ mkdirSync(outDir, { recursive: true });
 const neutronEnv = {
   ...process.env,
   NEUTRON_DIR: join(outDir, 'neutron'),
-  NEUTRON_DB: 'alcor_diff_neutron',
+  // Its own database, so that two checkouts can run the diff at once (DIFF_NEUTRON_DB=...).
+  NEUTRON_DB: process.env.DIFF_NEUTRON_DB ?? 'alcor_diff_neutron',
   NEUTRON_HEADER_CONTEXT: '1',
   NEUTRON_DEFAULT_QUOTAS: '1',
   NEUTRON_PROVIDER: '1',
