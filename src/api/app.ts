@@ -12,6 +12,7 @@ import type { IdentityStrategy } from '../identity/identity.js';
 import { contextFor } from '../identity/identity.js';
 import { renderError } from './errors.js';
 import { isOpenPath, metricsRoutes } from './metrics.js';
+import { serviceProviderRoutes } from './resources/service-providers.js';
 import { availabilityRoutes } from './resources/availability.js';
 import { collectionRoutes } from './resources/collection-routes.js';
 import { discoveryRoutes } from './resources/discovery.js';
@@ -78,5 +79,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   quotaRoutes(app, deps.domain.quotas, deps.domain.writes);
   floatingIpPoolRoutes(app, deps.domain.collections.get('networks')!, deps.domain.collections.get('subnets')!);
   availabilityRoutes(app, deps.domain.availability);
+  serviceProviderRoutes(app);
   return app;
 }

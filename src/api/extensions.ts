@@ -50,6 +50,9 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute: subnet, trunk, network_segment_range, router, network, policy, subnetpool, port, security_group, floatingip', description: 'Enables to set tag on resources with standard attribute.' },
   { alias: 'standard-attr-timestamp', name: 'Resource timestamps', description: 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.' },
   { alias: 'bulk-delete', name: 'Bulk delete (Alcor)', description: 'DELETE /v2.0/{collection}?id=A&id=B deletes up to 300 resources of one kind in one request, all or none.' },
+  { alias: 'subnet-service-types', name: 'Subnet service types', description: 'Provides ability to set the subnet service_types field' },
+  { alias: 'port-mac-address-regenerate', name: 'Neutron Port MAC address regenerate', description: 'Network port MAC address regenerate' },
+  { alias: 'service-type', name: 'Neutron Service Type Management', description: 'API for retrieving service providers for Neutron advanced services' },
   { alias: 'stateful-security-group', name: 'Stateful security group', description: 'Indicates if the security group is stateful or not' },
 ];
 

@@ -21,6 +21,9 @@ export interface SubnetView {
   readonly gateway: bigint | null;
   readonly pools: readonly Range[];
   readonly ipv6AddressMode: string | null;
+  /** The device owners this subnet serves (subnet-service-types); empty serves every port. */
+  readonly serviceTypes: readonly string[];
+  readonly dhcp: boolean;
 }
 
 export function subnetView(doc: Doc): SubnetView {
@@ -38,7 +41,21 @@ export function subnetView(doc: Doc): SubnetView {
     gateway: gw,
     pools,
     ipv6AddressMode: (doc.ipv6_address_mode as string | null) ?? null,
+    serviceTypes: (doc.service_types as string[] | undefined) ?? [],
+    dhcp: doc.enable_dhcp !== false,
   };
+}
+
+/**
+ * The subnets a port of this device owner takes addresses from, in Neutron's order: a subnet that
+ * names the owner in its service types first, then those serving everyone; DHCP ports also go on
+ * any subnet with DHCP on, whatever it serves (Neutron's query_filter_service_subnets).
+ */
+export function serviceSubnets(subnets: readonly SubnetView[], deviceOwner: string): SubnetView[] {
+  const eligible = subnets.filter((s) => s.serviceTypes.length === 0 || s.serviceTypes.includes(deviceOwner)
+    || (deviceOwner === 'network:dhcp' && s.dhcp));
+  // A stable sort: within each group the store's order (creation) stays.
+  return [...eligible.filter((s) => s.serviceTypes.length > 0), ...eligible.filter((s) => s.serviceTypes.length === 0)];
 }
 
 /** SLAAC and DHCPv6-stateless subnets give every port its EUI-64 address instead of a pool pick. */

@@ -3,7 +3,7 @@ import type { DomainConfig } from '../core/config.js';
 import type { RequestContext } from '../core/context.js';
 import {
   AddressPairAndPortSecurityRequired, BadRequest, DuplicateAddressPairInRequest, HTTPForbidden, InvalidInput,
-  InvalidIpForNetwork, InvalidIpForSubnet, IpAddressGenerationFailure, L3PortInUse, PortBound,
+  InvalidIpForNetwork, InvalidIpForSubnet, IpAddressGenerationFailure, IpAddressGenerationFailureNoMatchingSubnet, L3PortInUse, PortBound,
   PortSecurityAndIPRequiredForSecurityGroups, PortSecurityPortHasSecurityGroup, PortNotFound,
 } from '../core/errors.js';
 import { parseIp } from '../core/ip.js';
@@ -15,7 +15,7 @@ import type { Collection, ResourceHooks } from './collection.js';
 import { writeRevision } from './collection.js';
 import type { SubnetView } from './ipam.js';
 import type { AddressPicker } from './ipam.js';
-import { eui64Address, hold, isAutoAddress, isUsableAddress, subnetView } from './ipam.js';
+import { eui64Address, hold, isAutoAddress, isUsableAddress, serviceSubnets, subnetView } from './ipam.js';
 import { usableAgentsOnHost } from './agents.js';
 import { disassociatePort } from './floating-ips.js';
 import { claimMac, pickMac } from './mac-pool.js';
@@ -50,7 +50,11 @@ export async function allocateFixedIps(
   tx: WriteTx, picker: AddressPicker, port: { id: string; network_id: string; mac_address: string; device_owner: string },
   requests: FixedIpRequest[] | undefined, keep: FixedIp[] = [],
 ): Promise<FixedIp[]> {
-  const subnets = await networkSubnets(tx, port.network_id);
+  const all = await networkSubnets(tx, port.network_id);
+  const subnets = serviceSubnets(all, port.device_owner);
+  if (subnets.length === 0 && all.length > 0) {
+    throw new IpAddressGenerationFailureNoMatchingSubnet(`No valid service subnet for the given device owner, network ${port.network_id}, service type ${port.device_owner}.`);
+  }
   const byId = new Map(subnets.map((s) => [s.id, s]));
   const out: FixedIp[] = [];
   const take = async (s: SubnetView, ip: bigint, knownFree = false): Promise<void> => {
@@ -68,8 +72,10 @@ export async function allocateFixedIps(
     return true;
   };
 
+  // Addresses a port keeps stay where they are, even on a subnet whose service types changed since.
+  const anyById = new Map(all.map((s) => [s.id, s]));
   for (const k of keep) {
-    const s = byId.get(k.subnet_id);
+    const s = anyById.get(k.subnet_id);
     if (s) await take(s, parseIp(k.ip_address)!.value);
   }
 
@@ -224,7 +230,7 @@ export function portHooks(
       }
       if ((attrs.allowed_address_pairs as unknown[]).length > 0) enforce(ctx, 'create_port:allowed_address_pairs', onNetwork);
       if (attrs.port_security_enabled !== undefined) enforce(ctx, 'create_port:port_security_enabled', onNetwork);
-      const mac = attrs.mac_address === undefined
+      const mac = attrs.mac_address === undefined || attrs.mac_address === null
         ? await pickMac(tx, network.id, config.baseMac)
         : await claimMac(tx, network.id, attrs.mac_address as string);
       const portSecurity = (attrs.port_security_enabled as boolean | undefined) ?? (network.port_security_enabled as boolean);
@@ -265,6 +271,10 @@ export function portHooks(
     },
 
     async update(ctx, current, changes, tx) {
+      if (changes.mac_address === null) {
+        // port-mac-address-regenerate: a new MAC, picked as a create picks one, then changed as any.
+        changes = { ...changes, mac_address: await pickMac(tx, current.network_id as string, config.baseMac) };
+      }
       const next: Doc = merged<Doc>(current, changes);
       if ('mac_address' in changes) enforce(ctx, 'update_port:mac_address');
       if ('allowed_address_pairs' in changes || 'port_security_enabled' in changes) {

@@ -88,7 +88,7 @@ export const subnet: ResourceDef = {
     enable_dhcp: { post: true, put: true, default: true, convert: v.toBoolean, sort: true },
     ipv6_ra_mode: { post: true, put: false, default: null, convert: v.oneOf(IPV6_MODES), filter: 'string' },
     ipv6_address_mode: { post: true, put: false, default: null, convert: v.oneOf(IPV6_MODES), filter: 'string' },
-    service_types: { post: true, put: true, default: [], convert: v.listOf(v.string(255)), filter: false },
+    service_types: { post: true, put: true, default: [], convert: v.listOf(v.subnetServiceType, { unique: true }), filter: false },
     segment_id: { post: true, put: false, default: null, convert: v.uuidOrNull, filter: 'string' },
   },
 };
@@ -118,7 +118,7 @@ export const port: ResourceDef = {
     ...standard(),
     network_id: { post: true, put: false, convert: v.uuid, sort: true },
     admin_state_up: { post: true, put: true, default: true, convert: v.toBoolean, sort: true },
-    mac_address: { post: true, put: true, derived: true, convert: v.macAddress, sort: true },
+    mac_address: { post: true, put: true, derived: true, convert: v.macAddressOrNull, sort: true },
     fixed_ips: { post: true, put: true, derived: true, convert: v.listOf(fixedIp), filter: false },
     device_id: { post: true, put: true, default: '', convert: v.string(255), sort: true },
     device_owner: { post: true, put: true, default: '', convert: v.string(255), sort: true },

@@ -4,7 +4,7 @@
  * validation rule is HTTPBadRequest, a failed conversion InvalidInput), so a definition is
  * the whole story of what an attribute accepts.
  */
-import { BadRequest, InvalidInput, SecurityGroupInvalidPortValue } from '../core/errors.js';
+import { BadRequest, InvalidInput, InvalidInputSubnetServiceType, InvalidSubnetServiceType, SecurityGroupInvalidPortValue } from '../core/errors.js';
 import { isUuid } from '../core/ids.js';
 import { canonicalIp, parseCidr, formatCidr } from '../core/ip.js';
 import { canonicalMac, isMulticastMac } from '../core/mac.js';
@@ -112,6 +112,9 @@ export const macAddress: Converter = (v, attr) => {
   return mac;
 };
 
+/** port-mac-address-regenerate: null asks for a fresh MAC, which the domain picks. */
+export const macAddressOrNull: Converter = (v, attr) => (v === null ? null : macAddress(v, attr));
+
 export function listOf(item: Converter, opts: { unique?: boolean; max?: number } = {}): Converter {
   return (v, attr) => {
     if (!Array.isArray(v)) return invalid(attr, `${show(v)} is not a list`);
@@ -126,6 +129,19 @@ export function listOf(item: Converter, opts: { unique?: boolean; max?: number }
     return out;
   };
 }
+
+/**
+ * A subnet's service type names the device owners whose ports take addresses there, so it must
+ * look like one (neutron-lib's DEVICE_OWNER_PREFIXES and compute:). Neutron means the same check
+ * but adds "compute:" to its prefix list letter by letter, so it also lets "c..." through; we don't.
+ */
+export const subnetServiceType: Converter = (v) => {
+  if (typeof v !== 'string') throw new InvalidInputSubnetServiceType(`Subnet service type ${show(v)} is not a string.`);
+  if (!/^(network:|neutron:|compute:)/.test(v)) {
+    throw new InvalidSubnetServiceType(`Subnet service type ${v} does not correspond to a valid device owner.`);
+  }
+  return v;
+};
 
 export const dict: Converter = (v, attr) => {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {

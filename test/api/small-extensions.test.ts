@@ -22,7 +22,7 @@ after(async () => { await t.close(); });
 describe('small extensions', () => {
   it('are listed', async () => {
     const aliases = (await api.get('/v2.0/extensions')).body.extensions.map((e: { alias: string }) => e.alias);
-    for (const a of ['tag-ports-during-bulk-creation', 'ip-substring-filtering', 'security-groups-normalized-cidr', 'fip-port-details', 'floatingip-pools']) {
+    for (const a of ['tag-ports-during-bulk-creation', 'ip-substring-filtering', 'security-groups-normalized-cidr', 'fip-port-details', 'floatingip-pools', 'subnet-service-types', 'port-mac-address-regenerate']) {
       assert.ok(aliases.includes(a), a);
     }
   });
@@ -75,9 +75,57 @@ describe('small extensions', () => {
     const bare = await api.create('floatingips', 'floatingip', { floating_network_id: ext.id });
     assert.equal(bare.port_details, null);
     const pools = (await api.as('pool-member').get('/v2.0/floatingip-pools')).body.floatingip_pools;
-    assert.deepEqual(pools, [{ subnet_id: extSub.id, subnet_name: 'pub-v4', tenant_id: 'pool-member', network_id: ext.id, cidr: '198.51.100.0/24' }]);
+    assert.deepEqual(pools, [{ subnet_id: extSub.id, subnet_name: 'pub-v4', tenant_id: 'pool-member', project_id: 'pool-member', network_id: ext.id, cidr: '198.51.100.0/24' }]);
     assert.deepEqual((await api.as('pool-member').get('/v2.0/floatingip_pools')).body.floatingip_pools, pools, 'the underscore path too');
     const some = (await api.get('/v2.0/floatingip-pools?fields=subnet_id')).body.floatingip_pools;
     assert.deepEqual(some, [{ subnet_id: extSub.id }]);
+  });
+
+  it('subnet-service-types: a port takes its address from a subnet serving its owner first, never from one serving others', async () => {
+    const n = await api.create('networks', 'network', { name: 'svc' });
+    const fip = await api.create('subnets', 'subnet', { network_id: n.id, cidr: '10.62.0.0/24', ip_version: 4, service_types: ['network:floatingip'] });
+    assert.deepEqual(fip.service_types, ['network:floatingip']);
+    // Only ports of that owner may use it while it is the network's only subnet.
+    await expectError(api.post('/v2.0/ports', { port: { network_id: n.id, device_owner: 'compute:nova' } }), 409, 'IpAddressGenerationFailureNoMatchingSubnet');
+    await expectError(api.post('/v2.0/ports', { port: { network_id: n.id, fixed_ips: [{ subnet_id: fip.id }] } }), 409, 'IpAddressGenerationFailureNoMatchingSubnet');
+    const general = await api.create('subnets', 'subnet', { network_id: n.id, cidr: '10.63.0.0/24', ip_version: 4 });
+    const vm = await api.create('ports', 'port', { network_id: n.id, device_owner: 'compute:nova' });
+    assert.deepEqual(vm.fixed_ips.map((f: any) => f.subnet_id), [general.id]);
+    // A port of the served owner goes to its subnet first, though the general one came later... and earlier.
+    const owned = await api.create('ports', 'port', { network_id: n.id, device_owner: 'network:floatingip' });
+    assert.deepEqual(owned.fixed_ips.map((f: any) => f.subnet_id), [fip.id]);
+    // Asking for the served subnet by id as another owner is refused, as Neutron's candidate list does.
+    await expectError(api.post('/v2.0/ports', { port: { network_id: n.id, device_owner: 'compute:nova', fixed_ips: [{ subnet_id: fip.id }] } }), 400, 'InvalidInput');
+    // DHCP ports go on any subnet with DHCP on, whatever it serves.
+    const dhcp = await api.create('ports', 'port', { network_id: n.id, device_owner: 'network:dhcp', fixed_ips: [{ subnet_id: fip.id }] });
+    assert.equal(dhcp.fixed_ips[0].subnet_id, fip.id);
+    // Updates: the types change; bad types are refused with Neutron's fault types.
+    const upd = await api.put(`/v2.0/subnets/${general.id}`, { subnet: { service_types: ['compute:nova', 'network:router_interface'] } });
+    assert.equal(upd.status, 200, JSON.stringify(upd.body));
+    assert.deepEqual(upd.body.subnet.service_types, ['compute:nova', 'network:router_interface']);
+    await expectError(api.post('/v2.0/subnets', { subnet: { network_id: n.id, cidr: '10.64.0.0/24', ip_version: 4, service_types: ['bogus'] } }), 400, 'InvalidSubnetServiceType');
+    await expectError(api.put(`/v2.0/subnets/${general.id}`, { subnet: { service_types: [7] } }), 400, 'InvalidInputSubnetServiceType');
+    // The refused create left nothing behind.
+    assert.equal((await api.get(`/v2.0/subnets?network_id=${n.id}`)).body.subnets.length, 2);
+  });
+
+  it('port-mac-address-regenerate: a null MAC on update or create gets a fresh one, unique on the network', async () => {
+    const p = await api.create('ports', 'port', { network_id: net.id });
+    const r = await api.put(`/v2.0/ports/${p.id}`, { port: { mac_address: null } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.match(r.body.port.mac_address, /^fa:16:3e(:[0-9a-f]{2}){3}$/);
+    assert.notEqual(r.body.port.mac_address, p.mac_address);
+    assert.equal(r.body.port.revision_number, p.revision_number + 1);
+    const c = await api.create('ports', 'port', { network_id: net.id, mac_address: null });
+    assert.match(c.mac_address, /^fa:16:3e/);
+    // The new MAC is a MAC of the network now: another port cannot take it.
+    await expectError(api.post('/v2.0/ports', { port: { network_id: net.id, mac_address: r.body.port.mac_address } }), 409);
+  });
+
+  it('service-type: the L3 provider our routers are, with filters and fields', async () => {
+    assert.deepEqual((await api.get('/v2.0/service-providers')).body, { service_providers: [{ service_type: 'L3_ROUTER_NAT', name: 'dvr', default: true }] });
+    assert.deepEqual((await api.get('/v2.0/service-providers?service_type=LOADBALANCERV2')).body.service_providers, []);
+    assert.deepEqual((await api.get('/v2.0/service-providers?fields=name')).body.service_providers, [{ name: 'dvr' }]);
+    await expectError(api.get('/v2.0/service-providers?driver=x'), 400);
   });
 });

@@ -4,36 +4,10 @@
  * and IPv6 totals past 2^53 written out as exact JSON integers, as Python's json writes them.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { BadRequest } from '../../core/errors.js';
 import type { Availability } from '../../domain/availability.js';
 import { ctxOf } from '../context.js';
 import type { RawQuery } from '../query.js';
-
-const all = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-/** Paging and sorting are accepted and ignored: Neutron's plugins for these take neither. */
-const CONTROL = new Set(['fields', 'sort_key', 'sort_dir', 'limit', 'marker', 'page_reverse']);
-
-function filtersOf(raw: RawQuery, allowed: ReadonlySet<string>): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (value === undefined || CONTROL.has(key)) continue;
-    if (!allowed.has(key)) throw new BadRequest(`[${key}] is invalid attribute for filtering`);
-    (out[key] ??= []).push(...all(value));
-  }
-  return out;
-}
-
-function fieldsOf(raw: RawQuery): string[] | undefined {
-  const fields = all(raw.fields).flatMap((f) => f.split(',')).filter(Boolean);
-  return fields.length ? fields : undefined;
-}
-
-function pick<T extends object>(row: T, fields: readonly string[] | undefined): Partial<T> {
-  if (!fields) return row;
-  const out: Record<string, unknown> = {};
-  for (const f of fields) if (Object.hasOwn(row, f)) out[f] = (row as Record<string, unknown>)[f];
-  return out as Partial<T>;
-}
+import { fieldsOf, filtersOf, pick } from './plain-lists.js';
 
 /** JSON with bigints as bare integers. */
 function sendJson(reply: FastifyReply, body: unknown): string {

@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Collection } from '../../domain/collection.js';
 import { ctxOf } from '../context.js';
 
-const FIELDS = ['subnet_id', 'subnet_name', 'tenant_id', 'network_id', 'cidr'] as const;
+// Neutron's API layer shows project_id beside the tenant_id the plugin gives.
+const FIELDS = ['subnet_id', 'subnet_name', 'tenant_id', 'project_id', 'network_id', 'cidr'] as const;
 
 export function floatingIpPoolRoutes(app: FastifyInstance, networks: Collection, subnets: Collection): void {
   // Neutron answers at both: its collection path (hyphens) and the extension's API prefix (underscore).
@@ -19,7 +20,7 @@ export function floatingIpPoolRoutes(app: FastifyInstance, networks: Collection,
     const wanted = [req.query.fields ?? []].flat().filter((f) => (FIELDS as readonly string[]).includes(f));
     return {
       floatingip_pools: subs.map((s) => {
-        const pool: Record<string, unknown> = { subnet_id: s.id, subnet_name: s.name, tenant_id: ctx.projectId, network_id: s.network_id, cidr: s.cidr };
+        const pool: Record<string, unknown> = { subnet_id: s.id, subnet_name: s.name, tenant_id: ctx.projectId, project_id: ctx.projectId, network_id: s.network_id, cidr: s.cidr };
         return wanted.length ? Object.fromEntries(wanted.map((f) => [f, pool[f]])) : pool;
       }),
     };
