@@ -75,7 +75,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   discoveryRoutes(app);
   for (const collection of deps.domain.collections.values()) collectionRoutes(app, collection, deps.domain.writes);
   routerActionRoutes(app, deps.domain.writes, deps.domain.collections.get('routers')!);
-  autoAllocatedTopologyRoutes(app);
+  autoAllocatedTopologyRoutes(app, deps.domain.writes);
   quotaRoutes(app, deps.domain.quotas, deps.domain.writes);
   floatingIpPoolRoutes(app, deps.domain.collections.get('networks')!, deps.domain.collections.get('subnets')!);
   availabilityRoutes(app, deps.domain.availability);

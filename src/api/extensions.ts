@@ -11,6 +11,7 @@ export interface Extension {
 export const EXTENSIONS: readonly Extension[] = [
   { alias: 'agent', name: 'agent', description: 'The agent management extension.' },
   { alias: 'allowed-address-pairs', name: 'Allowed Address Pairs', description: 'Provides allowed address pairs' },
+  { alias: 'auto-allocated-topology', name: 'Auto Allocated Topology Services', description: 'Auto Allocated Topology Services.' },
   { alias: 'availability_zone', name: 'Availability Zone', description: 'The availability zone extension.' },
   { alias: 'availability_zone_filter', name: 'Availability Zone Filter Extension', description: 'Add filter parameters to AvailabilityZone resource' },
   { alias: 'binding', name: 'Port Binding', description: 'Expose port bindings of a virtual port to external application' },

@@ -68,6 +68,7 @@ export const Unauthorized = fault(401, 'HTTPUnauthorized');
 export const PolicyNotAuthorized = fault(403, 'PolicyNotAuthorized');
 export const NotAuthorized = fault(403, 'NotAuthorized');
 export const AutoAllocationFailure = fault(409, 'AutoAllocationFailure');
+export const DefaultExternalNetworkExists = fault(409, 'DefaultExternalNetworkExists');
 
 export const NotFound = fault(404, 'HTTPNotFound');
 export const NetworkNotFound = fault(404, 'NetworkNotFound');

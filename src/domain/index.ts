@@ -3,6 +3,7 @@ import type { DomainConfig } from '../core/config.js';
 import * as defs from '../model/definitions.js';
 import type { Store } from '../store/store.js';
 import { Agents, agentHooks } from './agents.js';
+import { AutoAllocation } from './auto-allocation.js';
 import { Availability } from './availability.js';
 import { Collection } from './collection.js';
 import { AddressPicker } from './ipam.js';
@@ -70,7 +71,8 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
   ];
   quotas = new Quotas(store, config.defaultQuotas);
   for (const h of hooks) collections.set(h.def.collection, new Collection(store, h, quotas));
-  writes = remoteWrites ?? localWrites(collections, routers, securityGroups, agents, quotas);
+  const autoAllocation = new AutoAllocation(store, routers, (name) => collections.get(name)!);
+  writes = remoteWrites ?? localWrites(collections, routers, securityGroups, agents, quotas, autoAllocation);
   return { store, collections, routers, writes, quotas, availability: new Availability(store, config) };
 }
 

@@ -1,7 +1,7 @@
 import { merged } from '../core/objects.js';
 import type { DomainConfig } from '../core/config.js';
 import type { RequestContext } from '../core/context.js';
-import { InvalidInput, InvalidSharedSetting, NetworkInUse, NetworkNotFound } from '../core/errors.js';
+import { DefaultExternalNetworkExists, InvalidInput, InvalidSharedSetting, NetworkInUse, NetworkNotFound } from '../core/errors.js';
 import * as defs from '../model/definitions.js';
 import type { Doc, ReadTx, WriteTx } from '../store/store.js';
 import type { Attrs } from './attributes.js';
@@ -25,6 +25,22 @@ export interface NetworkCascade {
   /** Removes every subnet of the network (and what holds addresses in them) inside tx. */
   deleteSubnets(ctx: RequestContext, networkId: string, tx: WriteTx): Promise<void>;
   deletePorts(ctx: RequestContext, ports: Doc[], tx: WriteTx): Promise<void>;
+}
+
+/**
+ * One default external network at a time (Neutron's DefaultExternalNetworkExists). Neutron takes
+ * is_default on an internal network and then forgets it; we refuse it, as it can mean nothing.
+ */
+async function checkDefault(tx: ReadTx, network: Doc): Promise<void> {
+  if (network.is_default !== true) return;
+  if (network['router:external'] !== true) {
+    throw new InvalidInput('Invalid input for operation: is_default can only be set on a router:external network.');
+  }
+  const defaults = await tx.list(defs.network, {
+    conditions: [{ attr: 'router:external', values: [true] }, { attr: 'is_default', values: [true] }], limit: 2,
+  });
+  const other = defaults.find((n) => n.id !== network.id);
+  if (other) throw new DefaultExternalNetworkExists(`A default external network already exists: ${other.id}.`);
 }
 
 export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade): ResourceHooks {
@@ -61,6 +77,7 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
         (attrs['provider:segmentation_id'] as number | null | undefined) ?? null,
       );
       // As Neutron: a shared or external network holds a wildcard policy of its own.
+      await checkDefault(tx, { ...base, ...attrs });
       if (attrs.shared === true) await addWildcard(tx, { ...base }, SHARED);
       if (attrs['router:external'] === true) await addWildcard(tx, { ...base }, EXTERNAL);
       return merged<Doc>(base, attrs, {
@@ -97,7 +114,11 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
       if (changes['router:external'] === true) await addWildcard(tx, current, EXTERNAL);
       // As Neutron's _process_l3_update: no longer external, no access_as_external policy is left.
       if (changes['router:external'] === false) await removePolicies(tx, current.id, (p) => p.action !== EXTERNAL);
-      return merged<Doc>(current, changes);
+      const next = merged<Doc>(current, changes);
+      // No longer external, no longer the default (Neutron's default is a column of the external row).
+      if (changes['router:external'] === false && changes.is_default === undefined) next.is_default = false;
+      if (changes.is_default === true || changes['router:external'] === false) await checkDefault(tx, next);
+      return next;
     },
 
     async delete(ctx, current, tx) {

@@ -25,7 +25,7 @@ const adminOrNetworkOwner: Check = (ctx, t) => admin(ctx, t) || networkOwner(ctx
 const writer = (check: Check): Check => (ctx, t) => !ctx.readOnly && check(ctx, t);
 
 const ADMIN_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
-  network: ['shared', 'router:external', 'provider:network_type', 'provider:physical_network', 'provider:segmentation_id', 'segments'],
+  network: ['shared', 'router:external', 'is_default', 'provider:network_type', 'provider:physical_network', 'provider:segmentation_id', 'segments'],
   port: ['binding:host_id', 'binding:profile'],
   subnetpool: ['shared', 'is_default'],
   floatingip: ['floating_ip_address'],

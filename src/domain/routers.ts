@@ -249,7 +249,11 @@ export class Routers {
 
   async addInterface(ctx: RequestContext, routerId: string, body: unknown): Promise<RouterInterfaceInfo> {
     const req = Routers.interfaceRequest(body);
-    return withRetry(() => this.store.write(async (tx) => {
+    return withRetry(() => this.store.write((tx) => this.addInterfaceIn(ctx, routerId, req, tx)));
+  }
+
+  /** add_router_interface inside the caller's transaction (auto-allocation builds a topology in one). */
+  async addInterfaceIn(ctx: RequestContext, routerId: string, req: { subnetId?: string; portId?: string }, tx: WriteTx): Promise<RouterInterfaceInfo> {
       const router = await this.ownedRouter(ctx, routerId, tx);
       const existing = await this.routerPorts(tx, router.id, INTERFACE);
       const attached = new Set(existing.flatMap((p) => (p.fixed_ips as FixedIp[]).map((f) => f.subnet_id)));
@@ -297,12 +301,14 @@ export class Routers {
       await this.syncSnatPorts(ctx, router.id, router.external_gateway_info !== null, tx);
       await this.routers().bump(router, tx);
       return this.info(router, port);
-    }));
   }
 
   async removeInterface(ctx: RequestContext, routerId: string, body: unknown): Promise<RouterInterfaceInfo> {
     const req = Routers.interfaceRequest(body);
-    return this.store.write(async (tx) => {
+    return this.store.write((tx) => this.removeInterfaceIn(ctx, routerId, req, tx));
+  }
+
+  async removeInterfaceIn(ctx: RequestContext, routerId: string, req: { subnetId?: string; portId?: string }, tx: WriteTx): Promise<RouterInterfaceInfo> {
       const router = await this.ownedRouter(ctx, routerId, tx);
       const interfaces = await this.routerPorts(tx, router.id, INTERFACE);
       let port: Doc | undefined;
@@ -334,6 +340,5 @@ export class Routers {
       await this.syncSnatPorts(ctx, router.id, router.external_gateway_info !== null, tx);
       await this.routers().bump(router, tx);
       return info;
-    });
   }
 }

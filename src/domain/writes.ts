@@ -5,6 +5,7 @@
  */
 import type { RequestContext } from '../core/context.js';
 import type { Doc } from '../store/store.js';
+import type { AutoAllocatedTopologyView, AutoAllocation } from './auto-allocation.js';
 import type { AgentHeartbeat, AgentReport, Agents, PortStatusApplied, PortStatusUpdate } from './agents.js';
 import type { Collection, IfMatch } from './collection.js';
 import type { RouterInterfaceInfo, Routers } from './routers.js';
@@ -37,12 +38,16 @@ export interface Writes {
   updateQuota(ctx: RequestContext, projectId: string, body: unknown): Promise<QuotaSet>;
   /** DELETE /quotas/{project}: back to the defaults. */
   resetQuota(ctx: RequestContext, projectId: string): Promise<void>;
+  /** GET /auto-allocated-topology/{project}: a write, as the first one builds the topology. */
+  autoAllocateTopology(ctx: RequestContext, projectId: string, dryRun: boolean): Promise<AutoAllocatedTopologyView>;
+  deleteAutoAllocatedTopology(ctx: RequestContext, projectId: string): Promise<void>;
 }
 
 /** The names a writer thread accepts: nothing else is callable across the boundary. */
 export const WRITE_METHODS: ReadonlyArray<keyof Writes> = [
   'create', 'update', 'remove', 'removeMany', 'changeTags', 'addRouterInterface', 'removeRouterInterface',
   'ensureDefaultSecurityGroup', 'registerAgent', 'agentHeartbeats', 'setPortStatuses', 'updateQuota', 'resetQuota',
+  'autoAllocateTopology', 'deleteAutoAllocatedTopology',
 ];
 
 export function applyTagChange(tags: string[], change: TagChange): string[] {
@@ -53,6 +58,7 @@ export function applyTagChange(tags: string[], change: TagChange): string[] {
 
 export function localWrites(
   collections: ReadonlyMap<string, Collection>, routers: Routers, securityGroups: SecurityGroups, agents: Agents, quotas: Quotas,
+  autoAllocation: AutoAllocation,
 ): Writes {
   const of = (name: string): Collection => {
     const c = collections.get(name);
@@ -73,5 +79,7 @@ export function localWrites(
     setPortStatuses: (updates) => agents.setPortStatuses(updates),
     updateQuota: (ctx, projectId, body) => quotas.update(ctx, projectId, body),
     resetQuota: (ctx, projectId) => quotas.reset(ctx, projectId),
+    autoAllocateTopology: (ctx, projectId, dryRun) => autoAllocation.get(ctx, projectId, dryRun),
+    deleteAutoAllocatedTopology: (ctx, projectId) => autoAllocation.remove(ctx, projectId),
   };
 }

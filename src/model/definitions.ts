@@ -34,6 +34,8 @@ export const network: ResourceDef = {
     admin_state_up: { post: true, put: true, default: true, convert: v.toBoolean, sort: true },
     shared: { post: true, put: true, default: false, convert: v.toBoolean, sort: true },
     'router:external': { post: true, put: true, default: false, convert: v.toBoolean },
+    // auto-allocated-topology: the external network a project's auto-allocated router goes out by.
+    is_default: { post: true, put: true, default: false, convert: v.toBoolean, filter: 'boolean' },
     status: { post: false, put: false, filter: 'string', sort: true },
     subnets: { post: false, put: false, filter: false },
     mtu: { post: true, put: true, derived: true, convert: v.integer(68, 65535), filter: 'integer', sort: true },

@@ -134,6 +134,13 @@ export interface ReadTx {
   quotaState(projectId: string, resource: string): Promise<{ readonly used: number; readonly limit?: number }>;
   /** The limits set for one project, or for every project that has any (by project, in id order). */
   quotaLimits(projectId?: string): Promise<Map<string, Record<string, number>>>;
+  /** The topology auto-allocation built for a project, if it did. */
+  autoAllocatedTopology(projectId: string): Promise<AutoAllocatedTopology | undefined>;
+}
+
+export interface AutoAllocatedTopology {
+  readonly networkId: string;
+  readonly routerId: string | null;
 }
 
 export interface WriteTx extends ReadTx {
@@ -154,6 +161,8 @@ export interface WriteTx extends ReadTx {
   setQuotaLimit(projectId: string, resource: string, limit: number): Promise<void>;
   /** Forgets a project's limits (back to the defaults); how many there were. */
   deleteQuotaLimits(projectId: string): Promise<number>;
+  /** Records (or, with null, forgets) a project's auto-allocated topology; a second record is a UniqueViolation. */
+  setAutoAllocatedTopology(projectId: string, topology: AutoAllocatedTopology | null): Promise<void>;
 }
 
 export interface StoreStats {

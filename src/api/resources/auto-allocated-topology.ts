@@ -1,32 +1,22 @@
 /**
  * `auto-allocated-topology`, which Nova calls without looking at the extension list when a server
- * is created with `--nic auto`. Building the topology needs a default external network
- * (`is_default`) and default subnet pools, which this controller does not have yet: the answer is
- * Neutron's own when a deployment has none (409 AutoAllocationFailure), never a 404 that a client
- * would take for a missing API. The extension is not listed, as it is not served.
+ * is created with `--nic auto`: GET builds (once) and names the project's network; `fields=dry-run`
+ * only checks that it could (src/domain/auto-allocation.ts); DELETE takes it down.
  */
 import type { FastifyInstance } from 'fastify';
-import { AutoAllocationFailure, BadRequest, NotAuthorized } from '../../core/errors.js';
-import type { RequestContext } from '../../core/context.js';
+import { BadRequest } from '../../core/errors.js';
+import type { Writes } from '../../domain/writes.js';
 import { ctxOf } from '../context.js';
 
-/** Neutron's _validate: 'None' means the caller's own project; only an admin names another. */
-function project(ctx: RequestContext, id: string): string {
-  const p = id === 'None' ? ctx.projectId : id;
-  if (!ctx.isAdmin && p !== ctx.projectId) throw new NotAuthorized('Not authorized.');
-  return p;
-}
-
-export function autoAllocatedTopologyRoutes(app: FastifyInstance): void {
+export function autoAllocatedTopologyRoutes(app: FastifyInstance, writes: Writes): void {
   app.get<{ Params: { project: string }; Querystring: { fields?: string | string[] } }>('/v2.0/auto-allocated-topology/:project', async (req) => {
-    project(ctxOf(req), req.params.project);
-    const fields = [req.query.fields ?? []].flat();
-    if (fields.length && !fields.includes('dry-run')) throw new BadRequest('Bad auto_allocate request: Unrecognized field.');
-    throw new AutoAllocationFailure('Deployment error: No default router:external network.');
+    const fields = [req.query.fields ?? []].flat().flatMap((f) => f.split(','));
+    const dryRun = fields.includes('dry-run');
+    if (fields.length && !dryRun) throw new BadRequest('Bad auto_allocate request: Unrecognized field.');
+    return { auto_allocated_topology: await writes.autoAllocateTopology(ctxOf(req), req.params.project, dryRun) };
   });
-  // Nothing was ever allocated, so there is nothing to delete: Neutron's 204.
   app.delete<{ Params: { project: string } }>('/v2.0/auto-allocated-topology/:project', async (req, reply) => {
-    project(ctxOf(req), req.params.project);
+    await writes.deleteAutoAllocatedTopology(ctxOf(req), req.params.project);
     reply.code(204).send();
   });
 }

@@ -195,4 +195,13 @@ export const MIGRATIONS: readonly string[] = [
     SELECT project_id, 'rbac_policy', count(*) FROM rbac_policies WHERE true GROUP BY project_id
     ON CONFLICT (project_id, resource) DO UPDATE SET in_use = in_use + excluded.in_use;
   `,
+  `
+  -- Neutron's auto_allocated_topologies: the network and router GET /auto-allocated-topology built
+  -- for a project, one per project (the key is what makes two concurrent first calls build one).
+  -- Networks gain is_default (false unless an admin makes an external network the default).
+  CREATE TABLE auto_allocated_topologies (
+    project_id TEXT PRIMARY KEY, network_id TEXT NOT NULL, router_id TEXT
+  ) WITHOUT ROWID;
+  UPDATE networks SET doc = json_set(doc, '$.is_default', json('false')) WHERE json_extract(doc, '$.is_default') IS NULL;
+  `,
 ];

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { seenId } from '../../core/ids.js';
 import type { ResourceDef } from '../../model/resource.js';
 import type {
-  Condition, Doc, IpAllocation, ListQuery, RawDoc, ReadTx, Segment, SegmentPool, Store, StoreStats, WriteTx,
+  AutoAllocatedTopology, Condition, Doc, IpAllocation, ListQuery, RawDoc, ReadTx, Segment, SegmentPool, Store, StoreStats, WriteTx,
 } from '../store.js';
 import { UniqueViolation, networkSegment } from '../store.js';
 import { bindable, buildList, sqlLimit, whereConditions } from './list-query.js';
@@ -216,6 +216,12 @@ class SqliteTx implements WriteTx {
       .pluck().get(projectId) as string | undefined;
   }
 
+  async autoAllocatedTopology(projectId: string): Promise<AutoAllocatedTopology | undefined> {
+    const row = this.st.prepare('SELECT network_id, router_id FROM auto_allocated_topologies WHERE project_id = ?')
+      .get(projectId) as { network_id: string; router_id: string | null } | undefined;
+    return row && { networkId: row.network_id, routerId: row.router_id };
+  }
+
   async quotaUsage(projectId: string): Promise<Record<string, number>> {
     const rows = this.st.prepare('SELECT resource, in_use FROM quota_usages WHERE project_id = ?').all(projectId) as Array<{ resource: string; in_use: number }>;
     return Object.fromEntries(rows.map((r) => [r.resource, r.in_use]));
@@ -337,6 +343,19 @@ class SqliteTx implements WriteTx {
     try {
       this.st.prepare('INSERT INTO default_security_groups (project_id, security_group_id) VALUES (?, ?)')
         .run(projectId, securityGroupId);
+    } catch (err) {
+      translate(err);
+    }
+  }
+
+  async setAutoAllocatedTopology(projectId: string, topology: AutoAllocatedTopology | null): Promise<void> {
+    if (topology === null) {
+      this.st.prepare('DELETE FROM auto_allocated_topologies WHERE project_id = ?').run(projectId);
+      return;
+    }
+    try {
+      this.st.prepare('INSERT INTO auto_allocated_topologies (project_id, network_id, router_id) VALUES (?, ?, ?)')
+        .run(projectId, topology.networkId, topology.routerId);
     } catch (err) {
       translate(err);
     }
