@@ -22,6 +22,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   goalstate: ['store', 'model', 'protocol', 'core'],
   southbound: ['goalstate', 'protocol', 'core'],
   agent: ['protocol', 'core'],
+  notify: ['identity', 'store', 'model', 'core'],
   bench: ['core'],
 };
 

@@ -29,6 +29,23 @@ export interface Config {
   flatNetworks: '*' | string[];
   /** Neutron's [quotas] quota_<resource>: default limits per project (-1 unlimited); unnamed ones stay Neutron's. */
   defaultQuotas: Record<string, number>;
+  /** Neutron's [nova] section: the user Nova's external events are sent as; no password, no events. */
+  nova: NovaConfig;
+}
+
+export interface NovaConfig {
+  /** Empty: the controller's own Keystone (keystone.authUrl). */
+  authUrl: string;
+  username: string;
+  password: string;
+  projectName: string;
+  userDomainName: string;
+  projectDomainName: string;
+  /** The catalog's interface and region to find Nova at (Neutron's endpoint_type, region_name). */
+  interface: string;
+  region: string;
+  /** Neutron's send_events_interval, in ms: how long a batch of events gathers before it goes. */
+  sendEventsIntervalMs: number;
 }
 
 export interface KeystoneConfig {
@@ -66,6 +83,17 @@ export const DEFAULTS: Config = {
   networkVlanRanges: [],
   flatNetworks: '*',
   defaultQuotas: {},
+  nova: {
+    authUrl: '',
+    username: 'nova',
+    password: '',
+    projectName: 'service',
+    userDomainName: 'Default',
+    projectDomainName: 'Default',
+    interface: 'public',
+    region: '',
+    sendEventsIntervalMs: 200,
+  },
 };
 
 export const CONFIG_HELP = `Configuration (flag / environment variable / key in the JSON config file):
@@ -91,11 +119,20 @@ export const CONFIG_HELP = `Configuration (flag / environment variable / key in 
                          ALCOR_KEYSTONE_PASSWORD keystonePassword  its password (required with keystone)
   --keystone-project P   ALCOR_KEYSTONE_PROJECT keystoneProject its project, domain Default (default service)
   --token-cache-seconds N ALCOR_TOKEN_CACHE_SECONDS tokenCacheSeconds how long a validated token is trusted (default 300)
+  --nova-user NAME       ALCOR_NOVA_USER     novaUser      the user Nova's events are sent as (default nova)
+                         ALCOR_NOVA_PASSWORD novaPassword  its password; without one, Nova is not told of ports
+  --nova-project P       ALCOR_NOVA_PROJECT  novaProject   its project, domain Default (default service)
+  --nova-keystone-url URL ALCOR_NOVA_KEYSTONE_URL novaKeystoneUrl its Keystone (default: --keystone-url)
+  --nova-interface I     ALCOR_NOVA_INTERFACE novaInterface the catalog interface Nova is found at (default public)
+  --nova-region R        ALCOR_NOVA_REGION   novaRegion    the catalog region (default any)
+  --send-events-interval-ms N ALCOR_SEND_EVENTS_INTERVAL_MS sendEventsIntervalMs how long Nova's events gather
+                         into one request (Neutron's send_events_interval; default 200, Neutron's 2000)
   --config FILE          ALCOR_CONFIG                      JSON file with any of the keys above`;
 
 const KEYS = ['listen', 'southboundListen', 'dataDir', 'baseMac', 'vniRange', 'physicalMtu', 'logLevel', 'noauthProject', 'synchronous', 'agentDownTime',
   'networkVlanRanges', 'flatNetworks', 'defaultQuotas',
-  'authStrategy', 'keystoneUrl', 'keystoneUser', 'keystonePassword', 'keystoneProject', 'tokenCacheSeconds'] as const;
+  'authStrategy', 'keystoneUrl', 'keystoneUser', 'keystonePassword', 'keystoneProject', 'tokenCacheSeconds',
+  'novaUser', 'novaPassword', 'novaProject', 'novaKeystoneUrl', 'novaInterface', 'novaRegion', 'sendEventsIntervalMs'] as const;
 
 export type Overrides = Partial<Record<(typeof KEYS)[number], string>>;
 
@@ -227,6 +264,24 @@ function apply(config: Config, o: Overrides): void {
     if (!Number.isInteger(n) || n < 0 || n > 86400) fail('token cache time', o.tokenCacheSeconds, 'seconds from 0 to 86400');
     k.tokenCacheSeconds = n;
   }
+  const nova = config.nova;
+  if (o.novaUser !== undefined) nova.username = o.novaUser;
+  if (o.novaPassword !== undefined) nova.password = o.novaPassword;
+  if (o.novaProject !== undefined) nova.projectName = o.novaProject;
+  if (o.novaKeystoneUrl !== undefined) {
+    if (!/^https?:\/\/[^/]+/.test(o.novaKeystoneUrl)) fail('Nova\'s Keystone URL', o.novaKeystoneUrl, 'http(s)://HOST:PORT/v3');
+    nova.authUrl = o.novaKeystoneUrl;
+  }
+  if (o.novaInterface !== undefined) {
+    if (!['public', 'internal', 'admin'].includes(o.novaInterface)) fail('Nova interface', o.novaInterface, 'public, internal or admin');
+    nova.interface = o.novaInterface;
+  }
+  if (o.novaRegion !== undefined) nova.region = o.novaRegion;
+  if (o.sendEventsIntervalMs !== undefined) {
+    const n = Number(o.sendEventsIntervalMs);
+    if (!Number.isInteger(n) || n < 0 || n > 60_000) fail('send events interval', o.sendEventsIntervalMs, 'milliseconds from 0 to 60000');
+    nova.sendEventsIntervalMs = n;
+  }
 }
 
 function fromFile(path: string): Overrides {
@@ -268,6 +323,13 @@ function fromEnv(env: NodeJS.ProcessEnv): Overrides {
     keystonePassword: env.ALCOR_KEYSTONE_PASSWORD,
     keystoneProject: env.ALCOR_KEYSTONE_PROJECT,
     tokenCacheSeconds: env.ALCOR_TOKEN_CACHE_SECONDS,
+    novaUser: env.ALCOR_NOVA_USER,
+    novaPassword: env.ALCOR_NOVA_PASSWORD,
+    novaProject: env.ALCOR_NOVA_PROJECT,
+    novaKeystoneUrl: env.ALCOR_NOVA_KEYSTONE_URL,
+    novaInterface: env.ALCOR_NOVA_INTERFACE,
+    novaRegion: env.ALCOR_NOVA_REGION,
+    sendEventsIntervalMs: env.ALCOR_SEND_EVENTS_INTERVAL_MS,
   };
 }
 

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Writes } from '../domain/index.js';
 import { Compiler } from '../goalstate/compiler.js';
+import type { FeedObserver } from '../goalstate/follower.js';
 import { Follower } from '../goalstate/follower.js';
 import { GrpcServerCarrier } from '../protocol/grpc/carrier.js';
 import type { ControllerPort } from '../southbound/controller-port.js';
@@ -19,6 +20,8 @@ export interface ControlPlaneOptions {
   readonly logger: Logger;
   readonly agentDownTime: number;
   readonly southbound?: Partial<SouthboundOptions>;
+  /** Readers of the change log besides the compiler (Nova's notifier). */
+  readonly observers?: readonly FeedObserver[];
 }
 
 export interface ControlPlane {
@@ -38,6 +41,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   let southbound: Southbound | undefined;
   const follower = new Follower(new SqliteChangeFeed(o.dataDir), compiler, (round) => southbound?.publish(round),
     (err) => log.error({ err }, 'goal-state round failed'));
+  for (const observer of o.observers ?? []) follower.observe(observer);
   await follower.start();
   const port: ControllerPort = {
     registerAgent: (h) => o.writes.registerAgent({

@@ -36,6 +36,12 @@ const START_OPTIONS = {
   'keystone-user': { type: 'string' },
   'keystone-project': { type: 'string' },
   'token-cache-seconds': { type: 'string' },
+  'nova-user': { type: 'string' },
+  'nova-project': { type: 'string' },
+  'nova-keystone-url': { type: 'string' },
+  'nova-interface': { type: 'string' },
+  'nova-region': { type: 'string' },
+  'send-events-interval-ms': { type: 'string' },
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -65,6 +71,12 @@ async function start(args: string[]): Promise<void> {
     keystoneUser: values['keystone-user'],
     keystoneProject: values['keystone-project'],
     tokenCacheSeconds: values['token-cache-seconds'],
+    novaUser: values['nova-user'],
+    novaProject: values['nova-project'],
+    novaKeystoneUrl: values['nova-keystone-url'],
+    novaInterface: values['nova-interface'],
+    novaRegion: values['nova-region'],
+    sendEventsIntervalMs: values['send-events-interval-ms'],
     config: values.config,
   });
   const server = await startServer(config);

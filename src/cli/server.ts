@@ -12,6 +12,7 @@ import type { Store } from '../store/store.js';
 import type { Config } from './config.js';
 import type { ControlPlane } from './control-plane.js';
 import { startControlPlane } from './control-plane.js';
+import { novaNotify } from './nova-notify.js';
 import type { SouthboundOptions } from '../southbound/southbound.js';
 import { goalStateRoutes } from './goalstate-routes.js';
 import { WriterThread } from './writer-thread.js';
@@ -52,9 +53,10 @@ export async function startServer(config: Config, extras: ServerExtras = {}): Pr
   const domain = createDomain(store, config, writer.writes);
   const identity = identityFor(config);
   const app = buildApp({ domain, identity, logger, bodyLimit: config.bodyLimit });
+  const nova = novaNotify(config, logger);
   const controlPlane = await startControlPlane({
     dataDir: config.dataDir, listen: config.southboundListen, writes: writer.writes, logger,
-    agentDownTime: config.agentDownTime, southbound: extras.southbound,
+    agentDownTime: config.agentDownTime, southbound: extras.southbound, observers: nova ? [nova.observer] : [],
   });
   writer.onCommitted((revision, at) => controlPlane.committed(revision, at));
   goalStateRoutes(app, controlPlane);
@@ -80,6 +82,7 @@ export async function startServer(config: Config, extras: ServerExtras = {}): Pr
       closing ??= app.close()
         .then(() => controlPlane.southbound.drained())
         .then(() => controlPlane.close())
+        .then(() => nova?.close())
         .then(() => identity.close?.())
         .then(() => writer.close())
         .then(() => store.close())

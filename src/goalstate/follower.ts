@@ -4,7 +4,7 @@
  * that arrive while a round is running. It keeps each commit's time, so readiness can measure from
  * the moment a bind committed.
  */
-import type { ChangeFeed } from '../store/change-feed.js';
+import type { ChangeFeed, ChangedRow, FeedSnapshot } from '../store/change-feed.js';
 import type { Compiler, Round } from './compiler.js';
 
 const BATCH = 5_000;
@@ -16,7 +16,14 @@ const BATCH = 5_000;
 export const ROUND_INTERVAL_MS = 10;
 const KEPT_COMMITS = 200_000;
 
+/** Another reader of the same rows (Nova's notifier): given the snapshot, then every batch after the compiler. */
+export interface FeedObserver {
+  load(snapshot: FeedSnapshot): void;
+  apply(rows: readonly ChangedRow[]): void;
+}
+
 export class Follower {
+  private readonly observers: FeedObserver[] = [];
   private notified = 0;
   private running = false;
   private closed = false;
@@ -34,8 +41,15 @@ export class Follower {
     private readonly intervalMs = ROUND_INTERVAL_MS,
   ) {}
 
+  /** Before start(): observers see the snapshot the compiler starts from. */
+  observe(observer: FeedObserver): void {
+    this.observers.push(observer);
+  }
+
   async start(): Promise<void> {
-    this.compiler.load(await this.feed.snapshot());
+    const snapshot = await this.feed.snapshot();
+    this.compiler.load(snapshot);
+    for (const o of this.observers) o.load(snapshot);
     this.notified = this.compiler.revision;
   }
 
@@ -86,6 +100,14 @@ export class Follower {
         const round = this.compiler.apply(rows);
         const t1 = performance.now();
         this.onRound(round);
+        for (const o of this.observers) {
+          // An observer's failure is its own: goal state goes on.
+          try {
+            o.apply(rows);
+          } catch (err) {
+            this.onError(err);
+          }
+        }
         this.compileMs += t1 - t0;
         this.publishMs += performance.now() - t1;
       }

@@ -5,11 +5,11 @@
  * so a revoked token stops working within that time. If Keystone cannot be asked, the answer is
  * 503: an identity service that is down never opens the door.
  */
-import { Pool } from 'undici';
 import type { RequestContext } from '../core/context.js';
 import { IdentityUnavailable, Unauthorized } from '../core/errors.js';
 import type { Headers, IdentityStrategy } from './identity.js';
 import { contextFor, header } from './identity.js';
+import { ServiceSession, parseUtc } from './service-session.js';
 
 export interface KeystoneOptions {
   /** The v3 endpoint, e.g. http://127.0.0.1:5000/v3 */
@@ -31,11 +31,6 @@ interface Validated {
   readonly until: number;
 }
 
-interface ServiceToken {
-  readonly token: string;
-  readonly expiresAt: number;
-}
-
 interface TokenBody {
   token?: {
     expires_at?: string;
@@ -45,37 +40,21 @@ interface TokenBody {
   };
 }
 
-/** A service token this close to its expiry is replaced before use. */
-const SERVICE_TOKEN_MARGIN_MS = 60_000;
-
-/** Keystone writes UTC times, sometimes without the zone ("2026-12-01T07:00:11"). */
-function parseUtc(time: string | undefined): number {
-  if (!time) return NaN;
-  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(time) ? time : `${time}Z`);
-}
-
 export class KeystoneAuth implements IdentityStrategy {
   readonly name = 'keystone';
-  private readonly pool: Pool;
-  private readonly base: string;
+  private readonly session: ServiceSession;
   private readonly cache = new Map<string, Validated>();
   private readonly inFlight = new Map<string, Promise<Validated>>();
-  private service?: ServiceToken;
-  private serviceInFlight?: Promise<ServiceToken>;
-  private readonly timeoutMs: number;
   private readonly cacheSize: number;
 
   constructor(private readonly opts: KeystoneOptions) {
-    const url = new URL(opts.authUrl.replace(/\/+$/, ''));
-    this.pool = new Pool(url.origin, { connections: 16 });
-    this.base = url.pathname.endsWith('/v3') ? url.pathname : `${url.pathname.replace(/\/$/, '')}/v3`;
-    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.session = new ServiceSession(opts, 16);
     this.cacheSize = opts.cacheSize ?? 10_000;
   }
 
   /** What a 401 tells the client: where to get a token (keystonemiddleware's header). */
   get challenge(): string {
-    return `Keystone uri="${new URL(this.opts.authUrl).origin}"`;
+    return `Keystone uri="${this.session.origin}"`;
   }
 
   async authenticate(headers: Headers): Promise<RequestContext> {
@@ -95,15 +74,15 @@ export class KeystoneAuth implements IdentityStrategy {
   }
 
   private async validate(token: string, retried = false): Promise<Validated> {
-    const service = await this.serviceToken();
+    const service = await this.session.token();
     // Without the catalog: Keystone answers several times faster, and roles and project are all we read.
-    const res = await this.call('GET', `${this.base}/auth/tokens?nocatalog`, {
-      'x-auth-token': service.token,
+    const res = await this.session.call('GET', `${this.session.base}/auth/tokens?nocatalog`, {
+      'x-auth-token': service,
       'x-subject-token': token,
     });
     if (res.status === 401 && !retried) {
       // Our own token was revoked or expired early: get a new one and ask once more.
-      this.service = undefined;
+      this.session.invalidate();
       return this.validate(token, true);
     }
     if (res.status === 404 || res.status === 401 || res.status === 403) {
@@ -136,60 +115,7 @@ export class KeystoneAuth implements IdentityStrategy {
     this.cache.set(token, validated);
   }
 
-  private async serviceToken(): Promise<ServiceToken> {
-    if (this.service && this.service.expiresAt - SERVICE_TOKEN_MARGIN_MS > Date.now()) return this.service;
-    this.serviceInFlight ??= this.issueServiceToken().finally(() => {
-      this.serviceInFlight = undefined;
-    });
-    this.service = await this.serviceInFlight;
-    return this.service;
-  }
-
-  private async issueServiceToken(): Promise<ServiceToken> {
-    const o = this.opts;
-    const res = await this.call('POST', `${this.base}/auth/tokens`, { 'content-type': 'application/json' }, {
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: o.username, domain: { name: o.userDomainName }, password: o.password } },
-        },
-        scope: { project: { name: o.projectName, domain: { name: o.projectDomainName } } },
-      },
-    });
-    const token = res.headers['x-subject-token'];
-    const expiresAt = parseUtc((res.json as TokenBody).token?.expires_at);
-    if (res.status !== 201 || typeof token !== 'string' || !Number.isFinite(expiresAt)) {
-      // Our own credentials are wrong: no caller can be checked, so nobody gets in.
-      throw new IdentityUnavailable(`The controller could not authenticate to Keystone (status ${res.status}).`);
-    }
-    return { token, expiresAt };
-  }
-
-  private async call(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: unknown)
-    : Promise<{ status: number; headers: Record<string, string | string[] | undefined>; json: unknown }> {
-    try {
-      const res = await this.pool.request({
-        method,
-        path,
-        headers: { accept: 'application/json', ...headers },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
-      const text = await res.body.text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      return { status: res.statusCode, headers: res.headers, json };
-    } catch (err) {
-      throw new IdentityUnavailable(`Keystone is unreachable: ${(err as Error).message}`);
-    }
-  }
-
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.session.close();
   }
 }

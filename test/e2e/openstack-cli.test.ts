@@ -114,7 +114,7 @@ describe('openstack CLI (Keystone password)', () => {
     await lifecycle(cli(() => [], env));
   });
 
-  it('quotas, router routes, subnet pools and IP availability, as an admin and a member', async () => {
+  it('quotas, router routes, subnet pools, RBAC and IP availability, as an admin and a member', async () => {
     const common = { OS_AUTH_URL: KEYSTONE_URL, OS_IDENTITY_API_VERSION: '3', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_REGION_NAME: 'RegionOne', OS_INTERFACE: 'public' };
     const member = cli(() => [], () => ({ ...common, OS_USERNAME: user.name, OS_PASSWORD: user.password, OS_PROJECT_ID: project }));
     const admin = cli(() => [], () => ({ ...common, OS_USERNAME: 'admin', OS_PASSWORD: process.env.ALCOR_KEYSTONE_ADMIN_PASSWORD ?? 'alcor-admin', OS_PROJECT_NAME: 'admin' }));
@@ -150,6 +150,18 @@ describe('openstack CLI (Keystone password)', () => {
     const avail = async (id: string) => (await json(admin, 'ip', 'availability', 'show', id)).subnet_ip_availability as Array<{ subnet_id: string; used_ips: number; total_ips: number }>;
     assert.equal((await avail(net.id)).find((x) => x.subnet_id === sub.id)?.used_ips, 1);
     assert.equal((await avail(net2.id)).find((x) => x.subnet_id === pooled.id)?.total_ips, 61);
+    // An RBAC policy shares the admin's network with the member's project alone.
+    const adminNet = await json(admin, 'network', 'create', 'cli-rbac-net');
+    const seen = async () => (await json(member, 'network', 'list')).map((n: { ID: string }) => n.ID) as string[];
+    assert.ok(!(await seen()).includes(adminNet.id));
+    const rbac = await json(admin, 'network', 'rbac', 'create', '--type', 'network', '--action', 'access_as_shared', '--target-project', project, adminNet.id);
+    assert.equal(rbac.target_project_id, project, JSON.stringify(rbac));
+    assert.ok((await seen()).includes(adminNet.id));
+    const rbacs = (await json(admin, 'network', 'rbac', 'list', '--long')) as Array<{ ID: string }>;
+    assert.ok(rbacs.some((r) => r.ID === rbac.id));
+    await admin('network', 'rbac', 'delete', rbac.id);
+    assert.ok(!(await seen()).includes(adminNet.id));
+    await admin('network', 'delete', adminNet.id);
     // Zones come from agents; this controller has none, and the list says so rather than failing.
     assert.deepEqual(await json(member, 'availability', 'zone', 'list', '--network'), []);
     await member('router', 'remove', 'subnet', router.id, sub.id);
