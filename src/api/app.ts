@@ -13,6 +13,7 @@ import { contextFor } from '../identity/identity.js';
 import { renderError } from './errors.js';
 import { isOpenPath, metricsRoutes } from './metrics.js';
 import { serviceProviderRoutes } from './resources/service-providers.js';
+import { portBindingRoutes } from './resources/port-bindings.js';
 import { availabilityRoutes } from './resources/availability.js';
 import { collectionRoutes } from './resources/collection-routes.js';
 import { discoveryRoutes } from './resources/discovery.js';
@@ -80,5 +81,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   floatingIpPoolRoutes(app, deps.domain.collections.get('networks')!, deps.domain.collections.get('subnets')!);
   availabilityRoutes(app, deps.domain.availability);
   serviceProviderRoutes(app);
+  portBindingRoutes(app, deps.domain);
   return app;
 }

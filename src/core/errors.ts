@@ -103,6 +103,11 @@ export const TunnelIdInUse = fault(409, 'TunnelIdInUse');
 export const VlanIdInUse = fault(409, 'VlanIdInUse');
 export const FlatNetworkInUse = fault(409, 'FlatNetworkInUse');
 export const PortBound = fault(409, 'PortBound');
+export const PortBindingNotFound = fault(404, 'PortBindingNotFound');
+export const PortBindingAlreadyActive = fault(409, 'PortBindingAlreadyActive');
+export const PortBindingAlreadyExists = fault(409, 'PortBindingAlreadyExists');
+/** Neutron leaves it unmapped (a 500); it is the host's state (no live agent there) in conflict. */
+export const PortBindingError = fault(409, 'PortBindingError');
 export const L3PortInUse = fault(409, 'L3PortInUse');
 export const RouterInterfaceInUseByRoute = fault(409, 'RouterInterfaceInUseByRoute');
 export const RouterInterfaceInUseByFloatingIP = fault(409, 'RouterInterfaceInUseByFloatingIP');

@@ -222,7 +222,20 @@ export class Agents {
       const applied: PortStatusApplied[] = [];
       for (const u of updates) {
         const port = await tx.get(defs.port, u.id);
-        if (!port || port['binding:host_id'] !== u.host || port.status === u.status) continue;
+        if (!port) continue;
+        if (port['binding:host_id'] !== u.host) {
+          // An inactive binding's host (a live migration's destination) has the port ready, or not:
+          // the port's status stays its active binding's; Nova hears of it (nova-events.ts).
+          const inactive = port.bindings_inactive as Array<{ host: string; ready: boolean }> | undefined;
+          const b = inactive?.find((x) => x.host === u.host);
+          if (b && b.ready !== (u.status === 'ACTIVE')) {
+            const bindings = inactive!.map((x) => (x === b ? { ...x, ready: u.status === 'ACTIVE' } : x));
+            // Not among those applied: the port's own status did not change.
+            await writeRevision(defs.port, { ...port, bindings_inactive: bindings }, tx);
+          }
+          continue;
+        }
+        if (port.status === u.status) continue;
         const next = await writeRevision(defs.port, { ...port, status: u.status }, tx);
         applied.push({ id: u.id, status: u.status, revision: next.revision_number as number });
       }

@@ -4,6 +4,7 @@ import * as defs from '../model/definitions.js';
 import type { Store } from '../store/store.js';
 import { Agents, agentHooks } from './agents.js';
 import { AutoAllocation } from './auto-allocation.js';
+import { PortBindings } from './port-bindings.js';
 import { Availability } from './availability.js';
 import { Collection } from './collection.js';
 import { AddressPicker } from './ipam.js';
@@ -31,6 +32,8 @@ export interface Domain {
   readonly writes: Writes;
   /** Network IP availability and availability zones: computed when read. */
   readonly availability: Availability;
+  /** binding-extended reads (changes go through `writes`). */
+  readonly portBindings: PortBindings;
 }
 
 /**
@@ -72,8 +75,9 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
   quotas = new Quotas(store, config.defaultQuotas);
   for (const h of hooks) collections.set(h.def.collection, new Collection(store, h, quotas));
   const autoAllocation = new AutoAllocation(store, routers, (name) => collections.get(name)!);
-  writes = remoteWrites ?? localWrites(collections, routers, securityGroups, agents, quotas, autoAllocation);
-  return { store, collections, routers, writes, quotas, availability: new Availability(store, config) };
+  const portBindings = new PortBindings(config, store, get('ports'));
+  writes = remoteWrites ?? localWrites(collections, routers, securityGroups, agents, quotas, autoAllocation, portBindings);
+  return { store, collections, routers, writes, quotas, availability: new Availability(store, config), portBindings };
 }
 
 /** The row and query shapes the API speaks in, so that it never reaches into the store. */

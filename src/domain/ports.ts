@@ -341,6 +341,10 @@ export function portHooks(
         next['binding:vif_details'] = b.vif_details;
         if (hostChanged) next.status = 'DOWN';
       }
+      // Bound by hand to a host that held an inactive binding: that one is the active one now.
+      if (hostChanged && Array.isArray(current.bindings_inactive)) {
+        next.bindings_inactive = (current.bindings_inactive as Array<{ host: string }>).filter((b) => b.host !== next['binding:host_id']);
+      }
       if ('binding:profile' in changes && changes['binding:profile'] === null) next['binding:profile'] = {};
       return next;
     },

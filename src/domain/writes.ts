@@ -6,6 +6,7 @@
 import type { RequestContext } from '../core/context.js';
 import type { Doc } from '../store/store.js';
 import type { AutoAllocatedTopologyView, AutoAllocation } from './auto-allocation.js';
+import type { BindingView, PortBindings } from './port-bindings.js';
 import type { AgentHeartbeat, AgentReport, Agents, PortStatusApplied, PortStatusUpdate } from './agents.js';
 import type { Collection, IfMatch } from './collection.js';
 import type { RouterInterfaceInfo, Routers } from './routers.js';
@@ -41,6 +42,11 @@ export interface Writes {
   /** GET /auto-allocated-topology/{project}: a write, as the first one builds the topology. */
   autoAllocateTopology(ctx: RequestContext, projectId: string, dryRun: boolean): Promise<AutoAllocatedTopologyView>;
   deleteAutoAllocatedTopology(ctx: RequestContext, projectId: string): Promise<void>;
+  /** binding-extended: /ports/{id}/bindings[/{host}[/activate]]. */
+  createPortBinding(ctx: RequestContext, portId: string, body: unknown): Promise<BindingView>;
+  updatePortBinding(ctx: RequestContext, portId: string, host: string, body: unknown): Promise<BindingView>;
+  activatePortBinding(ctx: RequestContext, portId: string, host: string): Promise<BindingView>;
+  deletePortBinding(ctx: RequestContext, portId: string, host: string): Promise<void>;
 }
 
 /** The names a writer thread accepts: nothing else is callable across the boundary. */
@@ -48,6 +54,7 @@ export const WRITE_METHODS: ReadonlyArray<keyof Writes> = [
   'create', 'update', 'remove', 'removeMany', 'changeTags', 'addRouterInterface', 'removeRouterInterface',
   'ensureDefaultSecurityGroup', 'registerAgent', 'agentHeartbeats', 'setPortStatuses', 'updateQuota', 'resetQuota',
   'autoAllocateTopology', 'deleteAutoAllocatedTopology',
+  'createPortBinding', 'updatePortBinding', 'activatePortBinding', 'deletePortBinding',
 ];
 
 export function applyTagChange(tags: string[], change: TagChange): string[] {
@@ -58,7 +65,7 @@ export function applyTagChange(tags: string[], change: TagChange): string[] {
 
 export function localWrites(
   collections: ReadonlyMap<string, Collection>, routers: Routers, securityGroups: SecurityGroups, agents: Agents, quotas: Quotas,
-  autoAllocation: AutoAllocation,
+  autoAllocation: AutoAllocation, portBindings: PortBindings,
 ): Writes {
   const of = (name: string): Collection => {
     const c = collections.get(name);
@@ -81,5 +88,9 @@ export function localWrites(
     resetQuota: (ctx, projectId) => quotas.reset(ctx, projectId),
     autoAllocateTopology: (ctx, projectId, dryRun) => autoAllocation.get(ctx, projectId, dryRun),
     deleteAutoAllocatedTopology: (ctx, projectId) => autoAllocation.remove(ctx, projectId),
+    createPortBinding: (ctx, portId, body) => portBindings.create(ctx, portId, body),
+    updatePortBinding: (ctx, portId, host, body) => portBindings.update(ctx, portId, host, body),
+    activatePortBinding: (ctx, portId, host) => portBindings.activate(ctx, portId, host),
+    deletePortBinding: (ctx, portId, host) => portBindings.remove(ctx, portId, host),
   };
 }

@@ -10,7 +10,7 @@ import type { RoundReport } from './engine/engine.js';
 import type { Graph } from './graph.js';
 import { buildGraph } from './graph.js';
 import type { SubscriptionChange } from './nodes/subscriptions.js';
-import { agentRow, floatingIpRow, networkRow, portRow, routerRow, ruleRow, subnetRow } from './rows.js';
+import { agentRow, floatingIpRow, inactiveRows, networkRow, portRow, routerRow, ruleRow, subnetRow } from './rows.js';
 import type { StreamRound } from './streams.js';
 
 export interface Round {
@@ -31,6 +31,8 @@ export class Compiler {
   readonly graph: Graph = buildGraph();
   /** Every port's status as stored (readiness compares against it). */
   readonly portStatus = new Map<string, string>();
+  /** Each port's inactive bindings' keys, as last taken (to drop those that went). */
+  private readonly shadowKeys = new Map<string, string[]>();
   private revision_ = 0;
   rounds = 0;
   private reports: RoundReport[] = [];
@@ -85,11 +87,20 @@ export class Compiler {
   private take(kind: string, id: string, doc: Doc | undefined): void {
     const g = this.graph;
     switch (kind) {
-      case 'port':
+      case 'port': {
         if (doc) this.portStatus.set(id, doc.status as string);
         else this.portStatus.delete(id);
+        // Inactive bindings that went first, then the port, then those it has now: a binding
+        // activated in this change leaves its host's shadow before the port itself lands there.
+        const shadows = doc ? inactiveRows(doc) : [];
+        const before = this.shadowKeys.get(id);
+        for (const k of before ?? []) if (!shadows.some(([key]) => key === k)) g.ports.set(k, undefined);
         g.ports.set(id, doc && portRow(doc));
+        for (const [k, row] of shadows) g.ports.set(k, row);
+        if (shadows.length) this.shadowKeys.set(id, shadows.map(([k]) => k));
+        else this.shadowKeys.delete(id);
         return;
+      }
       case 'network':
         g.networks.set(id, doc && networkRow(doc));
         return;

@@ -9,6 +9,8 @@ export interface PortRow extends Omit<LocalPort, 'mtu' | 'router'> {
   /** The host it is bound to; '' when unbound or its binding failed. */
   readonly host: string;
   readonly device: string;
+  /** The port on the host of one of its inactive bindings: local there, never a neighbour entry. */
+  readonly shadow?: boolean;
 }
 
 export interface RouterRow extends RouterInfo {
@@ -64,6 +66,26 @@ export function portRow(d: Doc): PortRow {
     dhcpOpts: ((d.extra_dhcp_opts as Array<{ opt_name: string; opt_value: string; ip_version?: number }>) ?? [])
       .map((o) => ({ name: String(o.opt_name), value: String(o.opt_value), version: o.ip_version ?? 4 })),
   };
+}
+
+/** The compiler's key of a port's inactive binding on `host` (port ids are UUIDs: no '@'). */
+export const inactiveKey = (portId: string, host: string): string => `${portId}@${host}`;
+/** The port a compiler key is of: itself, or the port of an inactive binding's key. */
+export const portOfKey = (key: string): string => {
+  const at = key.indexOf('@');
+  return at < 0 ? key : key.slice(0, at);
+};
+
+/**
+ * A port's inactive bindings (live migration's destination): the port as its own on each of those
+ * hosts, so that it is programmed there before Nova activates the binding.
+ */
+export function inactiveRows(d: Doc): Array<[string, PortRow]> {
+  const list = d.bindings_inactive as Array<{ host: string; vif_type: string }> | undefined;
+  if (!list?.length) return [];
+  const row = portRow(d);
+  return list.filter((b) => b.host !== '' && BOUND_VIF(b.vif_type))
+    .map((b) => [inactiveKey(d.id, b.host), { ...row, host: b.host, vifType: b.vif_type, shadow: true }]);
 }
 
 export function networkRow(d: Doc): NetworkRow {

@@ -137,6 +137,8 @@ export const port: ResourceDef = {
     'binding:profile': { post: true, put: true, default: {}, convert: v.dictOrNull, filter: false },
     'binding:vif_type': { post: false, put: false, filter: 'string' },
     'binding:vif_details': { post: false, put: false, filter: false },
+    // binding-extended: bindings on other hosts (live migration's destination), at /ports/{id}/bindings only.
+    bindings_inactive: { post: false, put: false, visible: false, filter: false },
     ip_allocation: { post: false, put: false, filter: false },
     // tag-ports-during-bulk-creation: a port's tags may come with its create (bulk too); later
     // changes go through the tags API, as in Neutron.

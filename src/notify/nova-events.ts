@@ -4,7 +4,8 @@
  * a UUID device_id); `network-vif-plugged` when one goes ACTIVE (`completed`) or ERROR (`failed`)
  * from DOWN, BUILD or its creation, `network-vif-unplugged` when an ACTIVE one goes DOWN,
  * `network-changed` when its addresses change or a floating IP comes to it or leaves it, and
- * `network-vif-deleted` when it is deleted. The log is level-triggered (a row as it is now), so a
+ * `network-vif-deleted` when it is deleted; network-vif-plugged too when an inactive binding's host
+ * (a live migration's destination) has it ready. The log is level-triggered (a row as it is now), so a
  * port that went up and down between two reads shows no change, as Neutron's batching also folds.
  */
 import { isUuid } from '../core/ids.js';
@@ -25,10 +26,15 @@ interface SeenPort {
   readonly server: string;
   readonly status: string;
   readonly addresses: string;
+  /** Hosts of inactive bindings whose agent has the port ready (a live migration's destination). */
+  readonly ready: string;
 }
 
 const isComputePort = (doc: Doc): boolean =>
   typeof doc.device_owner === 'string' && doc.device_owner.startsWith('compute:') && isUuid(doc.device_id);
+
+const readyHosts = (doc: Doc): string =>
+  ((doc.bindings_inactive as Array<{ host: string; ready: boolean }> | undefined) ?? []).filter((b) => b.ready).map((b) => b.host).sort().join(',');
 
 const addressesOf = (doc: Doc): string =>
   ((doc.fixed_ips as Array<{ ip_address: string }> | undefined) ?? []).map((f) => f.ip_address).sort().join(',');
@@ -61,7 +67,7 @@ export class NovaEventSource {
       this.ports.delete(doc.id);
       return undefined;
     }
-    const seen = { server: doc.device_id as string, status: doc.status as string, addresses: addressesOf(doc) };
+    const seen = { server: doc.device_id as string, status: doc.status as string, addresses: addressesOf(doc), ready: readyHosts(doc) };
     this.ports.set(doc.id, seen);
     return seen;
   }
@@ -84,6 +90,12 @@ export class NovaEventSource {
       out.push({ name: 'network-vif-unplugged', server_uuid: now.server, tag: id, status: 'completed' });
     }
     if (prev && prev.addresses !== now.addresses) out.push({ name: 'network-changed', server_uuid: now.server, tag: id });
+    // A destination host has the port ready: what Nova's live migration waits for before it starts
+    // (Neutron's notify_port_active_direct), the port's own status staying its source's.
+    const wasReady = new Set(prev?.ready ? prev.ready.split(',') : []);
+    for (const host of now.ready ? now.ready.split(',') : []) {
+      if (!wasReady.has(host)) out.push({ name: 'network-vif-plugged', server_uuid: now.server, tag: id, status: 'completed' });
+    }
   }
 
   private floatingIp(id: string, doc: Doc | undefined, out: NovaEvent[]): void {

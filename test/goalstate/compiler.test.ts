@@ -154,3 +154,36 @@ describe('goal-state compiler: routers', () => {
     assert.deepEqual(content(c), content(full));
   });
 });
+
+describe('goal-state compiler: inactive bindings (live migration)', () => {
+  const items = (c: Compiler, stream: string) => c.graph.streams.slices(stream).flat().map((j) => JSON.parse(j)[0] as string).sort();
+  it('a port is programmed on its inactive binding\'s host too, is no second neighbour entry, and moves on activation', () => {
+    const c = region(0, 3);
+    const p = port(1, 'n', 'h1');
+    c.apply([{ revision: 2, kind: 'port', id: p.id, doc: p }]);
+    const entries = () => items(c, 'net/n').filter((k) => k.startsWith('e:'));
+    assert.deepEqual(entries(), [`e:${p.mac_address as string}`]);
+    // The destination h2 gets the port, and the network, before the switch.
+    const withInactive = { ...p, bindings_inactive: [{ host: 'h2', vif_type: 'tap', vif_details: {}, vnic_type: 'normal', profile: {}, ready: false }] };
+    const round = c.apply([{ revision: 3, kind: 'port', id: p.id, doc: withInactive }]);
+    assert.deepEqual(items(c, 'host/h2'), ['h', `p:${p.id}`]);
+    assert.deepEqual(items(c, 'host/h1'), ['h', `p:${p.id}`]);
+    assert.ok(c.graph.subscriptions.streamsOf('h2').includes('net/n'));
+    assert.deepEqual(entries(), [`e:${p.mac_address as string}`], 'one entry, at the active host');
+    assert.equal(round.portsOut.get('h2'), undefined, 'readiness waits on the active host only');
+    const entry = () => c.graph.streams.slices('net/n').flat().map((j) => JSON.parse(j)).find((e) => e[0] === `e:${p.mac_address as string}`)[1][0];
+    assert.equal(entry(), '198.18.1.1');
+    // Activation: h2 active, h1 inactive (until Nova deletes it), the entry follows to h2.
+    const moved = { ...p, 'binding:host_id': 'h2', bindings_inactive: [{ host: 'h1', vif_type: 'tap', vif_details: {}, vnic_type: 'normal', profile: {}, ready: false }] };
+    c.apply([{ revision: 4, kind: 'port', id: p.id, doc: moved }]);
+    assert.deepEqual(items(c, 'host/h2'), ['h', `p:${p.id}`]);
+    assert.deepEqual(items(c, 'host/h1'), ['h', `p:${p.id}`]);
+    assert.equal(entry(), '198.18.1.2');
+    // The old binding deleted: h1 has the port no more, h2 keeps it.
+    c.apply([{ revision: 5, kind: 'port', id: p.id, doc: { ...moved, bindings_inactive: [] } }]);
+    assert.deepEqual(items(c, 'host/h1'), [], 'no port there, no host part');
+    assert.deepEqual(items(c, 'host/h2'), ['h', `p:${p.id}`]);
+    assert.deepEqual(entries(), [`e:${p.mac_address as string}`]);
+    for (const n of c.counters()) assert.equal(n.recomputes, 0);
+  });
+});

@@ -59,3 +59,15 @@ describe('Nova events from the change log', () => {
       [{ name: 'network-vif-plugged', server_uuid: OTHER, tag: 'p1', status: 'completed' }]);
   });
 });
+
+describe('Nova events: live migration', () => {
+  it('plugged when an inactive binding\'s host has the port ready, the port ACTIVE on its source all along', () => {
+    const s = new NovaEventSource();
+    s.load([port('p1', { status: 'ACTIVE' })], []);
+    const inactive = (ready: boolean) => [{ host: 'h2', vif_type: 'tap', vif_details: {}, vnic_type: 'normal', profile: {}, ready }];
+    assert.deepEqual(s.apply([row('port', 'p1', port('p1', { status: 'ACTIVE', bindings_inactive: inactive(false) }))]), []);
+    assert.deepEqual(s.apply([row('port', 'p1', port('p1', { status: 'ACTIVE', bindings_inactive: inactive(true) }))]),
+      [{ name: 'network-vif-plugged', server_uuid: SERVER, tag: 'p1', status: 'completed' }]);
+    assert.deepEqual(s.apply([row('port', 'p1', port('p1', { status: 'ACTIVE', bindings_inactive: inactive(true) }))]), [], 'once');
+  });
+});

@@ -6,6 +6,7 @@
 import type { HostPart, LocalPort } from '../../protocol/messages.js';
 import { hostStream, isRouterOwner } from '../../protocol/messages.js';
 import type { NetworkRow, PortRow } from '../rows.js';
+import { portOfKey } from '../rows.js';
 import type { StreamStore } from '../streams.js';
 import { EngineNode } from '../engine/engine.js';
 import { addTo } from '../multimap.js';
@@ -24,8 +25,8 @@ export class HostPartsNode extends EngineNode {
     super('host-parts', [bindings, networks, subscriptions]);
     this.handlers.set('bindings', () => {
       for (const [id, ch] of bindings.tracked) {
-        if (ch.old && (!ch.now || ch.old.host !== ch.now.host)) this.write(ch.old.host, id, undefined);
-        if (ch.now) this.write(ch.now.host, id, ch.now);
+        if (ch.old && (!ch.now || ch.old.host !== ch.now.host)) this.write(ch.old.host, portOfKey(id), undefined, ch.old.shadow);
+        if (ch.now) this.write(ch.now.host, portOfKey(id), ch.now);
       }
       for (const host of bindings.vtepChanged) this.writePart(host);
       return 'handled';
@@ -35,7 +36,7 @@ export class HostPartsNode extends EngineNode {
       for (const id of networks.tracked.keys()) {
         for (const portId of bindings.netPorts.get(id) ?? []) {
           const row = this.portRow(portId);
-          if (row) this.write(row.host, portId, row);
+          if (row) this.write(row.host, portOfKey(portId), row);
         }
       }
       return 'handled';
@@ -54,7 +55,7 @@ export class HostPartsNode extends EngineNode {
     for (const [host, ports] of this.bindings.hostPorts) {
       for (const id of ports) {
         const row = this.portRow(id);
-        if (row) this.write(host, id, row);
+        if (row) this.write(host, portOfKey(id), row);
       }
       this.writePart(host);
     }
@@ -64,17 +65,24 @@ export class HostPartsNode extends EngineNode {
     this.portsOut.clear();
   }
 
-  private write(host: string, id: string, row: PortRow | undefined): void {
+  /**
+   * The item is keyed by the port's own id on every host, an inactive binding's host included (the
+   * agent names the tap after it); an inactive binding leaving a host the port itself is now on
+   * (just activated there) leaves the port's item alone.
+   */
+  private write(host: string, id: string, row: PortRow | undefined, shadow = false): void {
     this.touched();
     const stream = hostStream(host);
     if (!row) {
+      if (shadow && this.bindings.portHost.get(id) === host) return;
       if (this.streams.remove(stream, `p:${id}`)) this.changed = true;
       return;
     }
-    const { host: _host, device, ...port } = row;
+    const { host: _host, device, shadow: isShadow, ...port } = row;
     const value: LocalPort = { ...port, mtu: this.networks.rows.get(row.network)?.mtu ?? 1450, ...(isRouterOwner(row.owner) ? { router: device } : {}) };
     if (this.streams.upsert(stream, `p:${id}`, value)) {
-      addTo(this.portsOut, host, id);
+      // Readiness waits on the active binding's host only (an inactive one reports its own way).
+      if (!isShadow) addTo(this.portsOut, host, id);
       this.changed = true;
     }
   }

@@ -23,13 +23,15 @@ export class NeighboursNode extends EngineNode {
     super('neighbours', [bindings, networks, subnets]);
     this.handlers.set('bindings', () => {
       for (const [id, ch] of bindings.tracked) {
+        // An inactive binding is no neighbour entry: the port is reached where its active one is.
+        if (ch.old?.shadow || ch.now?.shadow) continue;
         if (ch.old && (!ch.now || ch.now.mac !== ch.old.mac)) this.removeEntry(ch.old);
         if (ch.now) this.writeEntry(id, ch.now);
       }
       for (const host of bindings.vtepChanged) {
         for (const id of bindings.hostPorts.get(host) ?? []) {
           const row = this.portRow(id);
-          if (row) this.writeEntry(id, row);
+          if (row && !row.shadow) this.writeEntry(id, row);
         }
       }
       return 'handled';
@@ -57,7 +59,7 @@ export class NeighboursNode extends EngineNode {
     for (const ports of this.bindings.hostPorts.values()) {
       for (const id of ports) {
         const row = this.portRow(id);
-        if (row) this.writeEntry(id, row);
+        if (row && !row.shadow) this.writeEntry(id, row);
       }
     }
   }
