@@ -9,6 +9,7 @@ export interface Extension {
 }
 
 export const EXTENSIONS: readonly Extension[] = [
+  { alias: 'address-scope', name: 'Address scope', description: 'Address scopes extension.' },
   { alias: 'agent', name: 'agent', description: 'The agent management extension.' },
   { alias: 'allowed-address-pairs', name: 'Allowed Address Pairs', description: 'Provides allowed address pairs' },
   { alias: 'availability_zone', name: 'Availability Zone', description: 'The availability zone extension.' },
@@ -44,6 +45,7 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'router_availability_zone', name: 'Router Availability Zone', description: 'Availability zone support for router.' },
   { alias: 'security-group', name: 'security-group', description: 'The security groups extension.' },
   { alias: 'sorting', name: 'Sorting support', description: 'Extension that indicates that sorting is enabled.' },
+  { alias: 'subnetpool-prefix-ops', name: 'Subnet Pool Prefix Operations', description: 'Provides support for adjusting the prefix list of subnet pools' },
   { alias: 'subnet_allocation', name: 'Subnet Allocation', description: 'Enables allocation of subnets from a subnet pool' },
   { alias: 'standard-attr-description', name: 'standard-attr-description', description: 'Extension to add descriptions to standard attributes' },
   { alias: 'standard-attr-revisions', name: 'Resource revision numbers', description: 'This extension will display the revision number of neutron resources.' },

@@ -11,6 +11,7 @@ import { portHooks, releasePort } from './ports.js';
 import { Routers } from './routers.js';
 import { floatingIpHooks } from './floating-ips.js';
 import { subnetpoolHooks } from './subnetpools.js';
+import { addressScopeHooks } from './address-scopes.js';
 import { securityGroupRuleHooks } from './security-group-rules.js';
 import { SecurityGroups } from './security-groups.js';
 import { subnetHooks } from './subnets.js';
@@ -63,14 +64,15 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
     securityGroups.hooks(),
     securityGroupRuleHooks(get('security_groups')),
     routers.hooks(),
-    subnetpoolHooks(),
+    subnetpoolHooks(get('address_scopes')),
+    addressScopeHooks(),
     floatingIpHooks(get('networks'), get('ports')),
     agentHooks(config),
     rbacPolicyHooks(),
   ];
   quotas = new Quotas(store, config.defaultQuotas);
   for (const h of hooks) collections.set(h.def.collection, new Collection(store, h, quotas));
-  writes = remoteWrites ?? localWrites(collections, routers, securityGroups, agents, quotas);
+  writes = remoteWrites ?? localWrites(store, collections, routers, securityGroups, agents, quotas);
   return { store, collections, routers, writes, quotas, availability: new Availability(store, config) };
 }
 

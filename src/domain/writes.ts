@@ -4,12 +4,14 @@
  * renders; the writer thread validates, allocates and commits. `localWrites` is the writer itself.
  */
 import type { RequestContext } from '../core/context.js';
-import type { Doc } from '../store/store.js';
+import type { Doc, Store } from '../store/store.js';
 import type { AgentHeartbeat, AgentReport, Agents, PortStatusApplied, PortStatusUpdate } from './agents.js';
 import type { Collection, IfMatch } from './collection.js';
 import type { RouterInterfaceInfo, Routers } from './routers.js';
 import type { QuotaSet, Quotas } from './quotas.js';
 import type { SecurityGroups } from './security-groups.js';
+import type { PrefixAction } from './subnetpools.js';
+import { changePoolPrefixes } from './subnetpools.js';
 
 /** A tag-list change as data (the tags API's four writes). */
 export type TagChange =
@@ -33,6 +35,8 @@ export interface Writes {
   agentHeartbeats(beats: readonly AgentHeartbeat[]): Promise<void>;
   /** Port statuses agents report; only ports still bound to the reporting host change. */
   setPortStatuses(updates: readonly PortStatusUpdate[]): Promise<PortStatusApplied[]>;
+  /** PUT /subnetpools/{id}/add_prefixes or remove_prefixes: the pool's prefixes after the change. */
+  subnetpoolPrefixes(ctx: RequestContext, id: string, action: PrefixAction, body: unknown): Promise<{ prefixes: string[] }>;
   /** PUT /quotas/{project}: the project's limits after the change. */
   updateQuota(ctx: RequestContext, projectId: string, body: unknown): Promise<QuotaSet>;
   /** DELETE /quotas/{project}: back to the defaults. */
@@ -43,6 +47,7 @@ export interface Writes {
 export const WRITE_METHODS: ReadonlyArray<keyof Writes> = [
   'create', 'update', 'remove', 'removeMany', 'changeTags', 'addRouterInterface', 'removeRouterInterface',
   'ensureDefaultSecurityGroup', 'registerAgent', 'agentHeartbeats', 'setPortStatuses', 'updateQuota', 'resetQuota',
+  'subnetpoolPrefixes',
 ];
 
 export function applyTagChange(tags: string[], change: TagChange): string[] {
@@ -52,7 +57,7 @@ export function applyTagChange(tags: string[], change: TagChange): string[] {
 }
 
 export function localWrites(
-  collections: ReadonlyMap<string, Collection>, routers: Routers, securityGroups: SecurityGroups, agents: Agents, quotas: Quotas,
+  store: Store, collections: ReadonlyMap<string, Collection>, routers: Routers, securityGroups: SecurityGroups, agents: Agents, quotas: Quotas,
 ): Writes {
   const of = (name: string): Collection => {
     const c = collections.get(name);
@@ -73,5 +78,6 @@ export function localWrites(
     setPortStatuses: (updates) => agents.setPortStatuses(updates),
     updateQuota: (ctx, projectId, body) => quotas.update(ctx, projectId, body),
     resetQuota: (ctx, projectId) => quotas.reset(ctx, projectId),
+    subnetpoolPrefixes: (ctx, id, action, body) => changePoolPrefixes(store, of('subnetpools'), ctx, id, action, body),
   };
 }

@@ -195,4 +195,23 @@ export const MIGRATIONS: readonly string[] = [
     SELECT project_id, 'rbac_policy', count(*) FROM rbac_policies WHERE true GROUP BY project_id
     ON CONFLICT (project_id, resource) DO UPDATE SET in_use = in_use + excluded.in_use;
   `,
+  `
+  -- Neutron's address scopes. A member's list is its own rows or shared ones: (shared, id) beside
+  -- (project_id, id) lets SQLite answer the OR with two index probes (a MULTI-INDEX OR). Subnet
+  -- pools get their scope and shared flag as columns the same way: a scope's pools (in-use and
+  -- overlap checks) are one probe, and a member's pool list no longer reads every document.
+  CREATE TABLE address_scopes (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, name TEXT NOT NULL, shared INTEGER NOT NULL,
+    ip_version INTEGER NOT NULL, doc TEXT NOT NULL
+  );
+  CREATE INDEX address_scopes_project ON address_scopes(project_id, id);
+  CREATE INDEX address_scopes_name ON address_scopes(name, id);
+  CREATE INDEX address_scopes_shared ON address_scopes(shared, id);
+  ALTER TABLE subnetpools ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE subnetpools ADD COLUMN address_scope_id TEXT;
+  UPDATE subnetpools SET shared = coalesce(json_extract(doc, '$.shared'), 0),
+    address_scope_id = json_extract(doc, '$.address_scope_id');
+  CREATE INDEX subnetpools_scope ON subnetpools(address_scope_id, id);
+  CREATE INDEX subnetpools_shared ON subnetpools(shared, id);
+  `,
 ];

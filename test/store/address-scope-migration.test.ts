@@ -1,0 +1,60 @@
+/**
+ * The address scope schema: pools stored before it get their scope and shared flag as columns, and
+ * a member's lists of scopes and pools (its own rows or shared ones) and a scope's pools use indexes.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import * as defs from '../../src/model/definitions.js';
+import { MIGRATIONS } from '../../src/store/sqlite/schema.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { buildList } from '../../src/store/sqlite/list-query.js';
+
+const SCOPES = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE address_scopes'));
+
+describe('schema: address_scopes', () => {
+  it('an old database upgrades with its pools\' scope and shared columns; lists are index-driven', async () => {
+    assert.ok(SCOPES > 0);
+    const dir = mkdtempSync(join(tmpdir(), 'alcor-scopes-'));
+    try {
+      const old = new Database(join(dir, 'alcor.db'));
+      old.exec('CREATE TABLE schema_version (version INTEGER NOT NULL)');
+      for (let v = 0; v < SCOPES; v++) {
+        old.exec(MIGRATIONS[v]);
+        old.prepare('INSERT INTO schema_version (version) VALUES (?)').run(v + 1);
+      }
+      const pool = old.prepare("INSERT INTO subnetpools (id, project_id, name, doc) VALUES (?, 'a', ?, ?)");
+      pool.run('p-private', 'private', JSON.stringify({ id: 'p-private', project_id: 'a', shared: false, address_scope_id: null }));
+      pool.run('p-shared', 'shared', JSON.stringify({ id: 'p-shared', project_id: 'a', shared: true, address_scope_id: 's1' }));
+      old.close();
+
+      const store = new SqliteStore({ dataDir: dir });
+      try {
+        await store.read(async (tx) => {
+          const inScope = await tx.list(defs.subnetpool, { conditions: [{ attr: 'address_scope_id', values: ['s1'] }] });
+          assert.deepEqual(inScope.map((p) => p.id), ['p-shared']);
+          const seen = await tx.list(defs.subnetpool, { scope: { projectId: 'b', alsoShared: 'shared-row' } });
+          assert.deepEqual(seen.map((p) => p.id), ['p-shared']);
+        });
+        const raw = new Database(join(dir, 'alcor.db'), { readonly: true });
+        const plan = (sql: { text: string; params: unknown[] }) =>
+          (raw.prepare(`EXPLAIN QUERY PLAN ${sql.text}`).all(...sql.params) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
+        for (const def of [defs.addressScope, defs.subnetpool]) {
+          const steps = plan(buildList(def, { scope: { projectId: 'x', alsoShared: 'shared-row' }, limit: 100 }));
+          assert.match(steps, /MULTI-INDEX OR/, steps);
+          assert.doesNotMatch(steps, /^SCAN/m, steps);
+        }
+        const steps = plan(buildList(defs.subnetpool, { conditions: [{ attr: 'address_scope_id', values: ['s1'] }], limit: 1 }));
+        assert.match(steps, /subnetpools_scope/, steps);
+        raw.close();
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
