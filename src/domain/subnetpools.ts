@@ -8,7 +8,7 @@
 import type { RequestContext } from '../core/context.js';
 import {
   AddrFormatError, BadRequest, EmptySubnetPoolPrefixList, IllegalSubnetPoolPrefixBounds, IllegalSubnetPoolPrefixUpdate,
-  InvalidInput, PrefixVersionMismatch, SubnetPoolInUse, SubnetPoolNotFound,
+  InvalidInput, PolicyNotAuthorized, PrefixVersionMismatch, SubnetPoolInUse, SubnetPoolNotFound,
 } from '../core/errors.js';
 import type { Cidr } from '../core/ip.js';
 import { formatCidr, parseCidr } from '../core/ip.js';
@@ -19,7 +19,7 @@ import { checkPoolScope, checkScopedPoolUpdate } from './address-scopes.js';
 import type { Attrs } from './attributes.js';
 import type { Collection, ResourceHooks } from './collection.js';
 import { writeRevision } from './collection.js';
-import { enforce } from './policy.js';
+import { allowed } from './policy.js';
 import { withRetry } from './retry.js';
 
 /** Neutron's bounds when none are given: /8 to /32 for IPv4, /64 to /128 for IPv6. */
@@ -124,6 +124,16 @@ export function subnetpoolHooks(scopes: () => Collection): ResourceHooks {
 
 export type PrefixAction = 'add_prefixes' | 'remove_prefixes';
 
+/**
+ * The rule as Neutron's policy engine builds it for an action on a pool: the action's own rule and
+ * one per attribute it enforces that the pool sets to other than its default, nested left to right.
+ */
+function actionRule(action: PrefixAction, pool: Doc): string {
+  let rule = `rule:${action}`;
+  for (const attr of ['is_default', 'shared']) if (pool[attr] === true) rule = `(${rule} and rule:${action}:${attr})`;
+  return rule;
+}
+
 /** Neutron's get_operation_request_body, then each prefix as netaddr reads it. */
 function givenPrefixes(body: unknown): Cidr[] {
   const prefixes = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as { prefixes?: unknown }).prefixes : undefined;
@@ -137,16 +147,16 @@ function givenPrefixes(body: unknown): Cidr[] {
 
 /**
  * The subnetpool-prefix-ops actions: add_prefixes is an update of the prefixes to the merged union
- * (every update check, the address scope's overlap included); remove_prefixes takes the given space
- * out, refused while a subnet of the pool lies in it, a no-op when none of it is the pool's. Both
- * answer the prefixes after the change.
+ * (every update check, the address scope's overlap included), answered with the prefixes after it;
+ * remove_prefixes takes the given space out, refused while a subnet of the pool lies in it, a no-op
+ * when none of it is the pool's, and answers null as Neutron's (its plugin method returns nothing).
  */
 export async function changePoolPrefixes(
   store: Store, pools: Collection, ctx: RequestContext, id: string, action: PrefixAction, body: unknown,
-): Promise<{ prefixes: string[] }> {
+): Promise<{ prefixes: string[] } | null> {
   return withRetry(() => store.write(async (tx: WriteTx) => {
     const current = await pools.find(ctx, id, tx);
-    enforce(ctx, action, current);
+    if (!allowed(ctx, action, current)) throw new PolicyNotAuthorized(`${actionRule(action, current)} is disallowed by policy`);
     const given = givenPrefixes(body);
     if (action === 'add_prefixes') {
       const next = await pools.hooks.update!(ctx, current, { prefixes: [...(current.prefixes as string[]), ...given.map(formatCidr)] }, tx);
@@ -155,13 +165,14 @@ export async function changePoolPrefixes(
     }
     const all = ipSet(cidrsOf(current.prefixes));
     const removal = ipSet(given);
-    if (!overlaps(all, removal)) return { prefixes: current.prefixes as string[] };
+    if (!overlaps(all, removal)) return null;
     const subnets = await tx.list(defs.subnet, { conditions: [{ attr: 'subnetpool_id', values: [current.id] }] });
     if (overlaps(ipSet(subnets.map((s) => parseCidr(s.cidr)!)), removal)) {
-      throw new IllegalSubnetPoolPrefixUpdate('Illegal update to prefixes: One or more the prefixes to be removed is in use by a subnet.');
+      // Neutron's message ends in its own full stop and the template's.
+      throw new IllegalSubnetPoolPrefixUpdate('Illegal update to prefixes: One or more the prefixes to be removed is in use by a subnet..');
     }
     const prefixes = setCidrs(difference(all, removal)).map(formatCidr);
     await writeRevision(pools.def, { ...current, prefixes }, tx);
-    return { prefixes };
+    return null;
   }));
 }

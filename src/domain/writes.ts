@@ -35,8 +35,8 @@ export interface Writes {
   agentHeartbeats(beats: readonly AgentHeartbeat[]): Promise<void>;
   /** Port statuses agents report; only ports still bound to the reporting host change. */
   setPortStatuses(updates: readonly PortStatusUpdate[]): Promise<PortStatusApplied[]>;
-  /** PUT /subnetpools/{id}/add_prefixes or remove_prefixes: the pool's prefixes after the change. */
-  subnetpoolPrefixes(ctx: RequestContext, id: string, action: PrefixAction, body: unknown): Promise<{ prefixes: string[] }>;
+  /** PUT /subnetpools/{id}/add_prefixes (the pool's prefixes after it) or remove_prefixes (null). */
+  subnetpoolPrefixes(ctx: RequestContext, id: string, action: PrefixAction, body: unknown): Promise<{ prefixes: string[] } | null>;
   /** PUT /quotas/{project}: the project's limits after the change. */
   updateQuota(ctx: RequestContext, projectId: string, body: unknown): Promise<QuotaSet>;
   /** DELETE /quotas/{project}: back to the defaults. */

@@ -80,12 +80,15 @@ export function integer(min: number, max: number, opts: { nullable?: boolean } =
   };
 }
 
-/** convert_to_int, then type:values (an address scope's ip_version: "5 is not in [4, 6]"). */
+/**
+ * convert_to_int, then type:values, worded as Neutron 21 words both for an address scope's
+ * ip_version: "Invalid input for operation: 'x' is not an integer." and "... 5 is not in valid_values."
+ */
 export function integerIn(values: readonly number[]): Converter {
-  const toInt = integer(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   return (v, attr) => {
-    const n = toInt(v, attr) as number;
-    if (!values.includes(n)) return invalid(attr, `${n} is not in [${values.join(', ')}]`);
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
+    if (!Number.isInteger(n)) throw new InvalidInput(`Invalid input for operation: ${show(v)} is not an integer.`);
+    if (!values.includes(n)) return invalid(attr, `${n} is not in valid_values`);
     return n;
   };
 }

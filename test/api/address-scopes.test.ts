@@ -49,7 +49,9 @@ describe('address scopes', () => {
   it('refuses what Neutron refuses', async () => {
     await expectError(a.post('/v2.0/address-scopes', { address_scope: { name: 'x' } }), 400);
     const r = await expectError(a.post('/v2.0/address-scopes', { address_scope: { name: 'x', ip_version: 5 } }), 400);
-    assert.equal(r.body.NeutronError.message, 'Invalid input for ip_version. Reason: 5 is not in [4, 6].');
+    assert.equal(r.body.NeutronError.message, 'Invalid input for ip_version. Reason: 5 is not in valid_values.');
+    const s = await expectError(a.post('/v2.0/address-scopes', { address_scope: { name: 'x', ip_version: 'four' } }), 400, 'InvalidInput');
+    assert.equal(s.body.NeutronError.message, "Invalid input for operation: 'four' is not an integer.");
     await expectError(a.post('/v2.0/address-scopes', { address_scope: { name: 'x', ip_version: 4, shared: true } }), 403, 'PolicyNotAuthorized');
     await expectError(a.post('/v2.0/address-scopes', { address_scope: { name: 'x', ip_version: 4, description: 'd' } }), 400);
     const mine = await a.create('address-scopes', 'address_scope', { name: 'm', ip_version: 4 });

@@ -147,9 +147,10 @@ describe('subnet pools', () => {
     const net = await member.create('networks', 'network', {});
     const sub = await member.create('subnets', 'subnet', { network_id: net.id, ip_version: 4, subnetpool_id: pool.id, cidr: '10.251.8.0/24' });
     r = await expectError(member.put(`/v2.0/subnetpools/${pool.id}/remove_prefixes`, { prefixes: ['10.251.8.128/25'] }), 400, 'IllegalSubnetPoolPrefixUpdate');
-    assert.equal(r.body.NeutronError.message, 'Illegal update to prefixes: One or more the prefixes to be removed is in use by a subnet.');
+    assert.equal(r.body.NeutronError.message, 'Illegal update to prefixes: One or more the prefixes to be removed is in use by a subnet..');
     r = await member.put(`/v2.0/subnetpools/${pool.id}/remove_prefixes`, { prefixes: ['10.251.0.0/21', '10.250.1.0/24'] });
     assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body, null, "Neutron's answer: its remove_prefixes returns nothing");
     const after = (await member.get(`/v2.0/subnetpools/${pool.id}`)).body.subnetpool.prefixes;
     assert.deepEqual(after, ['10.250.0.0/24', '10.251.8.0/21', '10.251.16.0/20', '10.251.32.0/19', '10.251.64.0/18', '10.251.128.0/17']);
     // Space the pool does not hold: nothing changes.
@@ -159,7 +160,8 @@ describe('subnet pools', () => {
     // Another project: the pool is not found; a shared one is seen but not changed.
     await expectError(t.api.as('prefix-other').put(`/v2.0/subnetpools/${pool.id}/add_prefixes`, { prefixes: ['10.252.0.0/24'] }), 404, 'SubnetPoolNotFound');
     const shared = await t.api.create('subnetpools', 'subnetpool', { name: 'sh', prefixes: ['10.253.0.0/24'], shared: true });
-    await expectError(t.api.as('prefix-other').put(`/v2.0/subnetpools/${shared.id}/add_prefixes`, { prefixes: ['10.253.1.0/24'] }), 403, 'PolicyNotAuthorized');
+    r = await expectError(t.api.as('prefix-other').put(`/v2.0/subnetpools/${shared.id}/add_prefixes`, { prefixes: ['10.253.1.0/24'] }), 403, 'PolicyNotAuthorized');
+    assert.equal(r.body.NeutronError.message, '(rule:add_prefixes and rule:add_prefixes:shared) is disallowed by policy');
     assert.equal((await member.delete(`/v2.0/subnets/${sub.id}`)).status, 204);
   });
 });
