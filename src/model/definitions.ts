@@ -67,7 +67,7 @@ export const subnet: ResourceDef = {
   collection: 'subnets',
   path: 'subnets',
   taggable: true,
-  columns: { ...STANDARD_COLUMNS, network_id: 'network_id', cidr: 'cidr', ip_version: 'ip_version' },
+  columns: { ...STANDARD_COLUMNS, network_id: 'network_id', cidr: 'cidr', ip_version: 'ip_version', subnetpool_id: 'subnetpool_id' },
   attributes: {
     ...standard(),
     network_id: { post: true, put: false, convert: v.uuid, sort: true },

@@ -1,6 +1,7 @@
 /**
- * The address scope schema: pools stored before it get their scope and shared flag as columns, and
- * a member's lists of scopes and pools (its own rows or shared ones) and a scope's pools use indexes.
+ * The address scope schema: pools stored before it get their scope and shared flag as columns and
+ * subnets their pool; a member's lists of scopes and pools (its own rows or shared ones), a scope's
+ * pools and a pool's subnets use indexes.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +30,8 @@ describe('schema: address_scopes', () => {
       const pool = old.prepare("INSERT INTO subnetpools (id, project_id, name, doc) VALUES (?, 'a', ?, ?)");
       pool.run('p-private', 'private', JSON.stringify({ id: 'p-private', project_id: 'a', shared: false, address_scope_id: null }));
       pool.run('p-shared', 'shared', JSON.stringify({ id: 'p-shared', project_id: 'a', shared: true, address_scope_id: 's1' }));
+      old.prepare("INSERT INTO subnets (id, project_id, name, network_id, cidr, ip_version, doc) VALUES ('s-pooled', 'a', '', 'n', '10.0.0.0/24', 4, ?)")
+        .run(JSON.stringify({ id: 's-pooled', subnetpool_id: 'p-shared' }));
       old.close();
 
       const store = new SqliteStore({ dataDir: dir });
@@ -36,6 +39,8 @@ describe('schema: address_scopes', () => {
         await store.read(async (tx) => {
           const inScope = await tx.list(defs.subnetpool, { conditions: [{ attr: 'address_scope_id', values: ['s1'] }] });
           assert.deepEqual(inScope.map((p) => p.id), ['p-shared']);
+          const pooled = await tx.list(defs.subnet, { conditions: [{ attr: 'subnetpool_id', values: ['p-shared'] }] });
+          assert.deepEqual(pooled.map((x) => x.id), ['s-pooled']);
           const seen = await tx.list(defs.subnetpool, { scope: { projectId: 'b', alsoShared: 'shared-row' } });
           assert.deepEqual(seen.map((p) => p.id), ['p-shared']);
         });
@@ -49,6 +54,8 @@ describe('schema: address_scopes', () => {
         }
         const steps = plan(buildList(defs.subnetpool, { conditions: [{ attr: 'address_scope_id', values: ['s1'] }], limit: 1 }));
         assert.match(steps, /subnetpools_scope/, steps);
+        const poolSteps = plan(buildList(defs.subnet, { conditions: [{ attr: 'subnetpool_id', values: ['p-shared'] }] }));
+        assert.match(poolSteps, /subnets_pool/, poolSteps);
         raw.close();
       } finally {
         await store.close();

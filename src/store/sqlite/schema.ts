@@ -213,5 +213,9 @@ export const MIGRATIONS: readonly string[] = [
     address_scope_id = json_extract(doc, '$.address_scope_id');
   CREATE INDEX subnetpools_scope ON subnetpools(address_scope_id, id);
   CREATE INDEX subnetpools_shared ON subnetpools(shared, id);
+  -- A pool's subnets (its free space, its in-use check, re-scoping and remove_prefixes) by index.
+  ALTER TABLE subnets ADD COLUMN subnetpool_id TEXT;
+  UPDATE subnets SET subnetpool_id = json_extract(doc, '$.subnetpool_id');
+  CREATE INDEX subnets_pool ON subnets(subnetpool_id, id);
   `,
 ];
