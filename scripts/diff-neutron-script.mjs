@@ -752,6 +752,18 @@ export function buildScript() {
   S('pool-update-unscope', 'PUT', `${V}/subnetpools/{poolScoped}`, { subnetpool: { address_scope_id: null } }, { as: 'a' });
   S('pool-scoped-net-unscoped', 'GET', `${V}/networks/{netScoped}`, undefined, { as: 'a', values: true });
   S('pool-scoped-second-delete', 'DELETE', `${V}/subnetpools/{poolScoped2}`, undefined, { as: 'a' });
+  S('scope-rbac-create', 'POST', `${V}/rbac-policies`, { rbac_policy: { object_type: 'address_scope', object_id: '{scope6}', action: 'access_as_shared', target_tenant: 'pb' } }, { as: 'a', save: { scopeRbac: 'rbac_policy.id' } });
+  S('scope-rbac-bad-action', 'POST', `${V}/rbac-policies`, { rbac_policy: { object_type: 'address_scope', object_id: '{scope6}', action: 'access_as_external', target_tenant: 'pb' } }, { as: 'a' });
+  S('scope-rbac-other-owner', 'POST', `${V}/rbac-policies`, { rbac_policy: { object_type: 'address_scope', object_id: '{scope6}', action: 'access_as_shared', target_tenant: 'pq' } }, { as: 'b' });
+  S('scope-rbac-show-target', 'GET', `${V}/address-scopes/{scope6}`, undefined, { as: 'b', values: true });
+  S('scope-rbac-list-target', 'GET', `${V}/address-scopes?ip_version=6`, undefined, { as: 'b', listValues: true, values: true });
+  S('scope-rbac-pool', 'POST', `${V}/subnetpools`, { subnetpool: { name: 'rbac6', prefixes: ['2001:db8:300::/48'], address_scope_id: '{scope6}' } }, { as: 'b', save: { poolRbac: 'subnetpool.id' } });
+  S('scope-rbac-delete-in-use', 'DELETE', `${V}/rbac-policies/{scopeRbac}`, undefined, { as: 'a' });
+  S('scope-rbac-update-in-use', 'PUT', `${V}/rbac-policies/{scopeRbac}`, { rbac_policy: { target_tenant: 'pq' } }, { as: 'a' });
+  S('scope-rbac-pool-delete', 'DELETE', `${V}/subnetpools/{poolRbac}`, undefined, { as: 'b' });
+  S('scope-rbac-delete', 'DELETE', `${V}/rbac-policies/{scopeRbac}`, undefined, { as: 'a' });
+  S('scope-rbac-show-after', 'GET', `${V}/address-scopes/{scope6}`, undefined, { as: 'b' });
+  S('scope-rbac-wildcard-list', 'GET', `${V}/rbac-policies?object_id={scopeShared}`, undefined, { listValues: true, values: true });
   S('scope-delete', 'DELETE', `${V}/address-scopes/{scope4}`, undefined, { as: 'a' });
   S('scope-delete-again', 'DELETE', `${V}/address-scopes/{scope4}`, undefined, { as: 'a' });
 

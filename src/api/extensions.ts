@@ -40,6 +40,7 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'quotas', name: 'Quota management support', description: 'Expose functions for quotas management per project' },
   { alias: 'quota_details', name: 'Quota details management support', description: 'Expose functions for quotas usage statistics per project' },
   { alias: 'quota-check-limit', name: 'Quota engine limit check', description: 'Support for checking the resource usage before applying a new quota limit' },
+  { alias: 'rbac-address-scope', name: 'Add address_scope type to RBAC', description: 'Add address_scope type to RBAC' },
   { alias: 'rbac-policies', name: 'RBAC Policies', description: 'Allows creation and modification of policies that control tenant access to resources.' },
   { alias: 'router', name: 'Neutron L3 Router', description: 'Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.' },
   { alias: 'router_availability_zone', name: 'Router Availability Zone', description: 'Availability zone support for router.' },

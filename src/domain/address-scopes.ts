@@ -1,8 +1,9 @@
 /**
  * Neutron's address scopes (the address-scope extension): a named IPv4 or IPv6 space that subnet
  * pools join; the pools of one scope never overlap, and a network's subnets of one family are in
- * the scope of their pool (its ipv4_address_scope / ipv6_address_scope). Only an admin shares one,
- * and a shared scope is not unshared again (Neutron's AddressScopeUpdateError).
+ * the scope of their pool (its ipv4_address_scope / ipv6_address_scope). Only an admin shares one
+ * with all, and a shared scope is not unshared again (Neutron's AddressScopeUpdateError); its owner
+ * shares it with one project by an RBAC policy (rbac.ts, rbac-address-scope).
  */
 import type { RequestContext } from '../core/context.js';
 import {
@@ -15,27 +16,33 @@ import { ipSet, overlaps } from '../core/ip-set.js';
 import * as defs from '../model/definitions.js';
 import type { Doc, ReadTx } from '../store/store.js';
 import type { Collection, ResourceHooks } from './collection.js';
+import { SHARED, addWildcard, reaches, removePolicies, sharedTo } from './rbac.js';
 
 export function addressScopeHooks(): ResourceHooks {
   return {
     def: defs.addressScope,
     notFound: (id) => new AddressScopeNotFound(`Address scope ${id} could not be found.`),
-    sharedScope: 'shared-row',
-    async sharedVisible(doc) {
-      return doc.shared === true;
+    // Shared to all (the column, and its wildcard policy) or by a policy to this project; a
+    // member's list is the networks' one: its own rows or an RBAC policy's.
+    sharedScope: 'network',
+    async sharedVisible(doc, tx, ctx) {
+      return doc.shared === true || reaches(tx, doc.id, ctx.projectId, [SHARED]);
     },
 
-    async create(_ctx, attrs, base) {
+    async create(ctx, attrs, base, tx) {
+      // As Neutron's attach_rbac: the wildcard policy is the caller's.
+      if (attrs.shared === true) await addWildcard(tx, base, SHARED, 'address_scope', ctx.projectId);
       return {
         id: base.id, project_id: base.project_id, name: attrs.name, shared: attrs.shared,
         ip_version: attrs.ip_version, tenant_id: base.project_id,
       };
     },
 
-    async update(_ctx, current, changes) {
+    async update(ctx, current, changes, tx) {
       if (current.shared === true && changes.shared === false) {
         throw new AddressScopeUpdateError(`Unable to update address scope ${current.id} : Shared address scope can't be unshared.`);
       }
+      if (changes.shared === true) await addWildcard(tx, current, SHARED, 'address_scope', ctx.projectId);
       return { ...current, ...changes };
     },
 
@@ -47,6 +54,15 @@ export function addressScopeHooks(): ResourceHooks {
           `Unable to complete operation on address scope ${current.id}. There are one or more subnet pools in use on the address scope.`,
         );
       }
+      await removePolicies(tx, current.id);
+    },
+
+    // `shared` as this caller sees it: true too where a policy shares the scope with its project.
+    async expand(docs, tx, ctx) {
+      if (!ctx || ctx.isAdmin) return;
+      const others = docs.filter((d) => d.shared !== true && d.project_id !== ctx.projectId).map((d) => d.id);
+      const shared = await sharedTo(tx, others, ctx.projectId);
+      for (const d of docs) if (shared.has(d.id)) d.shared = true;
     },
   };
 }

@@ -23,10 +23,11 @@ describe('address scopes', () => {
   });
   after(async () => { await t?.close(); });
 
-  it('are listed as the address-scope and subnetpool-prefix-ops extensions', async () => {
+  it('are listed as the address-scope, rbac-address-scope and subnetpool-prefix-ops extensions', async () => {
     const aliases = (await t.api.get('/v2.0/extensions')).body.extensions.map((e: { alias: string }) => e.alias);
     assert.ok(aliases.includes('address-scope'));
     assert.ok(aliases.includes('subnetpool-prefix-ops'));
+    assert.ok(aliases.includes('rbac-address-scope'));
   });
 
   it('are created, shown, listed, renamed and deleted with Neutron\'s attributes only', async () => {
@@ -133,5 +134,51 @@ describe('address scopes', () => {
     assert.equal((await a.put(`/v2.0/subnetpools/${p4.id}`, { subnetpool: { address_scope_id: other.id } })).status, 200);
     shown = (await a.get(`/v2.0/networks/${net.id}`)).body.network;
     assert.equal(shown.ipv4_address_scope, other.id);
+  });
+
+  it('an RBAC policy shares a scope with one project, and is not removed while that project has pools in it', async () => {
+    const C = 'cccccccccccccccccccccccccccccccc';
+    const scope = await a.create('address-scopes', 'address_scope', { name: 'rbac', ip_version: 4 });
+    const rbac = (target: string, action = 'access_as_shared') =>
+      ({ rbac_policy: { object_type: 'address_scope', object_id: scope.id, action, target_tenant: target } });
+    let r = await expectError(a.post('/v2.0/rbac-policies', rbac(B, 'access_as_external')), 400, 'InvalidActionForType');
+    assert.equal(r.body.NeutronError.message, "Invalid action 'access_as_external' for object type 'address_scope'. Valid actions: ('access_as_shared',)");
+    await expectError(b.post('/v2.0/rbac-policies', rbac(C)), 400, 'InvalidInput');
+    await expectError(b.get(`/v2.0/address-scopes/${scope.id}`), 404, 'AddressScopeNotFound');
+    const policy = (await a.post('/v2.0/rbac-policies', rbac(B))).body.rbac_policy;
+    assert.equal(policy.object_type, 'address_scope');
+    // The target sees it as shared with it; the owner and the others as they did.
+    assert.equal((await b.get(`/v2.0/address-scopes/${scope.id}`)).body.address_scope.shared, true);
+    assert.ok((await b.get('/v2.0/address-scopes')).body.address_scopes.some((x: { id: string }) => x.id === scope.id));
+    assert.equal((await a.get(`/v2.0/address-scopes/${scope.id}`)).body.address_scope.shared, false);
+    await expectError(t.api.as(C).get(`/v2.0/address-scopes/${scope.id}`), 404);
+    const pool = await b.create('subnetpools', 'subnetpool', { name: 'b-in-rbac', prefixes: ['10.50.0.0/16'], address_scope_id: scope.id });
+    r = await expectError(a.delete(`/v2.0/rbac-policies/${policy.id}`), 409, 'RbacPolicyInUse');
+    assert.equal(r.body.NeutronError.message, `RBAC policy on object ${scope.id} cannot be removed because other objects depend on it.\nDetails: project_id=${B}`);
+    await expectError(a.put(`/v2.0/rbac-policies/${policy.id}`, { rbac_policy: { target_tenant: C } }), 409, 'RbacPolicyInUse');
+    assert.equal((await b.delete(`/v2.0/subnetpools/${pool.id}`)).status, 204);
+    assert.equal((await a.put(`/v2.0/rbac-policies/${policy.id}`, { rbac_policy: { target_tenant: C } })).status, 200);
+    await expectError(b.get(`/v2.0/address-scopes/${scope.id}`), 404);
+    assert.equal((await t.api.as(C).get(`/v2.0/address-scopes/${scope.id}`)).status, 200);
+    assert.equal((await a.delete(`/v2.0/rbac-policies/${policy.id}`)).status, 204);
+    await expectError(t.api.as(C).get(`/v2.0/address-scopes/${scope.id}`), 404);
+  });
+
+  it('a shared scope is its wildcard policy: made with it or by an update, listed, and in use while pools of others are in it', async () => {
+    const scope = await t.api.create('address-scopes', 'address_scope', { name: 'wild', ip_version: 4, project_id: A });
+    assert.equal((await t.api.put(`/v2.0/address-scopes/${scope.id}`, { address_scope: { shared: true } })).body.address_scope.shared, true);
+    const policies = (await t.api.get(`/v2.0/rbac-policies?object_id=${scope.id}`)).body.rbac_policies;
+    assert.deepEqual(policies.map((p: Record<string, unknown>) => [p.object_type, p.action, p.target_tenant]), [['address_scope', 'access_as_shared', '*']]);
+    const pool = await b.create('subnetpools', 'subnetpool', { name: 'b-in-wild', prefixes: ['10.60.0.0/16'], address_scope_id: scope.id });
+    await expectError(t.api.delete(`/v2.0/rbac-policies/${policies[0].id}`), 409, 'RbacPolicyInUse');
+    assert.equal((await b.delete(`/v2.0/subnetpools/${pool.id}`)).status, 204);
+    assert.equal((await t.api.delete(`/v2.0/rbac-policies/${policies[0].id}`)).status, 204);
+    assert.equal((await a.get(`/v2.0/address-scopes/${scope.id}`)).body.address_scope.shared, false);
+    await expectError(b.get(`/v2.0/address-scopes/${scope.id}`), 404);
+    // Its policies go with it.
+    const again = await t.api.create('address-scopes', 'address_scope', { name: 'wild2', ip_version: 6, shared: true });
+    assert.equal((await t.api.get(`/v2.0/rbac-policies?object_id=${again.id}`)).body.rbac_policies.length, 1);
+    assert.equal((await t.api.delete(`/v2.0/address-scopes/${again.id}`)).status, 204);
+    assert.equal((await t.api.get(`/v2.0/rbac-policies?object_id=${again.id}`)).body.rbac_policies.length, 0);
   });
 });
