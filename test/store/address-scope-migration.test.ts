@@ -1,7 +1,7 @@
 /**
  * The address scope schema: pools stored before it get their scope and shared flag as columns and
- * subnets their pool; a member's lists of scopes and pools (its own rows or shared ones), a scope's
- * pools and a pool's subnets use indexes.
+ * subnets their pool; a member's lists of scopes (its own or an RBAC policy's) and pools (its own
+ * or shared ones), a scope's pools and a pool's subnets use indexes.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -47,8 +47,9 @@ describe('schema: address_scopes', () => {
         const raw = new Database(join(dir, 'alcor.db'), { readonly: true });
         const plan = (sql: { text: string; params: unknown[] }) =>
           (raw.prepare(`EXPLAIN QUERY PLAN ${sql.text}`).all(...sql.params) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
-        for (const def of [defs.addressScope, defs.subnetpool]) {
-          const steps = plan(buildList(def, { scope: { projectId: 'x', alsoShared: 'shared-row' }, limit: 100 }));
+        // A member's scopes: its own or an RBAC policy's (as its networks); its pools: its own or shared ones.
+        for (const [def, alsoShared] of [[defs.addressScope, 'network'], [defs.subnetpool, 'shared-row']] as const) {
+          const steps = plan(buildList(def, { scope: { projectId: 'x', alsoShared }, limit: 100 }));
           assert.match(steps, /MULTI-INDEX OR/, steps);
           assert.doesNotMatch(steps, /^SCAN/m, steps);
         }

@@ -196,10 +196,11 @@ export const MIGRATIONS: readonly string[] = [
     ON CONFLICT (project_id, resource) DO UPDATE SET in_use = in_use + excluded.in_use;
   `,
   `
-  -- Neutron's address scopes. A member's list is its own rows or shared ones: (shared, id) beside
-  -- (project_id, id) lets SQLite answer the OR with two index probes (a MULTI-INDEX OR). Subnet
-  -- pools get their scope and shared flag as columns the same way: a scope's pools (in-use and
-  -- overlap checks) are one probe, and a member's pool list no longer reads every document.
+  -- Neutron's address scopes. A member's list is its own rows or those an RBAC policy shares with
+  -- it or all (rbac_policies_target), as its networks. Subnet pools get their scope and shared flag
+  -- as columns: a scope's pools (in-use and overlap checks) are one probe, and a member's pool list
+  -- (its own or shared ones) is a MULTI-INDEX OR of (project_id, id) and (shared, id) rather than a
+  -- read of every document.
   CREATE TABLE address_scopes (
     id TEXT PRIMARY KEY, project_id TEXT NOT NULL, name TEXT NOT NULL, shared INTEGER NOT NULL,
     ip_version INTEGER NOT NULL, doc TEXT NOT NULL
