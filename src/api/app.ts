@@ -21,6 +21,7 @@ import { quotaRoutes } from './resources/quotas.js';
 import { autoAllocatedTopologyRoutes } from './resources/auto-allocated-topology.js';
 import { floatingIpPoolRoutes } from './resources/floatingip-pools.js';
 import { routerActionRoutes } from './resources/router-actions.js';
+import { subnetpoolActionRoutes } from './resources/subnetpool-actions.js';
 import './context.js';
 
 export interface AppDeps {
@@ -76,6 +77,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   discoveryRoutes(app);
   for (const collection of deps.domain.collections.values()) collectionRoutes(app, collection, deps.domain.writes);
   routerActionRoutes(app, deps.domain.writes, deps.domain.collections.get('routers')!);
+  subnetpoolActionRoutes(app, deps.domain.writes);
   autoAllocatedTopologyRoutes(app, deps.domain.writes);
   quotaRoutes(app, deps.domain.quotas, deps.domain.writes);
   floatingIpPoolRoutes(app, deps.domain.collections.get('networks')!, deps.domain.collections.get('subnets')!);

@@ -30,8 +30,17 @@ function fault(status: number, type: string): Fault {
 
 export const BadRequest = fault(400, 'HTTPBadRequest');
 export const InvalidInput = fault(400, 'InvalidInput');
+/** netaddr's own error, which Neutron's fault map answers as a 400 (a bad prefix in a pool action). */
+export const AddrFormatError = fault(400, 'AddrFormatError');
 export const IllegalSubnetPoolPrefixBounds = fault(400, 'IllegalSubnetPoolPrefixBounds');
 export const IllegalSubnetPoolPrefixUpdate = fault(400, 'IllegalSubnetPoolPrefixUpdate');
+export const IllegalSubnetPoolUpdate = fault(400, 'IllegalSubnetPoolUpdate');
+export const IllegalSubnetPoolIpVersionAssociationToAddressScope = fault(400, 'IllegalSubnetPoolIpVersionAssociationToAddressScope');
+export const EmptySubnetPoolPrefixList = fault(400, 'EmptySubnetPoolPrefixList');
+export const PrefixVersionMismatch = fault(400, 'PrefixVersionMismatch');
+export const AddressScopeUpdateError = fault(400, 'AddressScopeUpdateError');
+export const NetworkAddressScopeAffinityError = fault(400, 'NetworkAddressScopeAffinityError');
+export const AddressScopePrefixConflict = fault(409, 'AddressScopePrefixConflict');
 export const MinPrefixSubnetAllocationError = fault(400, 'MinPrefixSubnetAllocationError');
 export const MaxPrefixSubnetAllocationError = fault(400, 'MaxPrefixSubnetAllocationError');
 export const NetworkSubnetPoolAffinityError = fault(400, 'NetworkSubnetPoolAffinityError');
@@ -59,7 +68,9 @@ export const SecurityGroupProtocolRequiredWithPorts = fault(400, 'SecurityGroupP
 export const SecurityGroupInvalidProtocolForPortRange = fault(400, 'SecurityGroupInvalidProtocolForPortRange');
 export const SecurityGroupEthertypeConflictWithProtocol = fault(400, 'SecurityGroupEthertypeConflictWithProtocol');
 export const InvalidRoutes = fault(400, 'InvalidRoutes');
-export const BadRouterRequest = fault(400, 'BadRequest');
+/** Neutron's exceptions.BadRequest ("Bad <resource> request: ..."), answered with its own type. */
+export const BadResourceRequest = fault(400, 'BadRequest');
+export const BadRouterRequest = BadResourceRequest;
 export const AddressPairAndPortSecurityRequired = fault(409, 'AddressPairAndPortSecurityRequired');
 export const PortSecurityAndIPRequiredForSecurityGroups = fault(400, 'PortSecurityAndIPRequiredForSecurityGroups');
 export const DuplicateAddressPairInRequest = fault(400, 'DuplicateAddressPairInRequest');
@@ -75,6 +86,7 @@ export const NetworkNotFound = fault(404, 'NetworkNotFound');
 export const AvailabilityZoneNotFound = fault(404, 'AvailabilityZoneNotFound');
 export const SubnetNotFound = fault(404, 'SubnetNotFound');
 export const SubnetPoolNotFound = fault(404, 'SubnetPoolNotFound');
+export const AddressScopeNotFound = fault(404, 'AddressScopeNotFound');
 export const PortNotFound = fault(404, 'PortNotFound');
 export const SecurityGroupNotFound = fault(404, 'SecurityGroupNotFound');
 export const SecurityGroupRuleNotFound = fault(404, 'SecurityGroupRuleNotFound');
@@ -93,6 +105,7 @@ export const SubnetInUse = fault(409, 'SubnetInUse');
 export const PortInUse = fault(409, 'PortInUse');
 export const RouterInUse = fault(409, 'RouterInUse');
 export const SecurityGroupInUse = fault(409, 'SecurityGroupInUse');
+export const AddressScopeInUse = fault(409, 'AddressScopeInUse');
 export const FloatingIPPortAlreadyAssociated = fault(409, 'FloatingIPPortAlreadyAssociated');
 export const PortSecurityPortHasSecurityGroup = fault(409, 'PortSecurityPortHasSecurityGroup');
 export const SecurityGroupCannotRemoveDefault = fault(409, 'SecurityGroupCannotRemoveDefault');

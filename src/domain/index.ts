@@ -13,6 +13,7 @@ import { portHooks, releasePort } from './ports.js';
 import { Routers } from './routers.js';
 import { floatingIpHooks } from './floating-ips.js';
 import { subnetpoolHooks } from './subnetpools.js';
+import { addressScopeHooks } from './address-scopes.js';
 import { securityGroupRuleHooks } from './security-group-rules.js';
 import { SecurityGroups } from './security-groups.js';
 import { subnetHooks } from './subnets.js';
@@ -67,7 +68,8 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
     securityGroups.hooks(),
     securityGroupRuleHooks(get('security_groups')),
     routers.hooks(),
-    subnetpoolHooks(),
+    subnetpoolHooks(get('address_scopes')),
+    addressScopeHooks(),
     floatingIpHooks(get('networks'), get('ports')),
     agentHooks(config),
     rbacPolicyHooks(),
@@ -76,7 +78,7 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
   for (const h of hooks) collections.set(h.def.collection, new Collection(store, h, quotas));
   const autoAllocation = new AutoAllocation(store, routers, (name) => collections.get(name)!);
   const portBindings = new PortBindings(config, store, get('ports'));
-  writes = remoteWrites ?? localWrites(collections, routers, securityGroups, agents, quotas, autoAllocation, portBindings);
+  writes = remoteWrites ?? localWrites(store, collections, routers, securityGroups, agents, quotas, autoAllocation, portBindings);
   return { store, collections, routers, writes, quotas, availability: new Availability(store, config), portBindings };
 }
 

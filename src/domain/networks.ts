@@ -6,6 +6,7 @@ import * as defs from '../model/definitions.js';
 import type { Doc, ReadTx, WriteTx } from '../store/store.js';
 import type { Attrs } from './attributes.js';
 import type { ResourceHooks } from './collection.js';
+import { fillNetworkScopes } from './address-scopes.js';
 import { checkZoneHints, fillNetworkZones } from './availability.js';
 import { reserveSegment } from './segments.js';
 import { EXTERNAL, SHARED, addWildcard, networkPolicies, reaches, removePolicies, sharedLossAllowed, sharedTo } from './rbac.js';
@@ -149,6 +150,7 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
       const subnets = await tx.list(defs.subnet, { conditions: [{ attr: 'network_id', values: [...byNetwork.keys()] }] });
       for (const s of subnets) byNetwork.get(s.network_id as string)?.push(s.id);
       for (const d of docs) d.subnets = byNetwork.get(d.id);
+      await fillNetworkScopes(docs, subnets, tx);
       await fillNetworkZones(docs, tx);
     },
   };

@@ -28,6 +28,7 @@ const ADMIN_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   network: ['shared', 'router:external', 'is_default', 'provider:network_type', 'provider:physical_network', 'provider:segmentation_id', 'segments'],
   port: ['binding:host_id', 'binding:profile'],
   subnetpool: ['shared', 'is_default'],
+  address_scope: ['shared'],
   floatingip: ['floating_ip_address'],
 };
 
@@ -47,6 +48,8 @@ const RULES: Readonly<Record<string, Check>> = {
   'create_subnet:network': adminOrNetworkOwner,
   'delete_security_group:default': admin,
   'add_router_interface:port': adminOrOwner,
+  add_prefixes: writer(adminOrOwner),
+  remove_prefixes: writer(adminOrOwner),
 };
 
 /** May this caller do that to this target? */

@@ -4,7 +4,8 @@
  * `access_as_external` lets it see the network and use it as an external one (floating IPs, router
  * gateways). A network's `shared` column is its wildcard access_as_shared policy and its
  * `router:external` is true while it has any access_as_external policy, as in Neutron: the
- * columns and the table are changed together, in the same transaction.
+ * columns and the table are changed together, in the same transaction. Address scopes
+ * (rbac-address-scope) take `access_as_shared` only: its target sees the scope and puts pools in it.
  */
 import type { RequestContext } from '../core/context.js';
 import {
@@ -21,6 +22,11 @@ import { writeRevision } from './collection.js';
 export const SHARED = 'access_as_shared';
 export const EXTERNAL = 'access_as_external';
 const ACTIONS = [SHARED, EXTERNAL] as const;
+/** What each object type accepts, and Neutron's tuple of them for InvalidActionForType. */
+const TYPE_ACTIONS: Readonly<Record<string, { actions: readonly string[]; shown: string }>> = {
+  network: { actions: ACTIONS, shown: `('${SHARED}', '${EXTERNAL}')` },
+  address_scope: { actions: [SHARED], shown: `('${SHARED}',)` },
+};
 const GATEWAY = 'network:router_gateway';
 
 /** A network's policies, by the (object_id, action, target_tenant) index. */
@@ -54,15 +60,19 @@ export async function sharedTo(tx: ReadTx, networkIds: readonly string[], projec
   return new Set(found.map((p) => p.object_id as string));
 }
 
-function policyDoc(id: string, projectId: string, networkId: string, action: string, target: string): Doc {
-  return { id, project_id: projectId, action, object_id: networkId, target_tenant: target, object_type: 'network', tenant_id: projectId };
+function policyDoc(id: string, projectId: string, objectId: string, action: string, target: string, objectType = 'network'): Doc {
+  return { id, project_id: projectId, action, object_id: objectId, target_tenant: target, object_type: objectType, tenant_id: projectId };
 }
 
-/** The network's own wildcard policy (shared: true, router:external: true), made if missing. */
-export async function addWildcard(tx: WriteTx, network: Doc, action: string): Promise<void> {
-  const existing = await networkPolicies(tx, network.id);
+/**
+ * The object's own wildcard policy (a network's shared: true or router:external: true, an address
+ * scope's shared: true), made if missing, owned by `owner` (the network's project; for a scope,
+ * Neutron's caller's).
+ */
+export async function addWildcard(tx: WriteTx, object: Doc, action: string, objectType = 'network', owner = object.project_id as string): Promise<void> {
+  const existing = await networkPolicies(tx, object.id);
   if (existing.some((p) => p.action === action && p.target_tenant === '*')) return;
-  await tx.insert(defs.rbacPolicy, policyDoc(newId(), network.project_id as string, network.id, action, '*'));
+  await tx.insert(defs.rbacPolicy, policyDoc(newId(), owner, object.id, action, '*', objectType));
 }
 
 export async function removePolicies(tx: WriteTx, networkId: string, keep: (p: Doc) => boolean = () => false): Promise<void> {
@@ -129,13 +139,49 @@ function checkTarget(ctx: RequestContext, action: 'create' | 'update', target: u
   }
 }
 
-async function ownedNetwork(ctx: RequestContext, tx: ReadTx, networkId: string): Promise<Doc> {
-  const network = await tx.get(defs.network, networkId);
-  if (!network) throw new InvalidInput(`Invalid input for operation: Network ${networkId} could not be found.`);
-  if (!ctx.isAdmin && network.project_id !== ctx.projectId) {
+/** The object a policy is on, if the caller may make policies on it (its owner or an admin). */
+async function ownedObject(ctx: RequestContext, tx: ReadTx, objectType: string, objectId: string): Promise<Doc> {
+  const object = await tx.get(objectType === 'network' ? defs.network : defs.addressScope, objectId);
+  if (!object) {
+    throw new InvalidInput(`Invalid input for operation: ${objectType === 'network' ? 'Network' : 'Address scope'} ${objectId} could not be found.`);
+  }
+  if (!ctx.isAdmin && object.project_id !== ctx.projectId) {
     throw new InvalidInput('Invalid input for operation: Only admins can manipulate policies on objects they do not own.');
   }
-  return network;
+  return object;
+}
+
+/**
+ * Neutron's _validate_rbac_policy_delete for an address scope: may `target` lose access_as_shared,
+ * given the policies that stay? Not while it has pools in the scope (nor, for the wildcard, while
+ * any project with pools there, the owner included, has no policy of its own).
+ */
+async function checkScopeLoss(tx: ReadTx, scope: Doc, target: string, remaining: readonly Doc[]): Promise<void> {
+  if (target === scope.project_id) return;
+  const targets = remaining.filter((p) => p.action === SHARED).map((p) => p.target_tenant as string);
+  if (target !== '*' && targets.includes('*')) return;
+  const pools = await tx.list(defs.subnetpool, { conditions: [{ attr: 'address_scope_id', values: [scope.id] }] });
+  const bound = new Set(pools.map((p) => p.project_id as string));
+  const lost = target === '*' ? [...bound].some((p) => !targets.includes(p)) : bound.has(target);
+  if (lost) throw inUse(scope.id, `project_id=${target}`);
+}
+
+/** An address scope's `shared` is its wildcard policy. */
+async function syncScope(tx: WriteTx, scope: Doc, policies: readonly Doc[]): Promise<void> {
+  const shared = policies.some((p) => p.action === SHARED && p.target_tenant === '*');
+  if (shared !== scope.shared) await writeRevision(defs.addressScope, { ...scope, shared }, tx);
+}
+
+/** Checks `policy` losing its target to the policies that stay, then syncs its object. */
+async function changePolicies(tx: WriteTx, object: Doc, policy: Doc, remaining: Doc[], newTarget?: string): Promise<void> {
+  if (policy.object_type === 'address_scope') {
+    // As Neutron: a policy moved to '*' takes nothing away.
+    if (newTarget !== '*') await checkScopeLoss(tx, object, policy.target_tenant as string, remaining);
+    await syncScope(tx, object, newTarget === undefined ? remaining : [...remaining, { ...policy, target_tenant: newTarget }]);
+    return;
+  }
+  await checkLoss(tx, object, policy, remaining, newTarget);
+  await syncNetwork(tx, object, newTarget === undefined ? remaining : [...remaining, { ...policy, target_tenant: newTarget }]);
 }
 
 const duplicate = () => new DuplicateRbacPolicy('An RBAC policy already exists with those values.');
@@ -147,39 +193,38 @@ export function rbacPolicyHooks(): ResourceHooks {
 
     async create(ctx, attrs: Attrs, base: Doc, tx: WriteTx) {
       const type = attrs.object_type as string;
-      if (type !== 'network') throw new InvalidInput(`Invalid input for operation: '${type}' is not a valid RBAC object type.`);
+      const allowedActions = Object.hasOwn(TYPE_ACTIONS, type) ? TYPE_ACTIONS[type] : undefined;
+      if (!allowedActions) throw new InvalidInput(`Invalid input for operation: '${type}' is not a valid RBAC object type.`);
       const action = attrs.action as string;
-      if (!(ACTIONS as readonly string[]).includes(action)) {
-        throw new InvalidActionForType(`Invalid action '${action}' for object type '${type}'. Valid actions: ('${SHARED}', '${EXTERNAL}')`);
+      if (!allowedActions.actions.includes(action)) {
+        throw new InvalidActionForType(`Invalid action '${action}' for object type '${type}'. Valid actions: ${allowedActions.shown}`);
       }
       checkTarget(ctx, 'create', attrs.target_tenant);
-      const network = await ownedNetwork(ctx, tx, attrs.object_id as string);
-      const existing = await networkPolicies(tx, network.id);
+      const object = await ownedObject(ctx, tx, type, attrs.object_id as string);
+      const existing = await networkPolicies(tx, object.id);
       if (existing.some((p) => p.action === action && p.target_tenant === attrs.target_tenant)) throw duplicate();
-      const doc = policyDoc(base.id, base.project_id as string, network.id, action, attrs.target_tenant as string);
-      await syncNetwork(tx, network, [...existing, doc]);
+      const doc = policyDoc(base.id, base.project_id as string, object.id, action, attrs.target_tenant as string, type);
+      if (type === 'network') await syncNetwork(tx, object, [...existing, doc]);
+      else await syncScope(tx, object, [...existing, doc]);
       return doc;
     },
 
     async update(ctx, current, changes, tx) {
       if (!('target_tenant' in changes) || changes.target_tenant === current.target_tenant) return { ...current };
       checkTarget(ctx, 'update', changes.target_tenant);
-      const network = await ownedNetwork(ctx, tx, current.object_id as string);
-      const existing = await networkPolicies(tx, network.id);
+      const object = await ownedObject(ctx, tx, current.object_type as string, current.object_id as string);
+      const existing = await networkPolicies(tx, object.id);
       const others = existing.filter((p) => p.id !== current.id);
       if (others.some((p) => p.action === current.action && p.target_tenant === changes.target_tenant)) throw duplicate();
-      await checkLoss(tx, network, current, others, changes.target_tenant as string);
-      const next = { ...current, target_tenant: changes.target_tenant };
-      await syncNetwork(tx, network, [...others, next]);
-      return next;
+      await changePolicies(tx, object, current, others, changes.target_tenant as string);
+      return { ...current, target_tenant: changes.target_tenant };
     },
 
     async delete(_ctx, current, tx) {
-      const network = await tx.get(defs.network, current.object_id as string);
-      if (!network) return;
-      const others = (await networkPolicies(tx, network.id)).filter((p) => p.id !== current.id);
-      await checkLoss(tx, network, current, others);
-      await syncNetwork(tx, network, others);
+      const object = await tx.get(current.object_type === 'address_scope' ? defs.addressScope : defs.network, current.object_id as string);
+      if (!object) return;
+      const others = (await networkPolicies(tx, object.id)).filter((p) => p.id !== current.id);
+      await changePolicies(tx, object, current, others);
     },
   };
 }

@@ -7,7 +7,7 @@
  */
 import type { RequestContext } from '../core/context.js';
 import {
-  BadRequest, MaxPrefixSubnetAllocationError, MinPrefixSubnetAllocationError, SubnetAllocationError, SubnetPoolQuotaExceeded,
+  AddrFormatError, BadResourceRequest, MaxPrefixSubnetAllocationError, MinPrefixSubnetAllocationError, SubnetAllocationError, SubnetPoolQuotaExceeded,
 } from '../core/errors.js';
 import type { Cidr, IpVersion } from '../core/ip.js';
 import { cidrLast, cidrsOverlap, formatCidr, parseCidr } from '../core/ip.js';
@@ -25,23 +25,28 @@ export interface PoolRequest {
 
 /** The pool a subnet create names (or the default pool of its version), or undefined for none. */
 export async function requestedPool(ctx: RequestContext, req: PoolRequest, pools: Collection, tx: WriteTx): Promise<Doc | undefined> {
+  if (req.poolId != null && req.useDefault) {
+    throw new BadResourceRequest('Bad subnets request: subnetpool_id and use_default_subnetpool cannot both be specified.');
+  }
   if (req.poolId != null) return pools.find(ctx, req.poolId, tx);
   if (!req.useDefault) return undefined;
   const [pool] = await tx.list(defs.subnetpool, {
     conditions: [{ attr: 'is_default', values: [true] }, { attr: 'ip_version', values: [req.version] }], limit: 1,
   });
-  if (!pool) throw new BadRequest(`Bad subnets request: No default subnetpool found for IPv${req.version}.`);
+  if (!pool) throw new BadResourceRequest(`Bad subnets request: No default subnetpool found for IPv${req.version}.`);
   return pool;
 }
 
 /** The CIDR the subnet gets from `pool`. */
 export async function allocateFromPool(pool: Doc, req: PoolRequest, tx: WriteTx): Promise<string> {
   if (pool.ip_version !== req.version) {
-    throw new BadRequest(`Bad subnets request: Cannot allocate IPv${req.version} subnet from IPv${String(pool.ip_version)} subnet pool.`);
+    throw new BadResourceRequest(`Bad subnets request: Cannot allocate IPv${req.version} subnet from IPv${String(pool.ip_version)} subnet pool.`);
   }
   const bits = req.version === 4 ? 32 : 128;
   const given = req.cidr === undefined ? undefined : parseCidr(req.cidr)!;
   const prefixlen = given?.prefixlen ?? req.prefixlen ?? Number(pool.default_prefixlen);
+  // Neutron makes the request's wildcard prefix before any bound is checked; netaddr refuses it.
+  if (prefixlen > bits) throw new AddrFormatError(`invalid IPNetwork ${req.version === 4 ? '0.0.0.0' : '::'}/${prefixlen}`);
   const min = Number(pool.min_prefixlen), max = Number(pool.max_prefixlen);
   if (prefixlen > max) throw new MaxPrefixSubnetAllocationError(`Unable to allocate subnet with prefix length ${prefixlen}, maximum allowed prefix is ${max}.`);
   if (prefixlen < min) throw new MinPrefixSubnetAllocationError(`Unable to allocate subnet with prefix length ${prefixlen}, minimum allowed prefix is ${min}.`);

@@ -4,7 +4,7 @@
  * renders; the writer thread validates, allocates and commits. `localWrites` is the writer itself.
  */
 import type { RequestContext } from '../core/context.js';
-import type { Doc } from '../store/store.js';
+import type { Doc, Store } from '../store/store.js';
 import type { AutoAllocatedTopologyView, AutoAllocation } from './auto-allocation.js';
 import type { BindingView, PortBindings } from './port-bindings.js';
 import type { AgentHeartbeat, AgentReport, Agents, PortStatusApplied, PortStatusUpdate } from './agents.js';
@@ -12,6 +12,8 @@ import type { Collection, IfMatch } from './collection.js';
 import type { RouterInterfaceInfo, Routers } from './routers.js';
 import type { QuotaSet, Quotas } from './quotas.js';
 import type { SecurityGroups } from './security-groups.js';
+import type { PrefixAction } from './subnetpools.js';
+import { changePoolPrefixes } from './subnetpools.js';
 
 /** A tag-list change as data (the tags API's four writes). */
 export type TagChange =
@@ -35,6 +37,8 @@ export interface Writes {
   agentHeartbeats(beats: readonly AgentHeartbeat[]): Promise<void>;
   /** Port statuses agents report; only ports still bound to the reporting host change. */
   setPortStatuses(updates: readonly PortStatusUpdate[]): Promise<PortStatusApplied[]>;
+  /** PUT /subnetpools/{id}/add_prefixes (the pool's prefixes after it) or remove_prefixes (null). */
+  subnetpoolPrefixes(ctx: RequestContext, id: string, action: PrefixAction, body: unknown): Promise<{ prefixes: string[] } | null>;
   /** PUT /quotas/{project}: the project's limits after the change. */
   updateQuota(ctx: RequestContext, projectId: string, body: unknown): Promise<QuotaSet>;
   /** DELETE /quotas/{project}: back to the defaults. */
@@ -55,6 +59,7 @@ export const WRITE_METHODS: ReadonlyArray<keyof Writes> = [
   'ensureDefaultSecurityGroup', 'registerAgent', 'agentHeartbeats', 'setPortStatuses', 'updateQuota', 'resetQuota',
   'autoAllocateTopology', 'deleteAutoAllocatedTopology',
   'createPortBinding', 'updatePortBinding', 'activatePortBinding', 'deletePortBinding',
+  'subnetpoolPrefixes',
 ];
 
 export function applyTagChange(tags: string[], change: TagChange): string[] {
@@ -64,7 +69,7 @@ export function applyTagChange(tags: string[], change: TagChange): string[] {
 }
 
 export function localWrites(
-  collections: ReadonlyMap<string, Collection>, routers: Routers, securityGroups: SecurityGroups, agents: Agents, quotas: Quotas,
+  store: Store, collections: ReadonlyMap<string, Collection>, routers: Routers, securityGroups: SecurityGroups, agents: Agents, quotas: Quotas,
   autoAllocation: AutoAllocation, portBindings: PortBindings,
 ): Writes {
   const of = (name: string): Collection => {
@@ -92,5 +97,6 @@ export function localWrites(
     updatePortBinding: (ctx, portId, host, body) => portBindings.update(ctx, portId, host, body),
     activatePortBinding: (ctx, portId, host) => portBindings.activate(ctx, portId, host),
     deletePortBinding: (ctx, portId, host) => portBindings.remove(ctx, portId, host),
+    subnetpoolPrefixes: (ctx, id, action, body) => changePoolPrefixes(store, of('subnetpools'), ctx, id, action, body),
   };
 }

@@ -69,7 +69,7 @@ export const subnet: ResourceDef = {
   collection: 'subnets',
   path: 'subnets',
   taggable: true,
-  columns: { ...STANDARD_COLUMNS, network_id: 'network_id', cidr: 'cidr', ip_version: 'ip_version' },
+  columns: { ...STANDARD_COLUMNS, network_id: 'network_id', cidr: 'cidr', ip_version: 'ip_version', subnetpool_id: 'subnetpool_id' },
   attributes: {
     ...standard(),
     network_id: { post: true, put: false, convert: v.uuid, sort: true },
@@ -231,9 +231,11 @@ export const subnetpool: ResourceDef = {
   collection: 'subnetpools',
   path: 'subnetpools',
   taggable: true,
-  columns: { ...STANDARD_COLUMNS },
+  columns: { ...STANDARD_COLUMNS, shared: 'shared', address_scope_id: 'address_scope_id' },
   attributes: {
     ...standard(),
+    // Neutron's type:not_empty_string with no default: a pool must be named.
+    name: { post: true, put: true, convert: v.notEmptyString(255), sort: true },
     prefixes: { post: true, put: true, convert: v.listOf(v.subnetCidr), filter: false },
     ip_version: { post: false, put: false, filter: 'integer', sort: true },
     default_prefixlen: { post: true, put: true, derived: true, convert: v.integer(0, 128), filter: 'string', sort: true },
@@ -243,6 +245,27 @@ export const subnetpool: ResourceDef = {
     is_default: { post: true, put: true, default: false, convert: v.toBoolean, filter: 'boolean' },
     address_scope_id: { post: true, put: true, default: null, convert: v.uuidOrNull, filter: 'string' },
     default_quota: { post: true, put: true, default: null, convert: v.integer(0, 2 ** 31 - 1, { nullable: true }), filter: 'integer' },
+  },
+};
+
+/**
+ * Neutron's address_scope (the address-scope extension): no standard attributes (no description,
+ * timestamps, revisions or tags); shared scopes are every project's to see and to put pools in.
+ */
+export const addressScope: ResourceDef = {
+  member: 'address_scope',
+  collection: 'address_scopes',
+  path: 'address-scopes',
+  taggable: false,
+  revisions: false,
+  columns: { ...STANDARD_COLUMNS, shared: 'shared', ip_version: 'ip_version' },
+  attributes: {
+    id: { post: false, put: false, sort: true },
+    name: { post: true, put: true, default: '', convert: NAME, sort: true },
+    project_id: { post: true, put: false, derived: true, convert: v.projectId, sort: true },
+    tenant_id: { post: true, put: false, derived: true, convert: v.projectId, sort: true },
+    shared: { post: true, put: true, default: false, convert: v.toBoolean, sort: true },
+    ip_version: { post: true, put: false, convert: v.integerIn([4, 6]), filter: 'integer', sort: true },
   },
 };
 

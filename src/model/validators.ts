@@ -42,6 +42,16 @@ export function string(maxLen = 255, opts: { nullable?: boolean } = {}): Convert
   };
 }
 
+/** Neutron's type:not_empty_string (a subnet pool's name). */
+export function notEmptyString(maxLen = 255): Converter {
+  const base = string(maxLen);
+  return (v, attr) => {
+    const s = base(v, attr) as string;
+    if (s.trim() === '') return invalid(attr, `${show(v)} Blank strings are not permitted`);
+    return s;
+  };
+}
+
 export const uuid: Converter = (v, attr) => {
   if (!isUuid(v)) return invalid(attr, `${show(v)} is not a valid UUID`);
   return v;
@@ -66,6 +76,19 @@ export function integer(min: number, max: number, opts: { nullable?: boolean } =
     if (!Number.isInteger(n)) return unconvertible(attr, `${show(v)} is not an integer`);
     if (n < min) return invalid(attr, `${show(v)} is too small - must be at least '${min}'`);
     if (n > max) return invalid(attr, `${show(v)} is too large - must be no more than '${max}'`);
+    return n;
+  };
+}
+
+/**
+ * convert_to_int, then type:values, worded as Neutron 21 words both for an address scope's
+ * ip_version: "Invalid input for operation: 'x' is not an integer." and "... 5 is not in valid_values."
+ */
+export function integerIn(values: readonly number[]): Converter {
+  return (v, attr) => {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
+    if (!Number.isInteger(n)) throw new InvalidInput(`Invalid input for operation: ${show(v)} is not an integer.`);
+    if (!values.includes(n)) return invalid(attr, `${n} is not in valid_values`);
     return n;
   };
 }

@@ -133,7 +133,7 @@ export function buildList(def: ResourceDef, q: ListQuery, columns = 'doc'): Sql 
       where.push(`(${own} OR network_id IN (SELECT id FROM networks WHERE project_id = ?))`);
       params.push(q.scope.projectId);
     } else if (q.scope.alsoShared === 'shared-row') {
-      where.push(`(${own} OR json_extract(doc, '$.shared') = 1)`);
+      where.push(`(${own} OR ${expr(def, 'shared')} = 1)`);
     } else if (q.scope.alsoShared === 'network-of-row') {
       // Subnets of a network shared (access_as_shared, not access_as_external) to this project or all.
       where.push(`(${own} OR network_id IN (SELECT object_id FROM rbac_policies WHERE target_tenant IN (?, '*') AND action = 'access_as_shared'))`);

@@ -196,6 +196,30 @@ export const MIGRATIONS: readonly string[] = [
     ON CONFLICT (project_id, resource) DO UPDATE SET in_use = in_use + excluded.in_use;
   `,
   `
+  -- Neutron's address scopes. A member's list is its own rows or those an RBAC policy shares with
+  -- it or all (rbac_policies_target), as its networks. Subnet pools get their scope and shared flag
+  -- as columns: a scope's pools (in-use and overlap checks) are one probe, and a member's pool list
+  -- (its own or shared ones) is a MULTI-INDEX OR of (project_id, id) and (shared, id) rather than a
+  -- read of every document.
+  CREATE TABLE address_scopes (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, name TEXT NOT NULL, shared INTEGER NOT NULL,
+    ip_version INTEGER NOT NULL, doc TEXT NOT NULL
+  );
+  CREATE INDEX address_scopes_project ON address_scopes(project_id, id);
+  CREATE INDEX address_scopes_name ON address_scopes(name, id);
+  CREATE INDEX address_scopes_shared ON address_scopes(shared, id);
+  ALTER TABLE subnetpools ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE subnetpools ADD COLUMN address_scope_id TEXT;
+  UPDATE subnetpools SET shared = coalesce(json_extract(doc, '$.shared'), 0),
+    address_scope_id = json_extract(doc, '$.address_scope_id');
+  CREATE INDEX subnetpools_scope ON subnetpools(address_scope_id, id);
+  CREATE INDEX subnetpools_shared ON subnetpools(shared, id);
+  -- A pool's subnets (its free space, its in-use check, re-scoping and remove_prefixes) by index.
+  ALTER TABLE subnets ADD COLUMN subnetpool_id TEXT;
+  UPDATE subnets SET subnetpool_id = json_extract(doc, '$.subnetpool_id');
+  CREATE INDEX subnets_pool ON subnets(subnetpool_id, id);
+  `,
+  `
   -- Neutron's auto_allocated_topologies: the network and router GET /auto-allocated-topology built
   -- for a project, one per project (the key is what makes two concurrent first calls build one).
   -- Networks gain is_default (false unless an admin makes an external network the default).

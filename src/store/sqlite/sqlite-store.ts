@@ -47,7 +47,7 @@ type Statement = Database.Statement;
  */
 const MAX_GROUP = 256;
 
-const TABLES = ['networks', 'subnets', 'ports', 'security_groups', 'security_group_rules', 'routers', 'subnetpools', 'floatingips', 'agents'];
+const TABLES = ['networks', 'subnets', 'ports', 'security_groups', 'security_group_rules', 'routers', 'subnetpools', 'floatingips', 'agents', 'address_scopes'];
 
 class Statements {
   private readonly cache = new Map<string, Statement>();
@@ -411,7 +411,7 @@ export class SqliteStore implements Store {
       this.writer = open(path, opts.synchronous ?? 'FULL');
       migrate(this.writer);
       // The id counter goes on from the largest id in use (see core/ids.ts).
-      for (const table of ['networks', 'subnets', 'ports', 'security_groups', 'security_group_rules', 'routers', 'subnetpools', 'floatingips', 'agents']) {
+      for (const table of TABLES) {
         const row = this.writer.prepare(`SELECT max(id) AS id FROM ${table}`).get() as { id: string | null } | undefined;
         if (row?.id) seenId(row.id);
       }
