@@ -41,9 +41,12 @@ describe('small extensions', () => {
   });
 
   it('ip-substring-filtering: fixed_ips=ip_address_substr matches any address containing it', async () => {
-    const a = await api.create('ports', 'port', { network_id: net.id, fixed_ips: [{ ip_address: '10.61.0.123' }] });
-    const b = await api.create('ports', 'port', { network_id: net.id, fixed_ips: [{ ip_address: '10.61.0.124' }] });
-    const ids = async (q: string) => (await api.get(`/v2.0/ports?${q}`)).body.ports.map((p: any) => p.id).sort();
+    // A network of their own: other tests' ports take random addresses that could contain the substrings.
+    const own = await api.create('networks', 'network', { name: 'substr' });
+    await api.create('subnets', 'subnet', { network_id: own.id, cidr: '10.61.0.0/24', ip_version: 4 });
+    const a = await api.create('ports', 'port', { network_id: own.id, fixed_ips: [{ ip_address: '10.61.0.123' }] });
+    const b = await api.create('ports', 'port', { network_id: own.id, fixed_ips: [{ ip_address: '10.61.0.124' }] });
+    const ids = async (q: string) => (await api.get(`/v2.0/ports?network_id=${own.id}&${q}`)).body.ports.map((p: any) => p.id).sort();
     assert.deepEqual(await ids('fixed_ips=ip_address_substr%3D0.12'), [a.id, b.id].sort());
     assert.deepEqual(await ids('fixed_ips=ip_address_substr%3D.123'), [a.id]);
     assert.deepEqual(await ids('fixed_ips=ip_address_substr%3D.123&fixed_ips=ip_address_substr%3D.124'), [a.id, b.id].sort());
