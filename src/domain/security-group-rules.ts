@@ -1,9 +1,9 @@
 import { merged } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
 import {
-  InvalidInput, SecurityGroupEthertypeConflictWithProtocol, SecurityGroupInvalidIcmpValue, SecurityGroupInvalidPortRange,
+  SecurityGroupEthertypeConflictWithProtocol, SecurityGroupInvalidIcmpValue, SecurityGroupInvalidPortRange,
   SecurityGroupInvalidPortValue, SecurityGroupInvalidProtocolForPortRange, SecurityGroupProtocolRequiredWithPorts,
-  SecurityGroupMissingIcmpType, SecurityGroupRemoteGroupAndRemoteIpPrefix, SecurityGroupRuleExists,
+  SecurityGroupMissingIcmpType, SecurityGroupMultipleRemoteEntites, SecurityGroupRuleExists,
   SecurityGroupRuleInvalidProtocol, SecurityGroupRuleNotFound, SecurityGroupRuleParameterConflict,
 } from '../core/errors.js';
 import { formatCidr, parseCidr } from '../core/ip.js';
@@ -28,6 +28,20 @@ function protocolNumber(protocol: unknown): number | null {
   throw new SecurityGroupRuleInvalidProtocol(
     `Security group rule protocol ${String(protocol)} not supported. Only protocol values [${Object.keys(PROTOCOL_NAMES).sort().join(', ')}] and integer representations [0 to 255] are supported.`,
   );
+}
+
+/**
+ * The protocol as stored: lower case, none for `any`, and in an IPv6 rule the legacy ICMP names
+ * (icmp, icmpv6) and number 1 made ICMPv6's, as Neutron's _make_canonical_ipv6_icmp_protocol does.
+ */
+function canonicalProtocol(protocol: unknown, ethertype: string): string | null {
+  if (protocol === null || protocol === undefined || protocol === 'any') return null;
+  const text = String(protocol).toLowerCase();
+  if (ethertype === 'IPv6') {
+    if (text === 'icmp' || text === 'icmpv6') return 'ipv6-icmp';
+    if (text === '1') return '58';
+  }
+  return text;
 }
 
 function checkPorts(attrs: Attrs, proto: number | null): void {
@@ -90,31 +104,30 @@ export function securityGroupRuleHooks(groups: () => Collection): ResourceHooks 
 
     async create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx) {
       const sg = await groups().find(ctx, attrs.security_group_id as string, tx);
-      const proto = protocolNumber(attrs.protocol);
+      protocolNumber(attrs.protocol); // refused as given, before it is made canonical
+      const protocol = canonicalProtocol(attrs.protocol, attrs.ethertype as string);
+      const proto = protocolNumber(protocol);
       if (proto !== null && IPV6_ONLY_PROTOCOLS.has(proto) && attrs.ethertype === 'IPv4') {
         throw new SecurityGroupEthertypeConflictWithProtocol(`Invalid ethertype IPv4 for protocol ${String(attrs.protocol)}.`);
       }
       checkPorts(attrs, proto);
       if (attrs.remote_ip_prefix !== null && attrs.remote_group_id !== null) {
-        throw new SecurityGroupRemoteGroupAndRemoteIpPrefix('Only remote_ip_prefix or remote_group_id may be provided.');
+        throw new SecurityGroupMultipleRemoteEntites('Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided.');
       }
-      let prefix: string | null = null;
-      if (attrs.remote_ip_prefix !== null) {
-        const text = attrs.remote_ip_prefix as string;
-        const cidr = parseCidr(text.includes('/') ? text : `${text}/${text.includes(':') ? 128 : 32}`);
-        if (!cidr) throw new InvalidInput(`Invalid input for remote_ip_prefix. Reason: '${text}' is not a valid IP subnet.`);
-        if ((cidr.version === 4) !== (attrs.ethertype === 'IPv4')) {
-          throw new SecurityGroupRuleParameterConflict(`Conflicting value ethertype ${String(attrs.ethertype)} for CIDR ${text}`);
-        }
-        prefix = formatCidr(cidr);
+      // The prefix is kept as given (its host bits too), as Neutron keeps it; the data plane and
+      // clients that want the network read normalized_cidr.
+      const prefix = attrs.remote_ip_prefix as string | null;
+      const network = prefix === null ? null : parseCidr(prefix)!;
+      if (network && (network.version === 4) !== (attrs.ethertype === 'IPv4')) {
+        throw new SecurityGroupRuleParameterConflict(`Conflicting value ethertype ${String(attrs.ethertype)} for CIDR ${prefix}`);
       }
       if (attrs.remote_group_id !== null) await groups().find(ctx, attrs.remote_group_id as string, tx);
       // A group's revision counts its rules' comings and goings, as Neutron's does.
       await groups().bump(sg, tx);
       const rule: Doc = merged<Doc>(base, attrs, {
-        protocol: attrs.protocol === 'any' ? null : attrs.protocol === null ? null : String(attrs.protocol).toLowerCase(),
+        protocol,
         remote_ip_prefix: prefix,
-        normalized_cidr: prefix,
+        normalized_cidr: network && formatCidr(network),
         remote_address_group_id: null,
         belongs_to_default_sg: (await tx.defaultSecurityGroup(sg.project_id as string)) === sg.id,
       });

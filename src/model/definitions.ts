@@ -1,4 +1,7 @@
 import type { AttributeDef, ResourceDef } from './resource.js';
+import { InvalidCIDR, SecurityGroupRuleInvalidEtherType } from '../core/errors.js';
+import { canonicalIp, parseCidr } from '../core/ip.js';
+import { pyStr } from '../core/objects.js';
 import * as v from './validators.js';
 
 const NAME = v.string(255);
@@ -161,6 +164,31 @@ export const PROTOCOL_NAMES: Record<string, number> = {
   'ipv6-route': 43, ospf: 89, pgm: 113, rsvp: 46, sctp: 132, tcp: 6, udp: 17, udplite: 136, vrrp: 112,
 };
 
+/** Neutron's convert_ethertype_to_case_insensitive. */
+const ETHERTYPES = ['IPv4', 'IPv6'];
+const ethertype: v.Converter = (x) => {
+  const found = typeof x === 'string' ? ETHERTYPES.find((e) => e.toLowerCase() === x.toLowerCase()) : undefined;
+  if (!found) {
+    throw new SecurityGroupRuleInvalidEtherType(`Security group rule for ethertype '${pyStr(x)}' not supported. Allowed values are ['IPv4', 'IPv6'].`);
+  }
+  return found;
+};
+
+/**
+ * Neutron's convert_ip_prefix_to_cidr (str(netaddr.IPNetwork(x))): the address as given, host bits
+ * and all, with its length (a bare address is a /32 or /128); the rule's normalized_cidr is its
+ * network.
+ */
+const ipPrefix: v.Converter = (x) => {
+  if (x === null || x === '') return null;
+  const text = typeof x === 'string' ? x : '';
+  const [address, len, extra] = text.split('/');
+  const ip = canonicalIp(address);
+  const full = ip === undefined || extra !== undefined ? undefined : `${ip}/${len ?? (ip.includes(':') ? 128 : 32)}`;
+  if (full === undefined || !parseCidr(full)) throw new InvalidCIDR(`Invalid CIDR ${pyStr(x)} given as IP prefix.`);
+  return full;
+};
+
 const ruleStandard = standard({ tags: false });
 delete (ruleStandard as Record<string, AttributeDef>).name;
 
@@ -174,11 +202,11 @@ export const securityGroupRule: ResourceDef = {
     ...ruleStandard,
     security_group_id: { post: true, put: false, convert: v.uuid, sort: true },
     direction: { post: true, put: false, convert: v.oneOf(['ingress', 'egress']), sort: true },
-    ethertype: { post: true, put: false, default: 'IPv4', convert: v.oneOf(['IPv4', 'IPv6']), sort: true },
+    ethertype: { post: true, put: false, default: 'IPv4', convert: ethertype, sort: true },
     protocol: { post: true, put: false, default: null, convert: v.protocol, filter: 'string', sort: true },
     port_range_min: { post: true, put: false, default: null, convert: v.portValue, filter: 'integer', sort: true },
     port_range_max: { post: true, put: false, default: null, convert: v.portValue, filter: 'integer', sort: true },
-    remote_ip_prefix: { post: true, put: false, default: null, convert: (x, a) => (x === null ? null : v.ipOrCidr(x, a)), filter: 'string' },
+    remote_ip_prefix: { post: true, put: false, default: null, convert: ipPrefix, filter: 'string' },
     // Any string: a group that does not exist is a 404 (SecurityGroupNotFound), as in Neutron.
     remote_group_id: { post: true, put: false, default: null, convert: v.string(255, { nullable: true }), filter: 'string' },
     remote_address_group_id: { post: false, put: false, filter: 'string' },

@@ -75,12 +75,13 @@ describe('security groups', () => {
     await expectError(rule({ port_range_min: 80, port_range_max: 80 }), 400);
     await expectError(rule({ protocol: 'icmp', port_range_max: 0 }), 400, 'SecurityGroupMissingIcmpType');
     await expectError(rule({ ethertype: 'IPv4', remote_ip_prefix: '2001:db8::/64' }), 400, 'SecurityGroupRuleParameterConflict');
-    await expectError(rule({ remote_ip_prefix: '10.0.0.0/8', remote_group_id: g.id }), 400, 'SecurityGroupRemoteGroupAndRemoteIpPrefix');
+    await expectError(rule({ remote_ip_prefix: '10.0.0.0/8', remote_group_id: g.id }), 400, 'SecurityGroupMultipleRemoteEntites');
     await expectError(rule({ remote_group_id: '01a21100-0000-7000-8000-000000000000' }), 404, 'SecurityGroupNotFound');
     await expectError(rule({ direction: 'sideways' }), 400);
     await expectError(p.post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: '01a21100-0000-7000-8000-000000000000', direction: 'ingress' } }), 404, 'SecurityGroupNotFound');
     const net = await rule({ protocol: 'tcp', port_range_min: 80, port_range_max: 80, remote_ip_prefix: '10.0.0.5/24' });
-    assert.equal(net.body.security_group_rule.remote_ip_prefix, '10.0.0.0/24');
+    assert.equal(net.body.security_group_rule.remote_ip_prefix, '10.0.0.5/24');
+    assert.equal(net.body.security_group_rule.normalized_cidr, '10.0.0.0/24');
     const shown = await p.get(`/v2.0/security-groups/${g.id}`);
     assert.ok(shown.body.security_group.security_group_rules.some((r: { id: string }) => r.id === net.body.security_group_rule.id));
     const id = ssh.body.security_group_rule.id;
@@ -88,6 +89,47 @@ describe('security groups', () => {
     await expectError(p.get(`/v2.0/security-group-rules/${id}`), 404, 'SecurityGroupRuleNotFound');
     await expectError(api.as('sg-other').get(`/v2.0/security-groups/${g.id}`), 404);
     await expectError(api.as('sg-other').post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: g.id, direction: 'ingress' } }), 404);
+  });
+
+  it("stores rules as Neutron 21 does: ICMPv6's own name, the prefix as given, its conversions' faults", async () => {
+    const p = api.as('sg-p5');
+    const g = await p.create('security-groups', 'security_group', { name: 'store' });
+    const rule = (attrs: Record<string, unknown>) => p.post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: g.id, direction: 'ingress', ...attrs } });
+    const made = async (attrs: Record<string, unknown>) => {
+      const r = await rule(attrs);
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body.security_group_rule;
+    };
+    // IPv6's legacy ICMP names and number become ICMPv6's; an IPv4 rule keeps icmp.
+    assert.equal((await made({ ethertype: 'IPv6', protocol: 'icmp', remote_ip_prefix: '2001:db8::/32' })).protocol, 'ipv6-icmp');
+    assert.equal((await made({ ethertype: 'IPv6', protocol: 'ICMPv6', remote_ip_prefix: '2001:db8:1::/48' })).protocol, 'ipv6-icmp');
+    assert.equal((await made({ ethertype: 'IPv6', protocol: '1', remote_ip_prefix: '2001:db8:2::/48' })).protocol, '58');
+    assert.equal((await made({ protocol: 'icmp' })).protocol, 'icmp');
+    await expectError(rule({ ethertype: 'IPv6', protocol: 'ipv6-icmp', remote_ip_prefix: '2001:db8::/32' }), 409, 'SecurityGroupRuleExists');
+    // The prefix as given (host bits, a bare address's length); the network in normalized_cidr.
+    const host = await made({ protocol: 'tcp', port_range_min: 443, port_range_max: 443, remote_ip_prefix: '192.168.1.7' });
+    assert.equal(host.remote_ip_prefix, '192.168.1.7/32');
+    assert.equal(host.normalized_cidr, '192.168.1.7/32');
+    const v6 = await made({ ethertype: 'ipv6', protocol: 'tcp', port_range_min: 443, port_range_max: 443, remote_ip_prefix: '2001:DB8::5/64' });
+    assert.equal(v6.ethertype, 'IPv6');
+    assert.equal(v6.remote_ip_prefix, '2001:db8::5/64');
+    assert.equal(v6.normalized_cidr, '2001:db8::/64');
+    assert.equal(v6.description, '');
+    const bad = await expectError(rule({ remote_ip_prefix: 'nope' }), 400, 'InvalidCIDR');
+    assert.equal(bad.body.NeutronError.message, 'Invalid CIDR nope given as IP prefix.');
+    const ether = await expectError(rule({ ethertype: 'IPv5' }), 400, 'SecurityGroupRuleInvalidEtherType');
+    assert.equal(ether.body.NeutronError.message, "Security group rule for ethertype 'IPv5' not supported. Allowed values are ['IPv4', 'IPv6'].");
+  });
+
+  it("the rules Neutron makes itself have no description (null); a default group in use is SecurityGroupInUse", async () => {
+    const p = api.as('sg-p6');
+    const g = await p.create('security-groups', 'security_group', { name: 'own' });
+    assert.deepEqual(g.security_group_rules.map((r: { description: unknown }) => r.description), [null, null]);
+    const def = (await p.get('/v2.0/security-groups?name=default')).body.security_groups[0];
+    assert.deepEqual(def.security_group_rules.map((r: { description: unknown }) => r.description), [null, null, null, null]);
+    const n = await p.create('networks', 'network', {});
+    await p.create('ports', 'port', { network_id: n.id });
+    await expectError(p.delete(`/v2.0/security-groups/${def.id}`), 409, 'SecurityGroupInUse');
   });
 });
 
