@@ -530,7 +530,7 @@ export function buildScript() {
   S('router-add-if-subnet-other-router', 'PUT', `${V}/routers/{r1}/add_router_interface`, { subnet_id: '{sA}' }, { as: 'a' });
   S('router-add-if-v6', 'PUT', `${V}/routers/{r0}/add_router_interface`, { subnet_id: '{s6slaac}' }, { as: 'a', values: true });
   S('router-add-if-overlap', 'PUT', `${V}/routers/{r0}/add_router_interface`, { subnet_id: '{sSharedA}' }, { as: 'a', values: true });
-  S('router-add-if-port', 'POST', `${V}/ports`, { port: { network_id: '{netE}', fixed_ips: [{ subnet_id: '{sE}', ip_address: '10.9.0.3' }], name: 'rif' } }, { as: 'a', exactIps: true, save: { rifPort: 'port.id' } });
+  S('router-add-if-port', 'POST', `${V}/ports`, { port: { network_id: '{netE}', fixed_ips: [{ subnet_id: '{sE}' }], name: 'rif' } }, { as: 'a', save: { rifPort: 'port.id' } });
   S('router-add-if-by-port', 'PUT', `${V}/routers/{rGw}/add_router_interface`, { port_id: '{rifPort}' }, { as: 'a', values: true });
   S('router-add-if-by-port-again', 'PUT', `${V}/routers/{r1}/add_router_interface`, { port_id: '{rifPort}' }, { as: 'a' });
   S('router-add-if-both', 'PUT', `${V}/routers/{r1}/add_router_interface`, { port_id: '{pA}', subnet_id: '{sA}' }, { as: 'a' });

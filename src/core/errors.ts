@@ -61,6 +61,7 @@ export const SecurityGroupProtocolRequiredWithPorts = fault(400, 'SecurityGroupP
 export const SecurityGroupInvalidProtocolForPortRange = fault(400, 'SecurityGroupInvalidProtocolForPortRange');
 export const SecurityGroupEthertypeConflictWithProtocol = fault(400, 'SecurityGroupEthertypeConflictWithProtocol');
 export const InvalidRoutes = fault(400, 'InvalidRoutes');
+export const RoutesExhausted = fault(400, 'RoutesExhausted');
 export const BadRouterRequest = fault(400, 'BadRequest');
 export const AddressPairAndPortSecurityRequired = fault(409, 'AddressPairAndPortSecurityRequired');
 export const PortSecurityAndIPRequiredForSecurityGroups = fault(400, 'PortSecurityAndIPRequiredForSecurityGroups');

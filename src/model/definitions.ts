@@ -225,7 +225,6 @@ export const gatewayInfo = v.shape({
   enable_snat: v.toBoolean,
   external_fixed_ips: v.listOf(externalFixedIp),
 }, ['network_id']);
-const route = v.shape({ destination: v.subnetCidr, nexthop: v.ipAddress }, ['destination', 'nexthop']);
 
 export const router: ResourceDef = {
   member: 'router',
@@ -243,7 +242,7 @@ export const router: ResourceDef = {
       convert: (x, a) => (x === null || isEmptyDict(x) ? null : gatewayInfo(x, a)),
     },
     // null clears the routes, as Neutron's convert_none_to_empty_list reads it.
-    routes: { post: false, put: true, default: [], convert: (x, a) => (x === null ? [] : v.listOf(route)(x, a)), filter: false },
+    routes: { post: false, put: true, default: [], convert: (x, a) => (x === null ? [] : v.hostRoutes(x, a)), filter: false },
     availability_zone_hints: { post: true, put: false, default: [], convert: v.listOf(v.string(255)), filter: false },
     availability_zones: { post: false, put: false, filter: false },
   },

@@ -215,6 +215,74 @@ describe('routers', () => {
     await expectError(api.get(`/v2.0/routers/${r.id}`), 404, 'RouterNotFound');
   });
 
+  it("a member names its gateway's network only: enable_snat and external_fixed_ips are the admin's (403)", async () => {
+    const { ext, sub } = await externalNetwork();
+    const m = api.as('gw-member');
+    const snat = await expectError(m.post('/v2.0/routers', { router: { external_gateway_info: { network_id: ext.id, enable_snat: true } } }), 403, 'PolicyNotAuthorized');
+    assert.equal(snat.body.NeutronError.message, '(rule:create_router and (rule:create_router:external_gateway_info and (rule:create_router:external_gateway_info:network_id and rule:create_router:external_gateway_info:enable_snat))) is disallowed by policy');
+    await expectError(m.post('/v2.0/routers', { router: { external_gateway_info: { network_id: ext.id, external_fixed_ips: [{ subnet_id: sub.id }] } } }), 403, 'PolicyNotAuthorized');
+    assert.equal((await m.get('/v2.0/routers')).body.routers.length, 0);
+    const r = await m.create('routers', 'router', { external_gateway_info: { network_id: ext.id } });
+    assert.equal(r.external_gateway_info.enable_snat, true);
+    const upd = await expectError(m.put(`/v2.0/routers/${r.id}`, { router: { external_gateway_info: { network_id: ext.id, enable_snat: false } } }), 403, 'PolicyNotAuthorized');
+    assert.equal(upd.body.NeutronError.message, '(rule:update_router and (rule:update_router:external_gateway_info and (rule:update_router:external_gateway_info:network_id and rule:update_router:external_gateway_info:enable_snat))) is disallowed by policy');
+    assert.equal((await m.get(`/v2.0/routers/${r.id}`)).body.router.external_gateway_info.enable_snat, true);
+    const admin = await api.put(`/v2.0/routers/${r.id}`, { router: { external_gateway_info: { network_id: ext.id, enable_snat: false } } });
+    assert.equal(admin.body.router.external_gateway_info.enable_snat, false);
+  });
+
+  it("refuses an interface on its gateway's subnet, on another project's shared subnet, and a body without ids", async () => {
+    const { ext, sub } = await externalNetwork();
+    const r = await api.create('routers', 'router', { external_gateway_info: { network_id: ext.id } });
+    const own = await expectError(api.put(`/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: sub.id }), 400, 'BadRequest');
+    assert.equal(own.body.NeutronError.message, `Bad router request: Router already has a port on subnet ${sub.id}.`);
+    // Another subnet of the external network overlapping its first is refused as an overlap.
+    const ext2 = await api.create('subnets', 'subnet', { network_id: ext.id, ip_version: 4, cidr: '198.19.0.0/24' });
+    const n = await api.create('networks', 'network', {});
+    const overlapping = await api.create('subnets', 'subnet', { network_id: n.id, ip_version: 4, cidr: '198.19.0.0/25' });
+    const overlap = await expectError(api.put(`/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: overlapping.id }), 400, 'BadRequest');
+    assert.match(overlap.body.NeutronError.message, new RegExp(`overlaps with cidr 198.19.0.0/24 of subnet ${ext2.id}`));
+
+    const owner = api.as('shared-owner');
+    const shared = await owner.create('networks', 'network', { name: 'shared' });
+    await api.put(`/v2.0/networks/${shared.id}`, { network: { shared: true } });
+    const ss = await owner.create('subnets', 'subnet', { network_id: shared.id, ip_version: 4, cidr: '10.63.0.0/24' });
+    const other = api.as('shared-user');
+    const rb = await other.create('routers', 'router', {});
+    const refused = await expectError(other.put(`/v2.0/routers/${rb.id}/add_router_interface`, { subnet_id: ss.id }), 400, 'BadRequest');
+    assert.equal(refused.body.NeutronError.message, `Bad router request: Cannot add interface to router because subnet ${ss.id} is not owned by project making the request.`);
+    // Shared to the project by name (RBAC), it may be routed.
+    await api.post('/v2.0/rbac-policies', { rbac_policy: { object_type: 'network', object_id: shared.id, action: 'access_as_shared', target_tenant: 'shared-user' } });
+    const ok = await other.put(`/v2.0/routers/${rb.id}/add_router_interface`, { subnet_id: ss.id });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+
+    const none = await expectError(api.put(`/v2.0/routers/${r.id}/add_router_interface`, undefined), 400, 'BadRequest');
+    assert.equal(none.body.NeutronError.message, 'Bad router request: Either subnet_id or port_id must be specified.');
+    const notUuid = await expectError(api.put(`/v2.0/routers/${r.id}/add_router_interface`, { port_id: 'x' }), 400, 'BadRequest');
+    assert.equal(notUuid.body.NeutronError.message, "Bad router request: 'x' is not a valid UUID.");
+  });
+
+  it("refuses duplicate routes and destinations that are not a network's address; a nexthop may be on the gateway's subnet", async () => {
+    const { ext } = await externalNetwork();
+    const r = await api.create('routers', 'router', { external_gateway_info: { network_id: ext.id } });
+    const n = await api.create('networks', 'network', {});
+    const s = await api.create('subnets', 'subnet', { network_id: n.id, ip_version: 4, cidr: '10.64.0.0/24' });
+    await api.put(`/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: s.id });
+    const routes = (rs: unknown) => api.put(`/v2.0/routers/${r.id}`, { router: { routes: rs } });
+    const route = { destination: '192.168.0.0/24', nexthop: '10.64.0.50' };
+    const dup = await expectError(routes([route, route]), 400, 'HTTPBadRequest');
+    assert.equal(dup.body.NeutronError.message, "Invalid input for routes. Reason: Duplicate hostroute '{'destination': '192.168.0.0/24', 'nexthop': '10.64.0.50'}'.");
+    const host = await expectError(routes([{ destination: '192.168.0.5/24', nexthop: '10.64.0.50' }]), 400, 'HTTPBadRequest');
+    assert.equal(host.body.NeutronError.message, "Invalid input for routes. Reason: '192.168.0.5/24' is not a recognized CIDR, '192.168.0.0/24' is recommended.");
+    await expectError(routes([{ destination: '127.0.0.0/8', nexthop: '10.64.0.50' }]), 400, 'HTTPBadRequest');
+    const used = await expectError(routes([{ destination: '192.168.1.0/24', nexthop: '10.64.0.1' }]), 400, 'InvalidRoutes');
+    assert.equal(used.body.NeutronError.message, "Invalid format for routes: [{'destination': '192.168.1.0/24', 'nexthop': '10.64.0.1'}], the nexthop is used by router");
+    await expectError(routes(Array.from({ length: 31 }, (_, i) => ({ destination: `172.20.${i}.0/24`, nexthop: '10.64.0.50' }))), 400, 'RoutesExhausted');
+    assert.deepEqual((await api.get(`/v2.0/routers/${r.id}`)).body.router.routes, []);
+    const viaGateway = await routes([{ destination: '203.0.113.0/24', nexthop: '198.18.0.200' }]);
+    assert.equal(viaGateway.status, 200, JSON.stringify(viaGateway.body));
+  });
+
   it("Rally's network context: a member builds and tears down a routed network", async () => {
     const m = api.as('rally-tenant');
     const n = await m.create('networks', 'network', { name: 'ctx' });
