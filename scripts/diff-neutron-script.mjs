@@ -348,6 +348,10 @@ export function buildScript() {
   S('sgr-create-egress-any', 'POST', `${V}/security-group-rules`, { security_group_rule: { security_group_id: '{sgStateless}', direction: 'egress', protocol: 'any' } }, { as: 'a' });
   S('sgr-create-default-dup-egress', 'POST', `${V}/security-group-rules`, { security_group_rule: { security_group_id: '{sgStateless}', direction: 'egress', ethertype: 'IPv4' } }, { as: 'a' });
   S('sgr-create-description', 'POST', `${V}/security-group-rules`, rule({ protocol: 'udp', port_range_min: 53, port_range_max: 53, description: 'dns' }), { as: 'a' });
+  S('sgr-create-ports-gre', 'POST', `${V}/security-group-rules`, rule({ protocol: 'gre', port_range_min: 1, port_range_max: 2 }), { as: 'a' });
+  S('sgr-create-full-range', 'POST', `${V}/security-group-rules`, rule({ protocol: 'udp', port_range_min: 1, port_range_max: 65535 }), { as: 'a' });
+  S('sgr-create-ethertype-lower', 'POST', `${V}/security-group-rules`, rule({ ethertype: 'ipv6', protocol: 'tcp', port_range_min: 8443, port_range_max: 8443 }), { as: 'a' });
+  S('sgr-create-icmpv6-number-1', 'POST', `${V}/security-group-rules`, rule({ ethertype: 'IPv6', protocol: '1', remote_ip_prefix: '2001:db8:7::/48' }), { as: 'a' });
   S('sgr-show', 'GET', `${V}/security-group-rules/{rule22}`, undefined, { as: 'a', values: true });
   S('sgr-show-other', 'GET', `${V}/security-group-rules/{rule22}`, undefined, { as: 'b' });
   S('sgr-update', 'PUT', `${V}/security-group-rules/{rule22}`, { security_group_rule: { description: 'x' } }, { as: 'a' });

@@ -2,7 +2,7 @@ import { merged } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
 import {
   SecurityGroupEthertypeConflictWithProtocol, SecurityGroupInvalidIcmpValue, SecurityGroupInvalidPortRange,
-  SecurityGroupInvalidPortValue, SecurityGroupInvalidProtocolForPortRange, SecurityGroupProtocolRequiredWithPorts,
+  SecurityGroupInvalidPortValue, SecurityGroupInvalidProtocolForPort, SecurityGroupProtocolRequiredWithPorts,
   SecurityGroupMissingIcmpType, SecurityGroupMultipleRemoteEntites, SecurityGroupRuleExists,
   SecurityGroupRuleInvalidProtocol, SecurityGroupRuleNotFound, SecurityGroupRuleParameterConflict,
 } from '../core/errors.js';
@@ -26,7 +26,7 @@ function protocolNumber(protocol: unknown): number | null {
   if (text in PROTOCOL_NAMES) return PROTOCOL_NAMES[text];
   if (/^\d+$/.test(text) && Number(text) <= 255) return Number(text);
   throw new SecurityGroupRuleInvalidProtocol(
-    `Security group rule protocol ${String(protocol)} not supported. Only protocol values [${Object.keys(PROTOCOL_NAMES).sort().join(', ')}] and integer representations [0 to 255] are supported.`,
+    `Security group rule protocol ${String(protocol)} not supported. Only protocol values [None, ${Object.keys(PROTOCOL_NAMES).map((n) => `'${n}'`).join(', ')}] and integer representations [0 to 255] are supported.`,
   );
 }
 
@@ -52,7 +52,7 @@ function checkPorts(attrs: Attrs, proto: number | null): void {
     throw new SecurityGroupProtocolRequiredWithPorts('Must also specify protocol if port range is given.');
   }
   if (PORT_PROTOCOLS.has(proto)) {
-    if (min === 0 || max === 0) throw new SecurityGroupInvalidPortValue('Invalid value for port 0.');
+    if (min === 0 || max === 0) throw new SecurityGroupInvalidPortValue('Invalid value for port 0');
     if (min === null || max === null || min > max) {
       throw new SecurityGroupInvalidPortRange('For TCP/UDP protocols, port_range_min must be <= port_range_max');
     }
@@ -61,7 +61,7 @@ function checkPorts(attrs: Attrs, proto: number | null): void {
   if (ICMP_PROTOCOLS.has(proto)) {
     for (const [name, value] of [['type', min], ['code', max]] as const) {
       if (value !== null && value > 255) {
-        throw new SecurityGroupInvalidIcmpValue(`Invalid value for ICMP ${name} (port-range-${name === 'type' ? 'min' : 'max'}): ${value}. It must be 0 to 255.`);
+        throw new SecurityGroupInvalidIcmpValue(`Invalid value for ICMP ${name} (port_range_${name === 'type' ? 'min' : 'max'}) ${value}. It must be 0 to 255.`);
       }
     }
     if (min === null && max !== null) {
@@ -69,7 +69,7 @@ function checkPorts(attrs: Attrs, proto: number | null): void {
     }
     return;
   }
-  throw new SecurityGroupInvalidProtocolForPortRange(`Invalid protocol ${String(attrs.protocol)} for port range, only supported for TCP, UDP, UDPLITE, SCTP and DCCP.`);
+  throw new SecurityGroupInvalidProtocolForPort(`Ports cannot be specified for protocol ${proto}. Ports are only supported for DCCP, SCTP, TCP, UDP, UDPLITE.`);
 }
 
 /** Neutron treats "any address" and no prefix as the same rule. */
@@ -102,8 +102,11 @@ export function securityGroupRuleHooks(groups: () => Collection): ResourceHooks 
       return sg !== undefined && sg.project_id === ctx.projectId;
     },
 
-    async create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx) {
-      const sg = await groups().find(ctx, attrs.security_group_id as string, tx);
+    async create(ctx: RequestContext, given: Attrs, base: Doc, tx: WriteTx) {
+      const sg = await groups().find(ctx, given.security_group_id as string, tx);
+      // The whole range is no range, as Neutron's _make_canonical_port_range makes it.
+      const attrs = given.port_range_min === 1 && given.port_range_max === 65535
+        ? { ...given, port_range_min: null, port_range_max: null } : given;
       protocolNumber(attrs.protocol); // refused as given, before it is made canonical
       const protocol = canonicalProtocol(attrs.protocol, attrs.ethertype as string);
       const proto = protocolNumber(protocol);

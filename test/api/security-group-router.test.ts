@@ -117,6 +117,14 @@ describe('security groups', () => {
     assert.equal(v6.description, '');
     const bad = await expectError(rule({ remote_ip_prefix: 'nope' }), 400, 'InvalidCIDR');
     assert.equal(bad.body.NeutronError.message, 'Invalid CIDR nope given as IP prefix.');
+    const full = await made({ protocol: 'udp', port_range_min: 1, port_range_max: 65535 });
+    assert.deepEqual([full.port_range_min, full.port_range_max], [null, null]);
+    const gre = await expectError(rule({ protocol: 'gre', port_range_min: 1, port_range_max: 2 }), 400, 'SecurityGroupInvalidProtocolForPort');
+    assert.equal(gre.body.NeutronError.message, 'Ports cannot be specified for protocol 47. Ports are only supported for DCCP, SCTP, TCP, UDP, UDPLITE.');
+    await expectError(rule({ protocol: 'ipv6' }), 400, 'SecurityGroupRuleInvalidProtocol');
+    assert.equal((await made({ protocol: 'hopopt' })).protocol, 'hopopt');
+    const icmp = await expectError(rule({ protocol: 'icmp', port_range_min: 256 }), 400, 'SecurityGroupInvalidIcmpValue');
+    assert.equal(icmp.body.NeutronError.message, 'Invalid value for ICMP type (port_range_min) 256. It must be 0 to 255.');
     const ether = await expectError(rule({ ethertype: 'IPv5' }), 400, 'SecurityGroupRuleInvalidEtherType');
     assert.equal(ether.body.NeutronError.message, "Security group rule for ethertype 'IPv5' not supported. Allowed values are ['IPv4', 'IPv6'].");
   });
