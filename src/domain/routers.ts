@@ -228,8 +228,9 @@ export class Routers {
       expand: fillRouterZones,
 
       delete: async (ctx, current, tx) => {
-        if ((await this.routerPorts(tx, current.id, INTERFACE)).length > 0) {
-          throw new RouterInUse(`Router ${current.id} still has ports`);
+        const attached = await this.routerPorts(tx, current.id, INTERFACE);
+        if (attached.length > 0) {
+          throw new RouterInUse(`Router ${current.id} has ports still attached: ${attached.map((p) => p.id).join(', ')}`);
         }
         await this.setGateway(ctx, current, null, tx);
       },

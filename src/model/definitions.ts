@@ -221,11 +221,26 @@ function isEmptyDict(x: unknown): boolean {
 }
 
 const externalFixedIp = v.shape({ subnet_id: v.uuid, ip_address: v.ipAddress });
-export const gatewayInfo = v.shape({
+const GATEWAY_FIELDS: Record<string, v.Converter> = {
   network_id: v.uuid,
   enable_snat: v.toBoolean,
   external_fixed_ips: v.listOf(externalFixedIp),
-}, ['network_id']);
+};
+
+/**
+ * neutron-lib's validate_dict for external_gateway_info: network_id required, no other keys than
+ * Neutron's, each value checked as the whole attribute (its messages name external_gateway_info).
+ */
+export const gatewayInfo: v.Converter = (x, attr) => {
+  const d = v.dict(x, attr) as Record<string, unknown>;
+  const keys = Object.keys(d);
+  if (!keys.includes('network_id')) {
+    v.invalid(attr, `Validation of dictionary's keys failed. Expected keys: {'network_id'} Provided keys: {${keys.map((k) => `'${k}'`).join(', ')}}`);
+  }
+  const unexpected = keys.filter((k) => !(k in GATEWAY_FIELDS));
+  if (unexpected.length) v.invalid(attr, `Unexpected keys supplied: ${unexpected.join(', ')}`);
+  return Object.fromEntries(keys.map((k) => [k, GATEWAY_FIELDS[k](d[k], attr)]));
+};
 
 export const router: ResourceDef = {
   member: 'router',
