@@ -39,7 +39,7 @@ describe('floating IPs', () => {
     assert.equal(off.fixed_ip_address, null);
     const holder = (await t.api.get(`/v2.0/ports?device_id=${fip.id}`)).body.ports;
     assert.equal(holder.length, 1);
-    await expectError(t.api.delete(`/v2.0/ports/${holder[0].id}`), 409, 'L3PortInUse');
+    await expectError(t.api.delete(`/v2.0/ports/${holder[0].id}`), 409, 'ServicePortInUse');
     assert.equal((await member.delete(`/v2.0/floatingips/${fip.id}`)).status, 204);
     assert.equal((await t.api.get(`/v2.0/ports?device_id=${fip.id}`)).body.ports.length, 0);
   });

@@ -202,7 +202,7 @@ describe('routers', () => {
 
     await expectError(api.delete(`/v2.0/subnets/${s.id}`), 409, 'SubnetInUse');
     await expectError(api.delete(`/v2.0/routers/${r.id}`), 409, 'RouterInUse');
-    await expectError(api.delete(`/v2.0/ports/${port.id}`), 409);
+    await expectError(api.delete(`/v2.0/ports/${port.id}`), 409, 'ServicePortInUse');
 
     const routed = await api.put(`/v2.0/routers/${r.id}`, { router: { routes: [{ destination: '172.16.0.0/16', nexthop: '10.60.0.20' }] } });
     assert.equal(routed.status, 200, JSON.stringify(routed.body));
