@@ -248,9 +248,8 @@ export class Routers {
 
   /** Neutron's _validate_interface_info: its checks in its order, each its BadRequest. */
   private static interfaceRequest(body: unknown, forRemoval = false): { subnetId?: string; portId?: string } {
+    // Neutron hands a member action's body to the plugin unvalidated: other keys are ignored.
     const b = (body !== null && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
-    const unknown = Object.keys(b).filter((k) => k !== 'subnet_id' && k !== 'port_id');
-    if (unknown.length) throw new BadRouterRequest(`Unrecognized attribute(s) '${unknown.join(', ')}'`);
     if (b.subnet_id === undefined && b.port_id === undefined) {
       throw new BadRouterRequest('Bad router request: Either subnet_id or port_id must be specified.');
     }
@@ -279,9 +278,10 @@ export class Routers {
   }
 
   async addInterface(ctx: RequestContext, routerId: string, body: unknown): Promise<RouterInterfaceInfo> {
-    const req = Routers.interfaceRequest(body);
     return withRetry(() => this.store.write(async (tx) => {
+      // The router first (a missing one is a 404 whatever the body), as Neutron's action handler.
       const router = await this.ownedRouter(ctx, routerId, tx);
+      const req = Routers.interfaceRequest(body);
       // As Neutron's _check_for_dup_router_subnets: the gateway port is one of the router's ports
       // (its subnets are taken), and it stands for every subnet of its external network.
       const existing = [...await this.routerPorts(tx, router.id, INTERFACE), ...await this.routerPorts(tx, router.id, GATEWAY)];
@@ -346,9 +346,9 @@ export class Routers {
   }
 
   async removeInterface(ctx: RequestContext, routerId: string, body: unknown): Promise<RouterInterfaceInfo> {
-    const req = Routers.interfaceRequest(body, true);
     return this.store.write(async (tx) => {
       const router = await this.ownedRouter(ctx, routerId, tx);
+      const req = Routers.interfaceRequest(body, true);
       const interfaces = await this.routerPorts(tx, router.id, INTERFACE);
       let port: Doc | undefined;
       if (req.portId !== undefined) {

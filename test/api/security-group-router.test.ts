@@ -268,6 +268,11 @@ describe('routers', () => {
     assert.equal(none.body.NeutronError.message, 'Bad router request: Either subnet_id or port_id must be specified.');
     const notUuid = await expectError(api.put(`/v2.0/routers/${r.id}/add_router_interface`, { port_id: 'x' }), 400, 'BadRequest');
     assert.equal(notUuid.body.NeutronError.message, "Bad router request: 'x' is not a valid UUID.");
+    // The router is looked up before the body is read; keys other than the two are ignored.
+    await expectError(api.put('/v2.0/routers/01a21100-0000-7000-8000-000000000000/add_router_interface', {}), 404, 'RouterNotFound');
+    const s2 = await api.create('subnets', 'subnet', { network_id: n.id, ip_version: 4, cidr: '10.66.0.0/24' });
+    const extra = await api.put(`/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: s2.id, foo: 1 });
+    assert.equal(extra.status, 200, JSON.stringify(extra.body));
   });
 
   it("refuses duplicate routes and destinations that are not a network's address; a nexthop may be on the gateway's subnet", async () => {
