@@ -584,6 +584,12 @@ export function buildScript() {
   S('router-gw-port-delete', 'DELETE', `${V}/ports?device_owner=network:router_gateway`, undefined, { as: 'a', raw: true });
   S('router-ext-net-delete-in-use', 'DELETE', `${V}/networks/{ext}`);
   S('router-ext-subnet-delete-in-use', 'DELETE', `${V}/subnets/{sExt}`);
+  S('router-add-if-missing-router-empty', 'PUT', `${V}/routers/${ZERO}/add_router_interface`, {}, { as: 'a' });
+  S('router-add-if-extra-key', 'PUT', `${V}/routers/{r1}/add_router_interface`, { subnet_id: ZERO, foo: 1 }, { as: 'a' });
+  S('router-routes-too-many', 'PUT', `${V}/routers/{r0}`, { router: { routes: Array.from({ length: 31 }, (_, i) => ({ destination: `172.31.${i}.0/24`, nexthop: '10.10.0.50' })) } }, { as: 'a' });
+  S('router-routes-loopback', 'PUT', `${V}/routers/{r0}`, { router: { routes: [{ destination: '127.0.0.0/8', nexthop: '10.10.0.50' }] } }, { as: 'a' });
+  S('router-routes-via-gateway', 'PUT', `${V}/routers/{rGw}`, { router: { routes: [{ destination: '203.0.113.0/24', nexthop: '172.24.4.250' }] } }, { as: 'a' });
+  S('router-routes-via-gateway-reset', 'PUT', `${V}/routers/{rGw}`, { router: { routes: [] } }, { as: 'a' });
 
   // ---- Floating IPs ------------------------------------------------------------------------
   S('fip-create-minimal', 'POST', `${V}/floatingips`, { floatingip: { floating_network_id: '{ext}' } }, { as: 'a', save: { fip0: 'floatingip.id' } });
@@ -625,6 +631,7 @@ export function buildScript() {
   S('fip-remove-if-in-use', 'PUT', `${V}/routers/{rGw}/remove_router_interface`, { port_id: '{rifPort}' }, { as: 'a' });
   S('fip-delete', 'DELETE', `${V}/floatingips/{fipSub}`, undefined, { as: 'a' });
   S('fip-delete-again', 'DELETE', `${V}/floatingips/{fipSub}`, undefined, { as: 'a' });
+  S('fip-create-port-v6-fixed-ip', 'POST', `${V}/floatingips`, { floatingip: { floating_network_id: '{ext}', port_id: '{pE10}', fixed_ip_address: '2001:db8::1' } }, { as: 'a' });
   S('router-clear-gw-with-fip', 'PUT', `${V}/routers/{rGw}`, { router: { external_gateway_info: {} } }, { as: 'a' });
   S('router-clear-gw', 'PUT', `${V}/routers/{r1}`, { router: { external_gateway_info: {} } }, { as: 'a' });
   S('router-remove-if', 'PUT', `${V}/routers/{rB}/remove_router_interface`, { subnet_id: '{sB}' }, { as: 'b' });
