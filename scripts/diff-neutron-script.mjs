@@ -348,6 +348,10 @@ export function buildScript() {
   S('sgr-create-egress-any', 'POST', `${V}/security-group-rules`, { security_group_rule: { security_group_id: '{sgStateless}', direction: 'egress', protocol: 'any' } }, { as: 'a' });
   S('sgr-create-default-dup-egress', 'POST', `${V}/security-group-rules`, { security_group_rule: { security_group_id: '{sgStateless}', direction: 'egress', ethertype: 'IPv4' } }, { as: 'a' });
   S('sgr-create-description', 'POST', `${V}/security-group-rules`, rule({ protocol: 'udp', port_range_min: 53, port_range_max: 53, description: 'dns' }), { as: 'a' });
+  S('sgr-create-ports-gre', 'POST', `${V}/security-group-rules`, rule({ protocol: 'gre', port_range_min: 1, port_range_max: 2 }), { as: 'a' });
+  S('sgr-create-full-range', 'POST', `${V}/security-group-rules`, rule({ protocol: 'udp', port_range_min: 1, port_range_max: 65535 }), { as: 'a' });
+  S('sgr-create-ethertype-lower', 'POST', `${V}/security-group-rules`, rule({ ethertype: 'ipv6', protocol: 'tcp', port_range_min: 8443, port_range_max: 8443 }), { as: 'a' });
+  S('sgr-create-icmpv6-number-1', 'POST', `${V}/security-group-rules`, rule({ ethertype: 'IPv6', protocol: '1', remote_ip_prefix: '2001:db8:7::/48' }), { as: 'a' });
   S('sgr-show', 'GET', `${V}/security-group-rules/{rule22}`, undefined, { as: 'a', values: true });
   S('sgr-show-other', 'GET', `${V}/security-group-rules/{rule22}`, undefined, { as: 'b' });
   S('sgr-update', 'PUT', `${V}/security-group-rules/{rule22}`, { security_group_rule: { description: 'x' } }, { as: 'a' });
@@ -530,7 +534,7 @@ export function buildScript() {
   S('router-add-if-subnet-other-router', 'PUT', `${V}/routers/{r1}/add_router_interface`, { subnet_id: '{sA}' }, { as: 'a' });
   S('router-add-if-v6', 'PUT', `${V}/routers/{r0}/add_router_interface`, { subnet_id: '{s6slaac}' }, { as: 'a', values: true });
   S('router-add-if-overlap', 'PUT', `${V}/routers/{r0}/add_router_interface`, { subnet_id: '{sSharedA}' }, { as: 'a', values: true });
-  S('router-add-if-port', 'POST', `${V}/ports`, { port: { network_id: '{netE}', fixed_ips: [{ subnet_id: '{sE}', ip_address: '10.9.0.3' }], name: 'rif' } }, { as: 'a', exactIps: true, save: { rifPort: 'port.id' } });
+  S('router-add-if-port', 'POST', `${V}/ports`, { port: { network_id: '{netE}', fixed_ips: [{ subnet_id: '{sE}' }], name: 'rif' } }, { as: 'a', save: { rifPort: 'port.id' } });
   S('router-add-if-by-port', 'PUT', `${V}/routers/{rGw}/add_router_interface`, { port_id: '{rifPort}' }, { as: 'a', values: true });
   S('router-add-if-by-port-again', 'PUT', `${V}/routers/{r1}/add_router_interface`, { port_id: '{rifPort}' }, { as: 'a' });
   S('router-add-if-both', 'PUT', `${V}/routers/{r1}/add_router_interface`, { port_id: '{pA}', subnet_id: '{sA}' }, { as: 'a' });
@@ -580,6 +584,12 @@ export function buildScript() {
   S('router-gw-port-delete', 'DELETE', `${V}/ports?device_owner=network:router_gateway`, undefined, { as: 'a', raw: true });
   S('router-ext-net-delete-in-use', 'DELETE', `${V}/networks/{ext}`);
   S('router-ext-subnet-delete-in-use', 'DELETE', `${V}/subnets/{sExt}`);
+  S('router-add-if-missing-router-empty', 'PUT', `${V}/routers/${ZERO}/add_router_interface`, {}, { as: 'a' });
+  S('router-add-if-extra-key', 'PUT', `${V}/routers/{r1}/add_router_interface`, { subnet_id: ZERO, foo: 1 }, { as: 'a' });
+  S('router-routes-too-many', 'PUT', `${V}/routers/{r0}`, { router: { routes: Array.from({ length: 31 }, (_, i) => ({ destination: `172.31.${i}.0/24`, nexthop: '10.10.0.50' })) } }, { as: 'a' });
+  S('router-routes-loopback', 'PUT', `${V}/routers/{r0}`, { router: { routes: [{ destination: '127.0.0.0/8', nexthop: '10.10.0.50' }] } }, { as: 'a' });
+  S('router-routes-via-gateway', 'PUT', `${V}/routers/{rGw}`, { router: { routes: [{ destination: '203.0.113.0/24', nexthop: '172.24.4.250' }] } }, { as: 'a' });
+  S('router-routes-via-gateway-reset', 'PUT', `${V}/routers/{rGw}`, { router: { routes: [] } }, { as: 'a' });
 
   // ---- Floating IPs ------------------------------------------------------------------------
   S('fip-create-minimal', 'POST', `${V}/floatingips`, { floatingip: { floating_network_id: '{ext}' } }, { as: 'a', save: { fip0: 'floatingip.id' } });
@@ -621,6 +631,7 @@ export function buildScript() {
   S('fip-remove-if-in-use', 'PUT', `${V}/routers/{rGw}/remove_router_interface`, { port_id: '{rifPort}' }, { as: 'a' });
   S('fip-delete', 'DELETE', `${V}/floatingips/{fipSub}`, undefined, { as: 'a' });
   S('fip-delete-again', 'DELETE', `${V}/floatingips/{fipSub}`, undefined, { as: 'a' });
+  S('fip-create-port-v6-fixed-ip', 'POST', `${V}/floatingips`, { floatingip: { floating_network_id: '{ext}', port_id: '{pE10}', fixed_ip_address: '2001:db8::1' } }, { as: 'a' });
   S('router-clear-gw-with-fip', 'PUT', `${V}/routers/{rGw}`, { router: { external_gateway_info: {} } }, { as: 'a' });
   S('router-clear-gw', 'PUT', `${V}/routers/{r1}`, { router: { external_gateway_info: {} } }, { as: 'a' });
   S('router-remove-if', 'PUT', `${V}/routers/{rB}/remove_router_interface`, { subnet_id: '{sB}' }, { as: 'b' });

@@ -8,3 +8,14 @@
 export function merged<T extends object>(...parts: ReadonlyArray<object | undefined>): T {
   return Object.assign({}, ...parts) as T;
 }
+
+/** Python's str() of a JSON value, as Neutron's messages quote what they were sent. */
+export function pyStr(v: unknown, nested = false): string {
+  if (v === null || v === undefined) return 'None';
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (typeof v === 'string') return nested ? `'${v}'` : v;
+  if (Array.isArray(v)) return `[${v.map((x) => pyStr(x, true)).join(', ')}]`;
+  if (typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `'${k}': ${pyStr(x, true)}`).join(', ')}}`;
+  return String(v);
+}

@@ -62,7 +62,7 @@ export class AutoAllocation {
       }
       const router = await this.failingAs('Unable to provide external connectivity', async () => {
         const r = await this.create('routers', as, { name: 'auto_allocated_router', admin_state_up: true, external_gateway_info: { network_id: external }, project_id: project }, tx);
-        for (const s of subnets) await this.routers.addInterfaceIn(as, r.id, { subnetId: s.id }, tx);
+        for (const s of subnets) await this.routers.addInterfaceIn(as, r.id, { subnet_id: s.id }, tx);
         return r;
       });
       await tx.setAutoAllocatedTopology(project, { networkId: network.id, routerId: router.id });
@@ -81,7 +81,7 @@ export class AutoAllocation {
       const router = topology.routerId ? await tx.get(defs.router, topology.routerId) : undefined;
       if (router) {
         const subnets = network ? await tx.list(defs.subnet, { conditions: [{ attr: 'network_id', values: [network.id] }] }) : [];
-        for (const s of subnets) await ignoreNotFound(() => this.routers.removeInterfaceIn(as, router.id, { subnetId: s.id }, tx));
+        for (const s of subnets) await ignoreNotFound(() => this.routers.removeInterfaceIn(as, router.id, { subnet_id: s.id }, tx));
         await this.collection('routers').removeIn(as, router, tx);
       }
       // A VM still on the network makes this Neutron's 409 NetworkInUse, and nothing above happened.

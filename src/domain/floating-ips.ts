@@ -26,20 +26,28 @@ interface FixedIp {
 
 const UNASSOCIATED = { port_id: null, fixed_ip_address: null, router_id: null };
 
-const bad = (msg: string) => new BadRouterRequest(`Bad floatingip request: ${msg}`);
+const bad = (msg: string) => new BadRouterRequest(`Bad floatingip request: ${msg}.`);
 
 export function floatingIpHooks(networks: () => Collection, ports: () => Collection): ResourceHooks {
   /** The port, its fixed IPv4 address, and the router that reaches the external network from it. */
   async function association(ctx: RequestContext, fip: Doc, portId: string, wanted: string | null, tx: WriteTx): Promise<Partial<Doc>> {
-    // Looked up as Neutron does, elevated: another project's port is a 400, not a 404.
-    const port = await ports().find({ ...ctx, isAdmin: true }, portId, tx);
-    if (port.project_id !== fip.project_id) {
-      throw bad(`Cannot create floating IP and bind it to Port ${portId}, since that port is owned by a different tenant.`);
+    // As Neutron's _internal_fip_assoc_data: the port is looked up as the caller sees it (another
+    // project's is a 404), and only an admin associates a port of a project not the floating IP's.
+    const port = await ports().find(ctx, portId, tx);
+    if (port.project_id !== fip.project_id && !ctx.isAdmin) {
+      throw bad(`Cannot process floating IP association with Port ${portId}, since that port is owned by a different tenant`);
     }
     const v4 = (port.fixed_ips as FixedIp[]).filter((f) => parseIp(f.ip_address)?.version === 4);
-    const fixed = wanted === null ? v4[0] : (port.fixed_ips as FixedIp[]).find((f) => f.ip_address === wanted);
-    if (!fixed) {
-      throw bad(wanted === null ? `Port ${portId} does not have any IPv4 address.` : `Port ${portId} does not have fixed ip ${wanted}.`);
+    let fixed: FixedIp | undefined;
+    if (wanted !== null) {
+      if (parseIp(wanted)?.version !== 4) throw bad(`Cannot process floating IP association with ${wanted}, since that is not an IPv4 address`);
+      fixed = (port.fixed_ips as FixedIp[]).find((f) => f.ip_address === wanted);
+      if (!fixed) throw bad(`Port ${portId} does not have fixed ip ${wanted}`);
+    } else {
+      if (v4.length === 0) throw bad(`Cannot add floating IP to port ${portId} that has no fixed IPv4 addresses`);
+      // Which of several addresses is the caller's to say.
+      if (v4.length > 1) throw bad(`Port ${portId} has multiple fixed IPv4 addresses.  Must provide a specific IPv4 address when assigning a floating IP`);
+      fixed = v4[0];
     }
     const taken = await tx.list(defs.floatingip, { conditions: [{ attr: 'port_id', values: [portId] }] });
     const other = taken.find((f) => f.id !== fip.id && f.fixed_ip_address === fixed.ip_address);
@@ -59,7 +67,7 @@ export function floatingIpHooks(networks: () => Collection, ports: () => Collect
     const router = interfaces.map((p) => p.device_id as string).find((id) => reaching.has(id));
     if (!router) {
       throw new ExternalGatewayForFloatingIPNotFound(
-        `External network ${String(fip.floating_network_id)} is not reachable from subnet ${fixed.subnet_id}. Therefore, cannot associate Port ${portId} with a Floating IP.`,
+        `External network ${String(fip.floating_network_id)} is not reachable from subnet ${fixed.subnet_id}.  Therefore, cannot associate Port ${portId} with a Floating IP.`,
       );
     }
     return { port_id: portId, fixed_ip_address: fixed.ip_address, router_id: router };
@@ -85,20 +93,22 @@ export function floatingIpHooks(networks: () => Collection, ports: () => Collect
 
     async create(ctx, attrs, base, tx) {
       const network = await networks().find(ctx, attrs.floating_network_id as string, tx);
-      if (network['router:external'] !== true) throw bad(`Network ${network.id} is not a valid external network.`);
+      if (network['router:external'] !== true) throw bad(`Network ${network.id} is not a valid external network`);
       let subnetId = attrs.subnet_id as string | null;
-      if (subnetId === null) {
+      // An address given alone is looked for on every subnet of the network, as Neutron's port
+      // create does (one on none of them is InvalidIpForNetwork).
+      if (subnetId === null && !attrs.floating_ip_address) {
         const v4 = await tx.list(defs.subnet, {
           conditions: [{ attr: 'network_id', values: [network.id] }, { attr: 'ip_version', values: [4] }], limit: 1,
         });
-        if (v4.length === 0) throw bad(`Network ${network.id} does not contain any IPv4 subnet.`);
+        if (v4.length === 0) throw bad(`Network ${network.id} does not contain any IPv4 subnet`);
         subnetId = v4[0].id;
       }
       const admin: RequestContext = { ...ctx, isAdmin: true };
       const holder = await ports().createIn(admin, {
         network_id: network.id, project_id: '', name: '', description: '', admin_state_up: true,
         device_id: base.id, device_owner: FLOATING_IP_OWNER,
-        fixed_ips: [{ subnet_id: subnetId, ...(attrs.floating_ip_address ? { ip_address: attrs.floating_ip_address } : {}) }],
+        fixed_ips: [{ ...(subnetId ? { subnet_id: subnetId } : {}), ...(attrs.floating_ip_address ? { ip_address: attrs.floating_ip_address } : {}) }],
         security_groups: [], allowed_address_pairs: [], extra_dhcp_opts: [], 'binding:host_id': '',
         'binding:vnic_type': 'normal', 'binding:profile': {},
       }, tx);

@@ -3,7 +3,7 @@ import type { DomainConfig } from '../core/config.js';
 import type { RequestContext } from '../core/context.js';
 import {
   AddressPairAndPortSecurityRequired, BadRequest, DuplicateAddressPairInRequest, HTTPForbidden, InvalidInput,
-  InvalidIpForNetwork, InvalidIpForSubnet, IpAddressGenerationFailure, IpAddressGenerationFailureNoMatchingSubnet, L3PortInUse, PortBound,
+  InvalidIpForNetwork, InvalidIpForSubnet, IpAddressGenerationFailure, IpAddressGenerationFailureNoMatchingSubnet, ServicePortInUse, PortBound,
   PortSecurityAndIPRequiredForSecurityGroups, PortSecurityPortHasSecurityGroup, PortNotFound,
 } from '../core/errors.js';
 import { parseIp } from '../core/ip.js';
@@ -351,7 +351,7 @@ export function portHooks(
 
     async delete(_ctx, current, tx) {
       if ((ROUTER_OWNERS.has(current.device_owner as string) || current.device_owner === 'network:floatingip') && current.device_id !== '') {
-        throw new L3PortInUse(`Port ${current.id} cannot be deleted directly via the port API: has device owner ${String(current.device_owner)}.`);
+        throw new ServicePortInUse(`Port ${current.id} cannot be deleted directly via the port API: has device owner ${String(current.device_owner)}.`);
       }
       await disassociatePort(tx, current.id);
       await releasePort(tx, current.id);

@@ -7,6 +7,7 @@
  * default security group and its rules) count, as in Neutron, but are never refused: Neutron
  * reserves quota only for what the API is asked to create.
  */
+import { pyStr } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
 import { AdminRequired, BadRequest, InvalidInput, OverQuota, PolicyNotAuthorized, TenantQuotaNotFound } from '../core/errors.js';
 import type { ReadTx, Store, WriteTx } from '../store/store.js';
@@ -36,17 +37,6 @@ export interface QuotaDetail {
 
 function inOrder(limits: Readonly<Record<string, number>>, defaults: Readonly<Record<string, number>>): QuotaSet {
   return Object.fromEntries(RESOURCES.map((r) => [r, limits[r] ?? defaults[r]]));
-}
-
-/** Python's str() of a JSON value, as Neutron's messages quote what they were sent. */
-function pyStr(v: unknown, nested = false): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'string') return nested ? `'${v}'` : v;
-  if (Array.isArray(v)) return `[${v.map((x) => pyStr(x, true)).join(', ')}]`;
-  if (typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `'${k}': ${pyStr(x, true)}`).join(', ')}}`;
-  return String(v);
 }
 
 /** Python's truthiness, as Neutron tests `force` and `check_limit`. */

@@ -1,9 +1,9 @@
 import { merged } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
 import {
-  InvalidInput, SecurityGroupEthertypeConflictWithProtocol, SecurityGroupInvalidIcmpValue, SecurityGroupInvalidPortRange,
-  SecurityGroupInvalidPortValue, SecurityGroupInvalidProtocolForPortRange, SecurityGroupProtocolRequiredWithPorts,
-  SecurityGroupMissingIcmpType, SecurityGroupRemoteGroupAndRemoteIpPrefix, SecurityGroupRuleExists,
+  SecurityGroupEthertypeConflictWithProtocol, SecurityGroupInvalidIcmpValue, SecurityGroupInvalidPortRange,
+  SecurityGroupInvalidPortValue, SecurityGroupInvalidProtocolForPort, SecurityGroupProtocolRequiredWithPorts,
+  SecurityGroupMissingIcmpType, SecurityGroupMultipleRemoteEntites, SecurityGroupRuleExists,
   SecurityGroupRuleInvalidProtocol, SecurityGroupRuleNotFound, SecurityGroupRuleParameterConflict,
 } from '../core/errors.js';
 import { formatCidr, parseCidr } from '../core/ip.js';
@@ -26,8 +26,22 @@ function protocolNumber(protocol: unknown): number | null {
   if (text in PROTOCOL_NAMES) return PROTOCOL_NAMES[text];
   if (/^\d+$/.test(text) && Number(text) <= 255) return Number(text);
   throw new SecurityGroupRuleInvalidProtocol(
-    `Security group rule protocol ${String(protocol)} not supported. Only protocol values [${Object.keys(PROTOCOL_NAMES).sort().join(', ')}] and integer representations [0 to 255] are supported.`,
+    `Security group rule protocol ${String(protocol)} not supported. Only protocol values [None, ${Object.keys(PROTOCOL_NAMES).map((n) => `'${n}'`).join(', ')}] and integer representations [0 to 255] are supported.`,
   );
+}
+
+/**
+ * The protocol as stored: lower case, none for `any`, and in an IPv6 rule the legacy ICMP names
+ * (icmp, icmpv6) and number 1 made ICMPv6's, as Neutron's _make_canonical_ipv6_icmp_protocol does.
+ */
+function canonicalProtocol(protocol: unknown, ethertype: string): string | null {
+  if (protocol === null || protocol === undefined || protocol === 'any') return null;
+  const text = String(protocol).toLowerCase();
+  if (ethertype === 'IPv6') {
+    if (text === 'icmp' || text === 'icmpv6') return 'ipv6-icmp';
+    if (text === '1') return '58';
+  }
+  return text;
 }
 
 function checkPorts(attrs: Attrs, proto: number | null): void {
@@ -38,7 +52,7 @@ function checkPorts(attrs: Attrs, proto: number | null): void {
     throw new SecurityGroupProtocolRequiredWithPorts('Must also specify protocol if port range is given.');
   }
   if (PORT_PROTOCOLS.has(proto)) {
-    if (min === 0 || max === 0) throw new SecurityGroupInvalidPortValue('Invalid value for port 0.');
+    if (min === 0 || max === 0) throw new SecurityGroupInvalidPortValue('Invalid value for port 0');
     if (min === null || max === null || min > max) {
       throw new SecurityGroupInvalidPortRange('For TCP/UDP protocols, port_range_min must be <= port_range_max');
     }
@@ -47,7 +61,7 @@ function checkPorts(attrs: Attrs, proto: number | null): void {
   if (ICMP_PROTOCOLS.has(proto)) {
     for (const [name, value] of [['type', min], ['code', max]] as const) {
       if (value !== null && value > 255) {
-        throw new SecurityGroupInvalidIcmpValue(`Invalid value for ICMP ${name} (port-range-${name === 'type' ? 'min' : 'max'}): ${value}. It must be 0 to 255.`);
+        throw new SecurityGroupInvalidIcmpValue(`Invalid value for ICMP ${name} (port_range_${name === 'type' ? 'min' : 'max'}) ${value}. It must be 0 to 255.`);
       }
     }
     if (min === null && max !== null) {
@@ -55,7 +69,7 @@ function checkPorts(attrs: Attrs, proto: number | null): void {
     }
     return;
   }
-  throw new SecurityGroupInvalidProtocolForPortRange(`Invalid protocol ${String(attrs.protocol)} for port range, only supported for TCP, UDP, UDPLITE, SCTP and DCCP.`);
+  throw new SecurityGroupInvalidProtocolForPort(`Ports cannot be specified for protocol ${proto}. Ports are only supported for DCCP, SCTP, TCP, UDP, UDPLITE.`);
 }
 
 /** Neutron treats "any address" and no prefix as the same rule. */
@@ -88,33 +102,35 @@ export function securityGroupRuleHooks(groups: () => Collection): ResourceHooks 
       return sg !== undefined && sg.project_id === ctx.projectId;
     },
 
-    async create(ctx: RequestContext, attrs: Attrs, base: Doc, tx: WriteTx) {
-      const sg = await groups().find(ctx, attrs.security_group_id as string, tx);
-      const proto = protocolNumber(attrs.protocol);
+    async create(ctx: RequestContext, given: Attrs, base: Doc, tx: WriteTx) {
+      const sg = await groups().find(ctx, given.security_group_id as string, tx);
+      // The whole range is no range, as Neutron's _make_canonical_port_range makes it.
+      const attrs = given.port_range_min === 1 && given.port_range_max === 65535
+        ? { ...given, port_range_min: null, port_range_max: null } : given;
+      protocolNumber(attrs.protocol); // refused as given, before it is made canonical
+      const protocol = canonicalProtocol(attrs.protocol, attrs.ethertype as string);
+      const proto = protocolNumber(protocol);
       if (proto !== null && IPV6_ONLY_PROTOCOLS.has(proto) && attrs.ethertype === 'IPv4') {
         throw new SecurityGroupEthertypeConflictWithProtocol(`Invalid ethertype IPv4 for protocol ${String(attrs.protocol)}.`);
       }
       checkPorts(attrs, proto);
       if (attrs.remote_ip_prefix !== null && attrs.remote_group_id !== null) {
-        throw new SecurityGroupRemoteGroupAndRemoteIpPrefix('Only remote_ip_prefix or remote_group_id may be provided.');
+        throw new SecurityGroupMultipleRemoteEntites('Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided.');
       }
-      let prefix: string | null = null;
-      if (attrs.remote_ip_prefix !== null) {
-        const text = attrs.remote_ip_prefix as string;
-        const cidr = parseCidr(text.includes('/') ? text : `${text}/${text.includes(':') ? 128 : 32}`);
-        if (!cidr) throw new InvalidInput(`Invalid input for remote_ip_prefix. Reason: '${text}' is not a valid IP subnet.`);
-        if ((cidr.version === 4) !== (attrs.ethertype === 'IPv4')) {
-          throw new SecurityGroupRuleParameterConflict(`Conflicting value ethertype ${String(attrs.ethertype)} for CIDR ${text}`);
-        }
-        prefix = formatCidr(cidr);
+      // The prefix is kept as given (its host bits too), as Neutron keeps it; the data plane and
+      // clients that want the network read normalized_cidr.
+      const prefix = attrs.remote_ip_prefix as string | null;
+      const network = prefix === null ? null : parseCidr(prefix)!;
+      if (network && (network.version === 4) !== (attrs.ethertype === 'IPv4')) {
+        throw new SecurityGroupRuleParameterConflict(`Conflicting value ethertype ${String(attrs.ethertype)} for CIDR ${prefix}`);
       }
       if (attrs.remote_group_id !== null) await groups().find(ctx, attrs.remote_group_id as string, tx);
       // A group's revision counts its rules' comings and goings, as Neutron's does.
       await groups().bump(sg, tx);
       const rule: Doc = merged<Doc>(base, attrs, {
-        protocol: attrs.protocol === 'any' ? null : attrs.protocol === null ? null : String(attrs.protocol).toLowerCase(),
+        protocol,
         remote_ip_prefix: prefix,
-        normalized_cidr: prefix,
+        normalized_cidr: network && formatCidr(network),
         remote_address_group_id: null,
         belongs_to_default_sg: (await tx.defaultSecurityGroup(sg.project_id as string)) === sg.id,
       });

@@ -23,7 +23,8 @@ function ruleDoc(sg: Doc, seed: RuleSeed, isDefault: boolean): Doc {
     project_id: sg.project_id,
     tenant_id: sg.project_id,
     security_group_id: sg.id,
-    description: '',
+    // Neutron makes these rules without a description: null, where a rule made by a caller has ''.
+    description: null,
     protocol: null,
     port_range_min: null,
     port_range_max: null,
@@ -110,12 +111,13 @@ export class SecurityGroups {
       },
 
       delete: async (ctx, current, tx) => {
+        // Neutron's order: a group in use is that, default or not.
+        if ((await tx.portsUsingSecurityGroup(current.id)) > 0) {
+          throw new SecurityGroupInUse(`Security Group ${current.id} in use.`);
+        }
         const isDefault = (await tx.defaultSecurityGroup(current.project_id as string)) === current.id;
         if (isDefault && !allowed(ctx, 'delete_security_group:default')) {
           throw new SecurityGroupCannotRemoveDefault('Insufficient rights for removing default security group.');
-        }
-        if ((await tx.portsUsingSecurityGroup(current.id)) > 0) {
-          throw new SecurityGroupInUse(`Security Group ${current.id} in use.`);
         }
         const rules = await tx.list(defs.securityGroupRule, {
           conditions: [{ attr: 'security_group_id', values: [current.id] }],

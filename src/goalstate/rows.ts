@@ -116,6 +116,7 @@ export function subnetRow(d: Doc): SubnetRow {
   };
 }
 
+/** The rule's prefix is its network (normalized_cidr): the one given may have host bits set. */
 export function ruleRow(d: Doc): RuleRow {
   const n = (v: unknown): number | null => (typeof v === 'number' ? v : null);
   const s = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -124,7 +125,7 @@ export function ruleRow(d: Doc): RuleRow {
     id: d.id,
     group: d.security_group_id as string,
     entry: [d.direction as string, (d.ethertype as string) ?? 'IPv4', s(d.protocol) ?? (typeof d.protocol === 'number' ? String(d.protocol) : null),
-      n(d.port_range_min), n(d.port_range_max), s(d.remote_ip_prefix), remoteGroup],
+      n(d.port_range_min), n(d.port_range_max), s(d.normalized_cidr) ?? s(d.remote_ip_prefix), remoteGroup],
     remoteGroup,
   };
 }

@@ -1,4 +1,7 @@
 import type { AttributeDef, ResourceDef } from './resource.js';
+import { InvalidCIDR, SecurityGroupRuleInvalidEtherType } from '../core/errors.js';
+import { canonicalIp, parseCidr } from '../core/ip.js';
+import { pyStr } from '../core/objects.js';
 import * as v from './validators.js';
 
 const NAME = v.string(255);
@@ -159,10 +162,36 @@ export const securityGroup: ResourceDef = {
   },
 };
 
+/** neutron-lib's IP_PROTOCOL_MAP, in its order (Neutron's refusal lists the names so). */
 export const PROTOCOL_NAMES: Record<string, number> = {
-  ah: 51, dccp: 33, egp: 8, esp: 50, gre: 47, icmp: 1, icmpv6: 58, igmp: 2, ipip: 4, ipv6: 41,
-  'ipv6-encap': 41, 'ipv6-frag': 44, 'ipv6-icmp': 58, 'ipv6-nonxt': 59, 'ipv6-opts': 60,
-  'ipv6-route': 43, ospf: 89, pgm: 113, rsvp: 46, sctp: 132, tcp: 6, udp: 17, udplite: 136, vrrp: 112,
+  ah: 51, dccp: 33, egp: 8, esp: 50, gre: 47, hopopt: 0, icmp: 1, igmp: 2, ip: 0, ipip: 4, 'ipv6-encap': 41,
+  'ipv6-frag': 44, 'ipv6-icmp': 58, icmpv6: 58, 'ipv6-nonxt': 59, 'ipv6-opts': 60, 'ipv6-route': 43, ospf: 89,
+  pgm: 113, rsvp: 46, sctp: 132, tcp: 6, udp: 17, udplite: 136, vrrp: 112,
+};
+
+/** Neutron's convert_ethertype_to_case_insensitive. */
+const ETHERTYPES = ['IPv4', 'IPv6'];
+const ethertype: v.Converter = (x) => {
+  const found = typeof x === 'string' ? ETHERTYPES.find((e) => e.toLowerCase() === x.toLowerCase()) : undefined;
+  if (!found) {
+    throw new SecurityGroupRuleInvalidEtherType(`Security group rule for ethertype '${pyStr(x)}' not supported. Allowed values are ['IPv4', 'IPv6'].`);
+  }
+  return found;
+};
+
+/**
+ * Neutron's convert_ip_prefix_to_cidr (str(netaddr.IPNetwork(x))): the address as given, host bits
+ * and all, with its length (a bare address is a /32 or /128); the rule's normalized_cidr is its
+ * network.
+ */
+const ipPrefix: v.Converter = (x) => {
+  if (x === null || x === '') return null;
+  const text = typeof x === 'string' ? x : '';
+  const [address, len, extra] = text.split('/');
+  const ip = canonicalIp(address);
+  const full = ip === undefined || extra !== undefined ? undefined : `${ip}/${len ?? (ip.includes(':') ? 128 : 32)}`;
+  if (full === undefined || !parseCidr(full)) throw new InvalidCIDR(`Invalid CIDR ${pyStr(x)} given as IP prefix.`);
+  return full;
 };
 
 const ruleStandard = standard({ tags: false });
@@ -178,11 +207,11 @@ export const securityGroupRule: ResourceDef = {
     ...ruleStandard,
     security_group_id: { post: true, put: false, convert: v.uuid, sort: true },
     direction: { post: true, put: false, convert: v.oneOf(['ingress', 'egress']), sort: true },
-    ethertype: { post: true, put: false, default: 'IPv4', convert: v.oneOf(['IPv4', 'IPv6']), sort: true },
+    ethertype: { post: true, put: false, default: 'IPv4', convert: ethertype, sort: true },
     protocol: { post: true, put: false, default: null, convert: v.protocol, filter: 'string', sort: true },
     port_range_min: { post: true, put: false, default: null, convert: v.portValue, filter: 'integer', sort: true },
     port_range_max: { post: true, put: false, default: null, convert: v.portValue, filter: 'integer', sort: true },
-    remote_ip_prefix: { post: true, put: false, default: null, convert: (x, a) => (x === null ? null : v.ipOrCidr(x, a)), filter: 'string' },
+    remote_ip_prefix: { post: true, put: false, default: null, convert: ipPrefix, filter: 'string' },
     // Any string: a group that does not exist is a 404 (SecurityGroupNotFound), as in Neutron.
     remote_group_id: { post: true, put: false, default: null, convert: v.string(255, { nullable: true }), filter: 'string' },
     remote_address_group_id: { post: false, put: false, filter: 'string' },
@@ -196,12 +225,26 @@ function isEmptyDict(x: unknown): boolean {
 }
 
 const externalFixedIp = v.shape({ subnet_id: v.uuid, ip_address: v.ipAddress });
-export const gatewayInfo = v.shape({
+const GATEWAY_FIELDS: Record<string, v.Converter> = {
   network_id: v.uuid,
   enable_snat: v.toBoolean,
   external_fixed_ips: v.listOf(externalFixedIp),
-}, ['network_id']);
-const route = v.shape({ destination: v.subnetCidr, nexthop: v.ipAddress }, ['destination', 'nexthop']);
+};
+
+/**
+ * neutron-lib's validate_dict for external_gateway_info: network_id required, no other keys than
+ * Neutron's, each value checked as the whole attribute (its messages name external_gateway_info).
+ */
+export const gatewayInfo: v.Converter = (x, attr) => {
+  const d = v.dict(x, attr) as Record<string, unknown>;
+  const keys = Object.keys(d);
+  if (!keys.includes('network_id')) {
+    v.invalid(attr, `Validation of dictionary's keys failed. Expected keys: {'network_id'} Provided keys: {${keys.map((k) => `'${k}'`).join(', ')}}`);
+  }
+  const unexpected = keys.filter((k) => !(k in GATEWAY_FIELDS));
+  if (unexpected.length) v.invalid(attr, `Unexpected keys supplied: ${unexpected.join(', ')}`);
+  return Object.fromEntries(keys.map((k) => [k, GATEWAY_FIELDS[k](d[k], attr)]));
+};
 
 export const router: ResourceDef = {
   member: 'router',
@@ -219,7 +262,7 @@ export const router: ResourceDef = {
       convert: (x, a) => (x === null || isEmptyDict(x) ? null : gatewayInfo(x, a)),
     },
     // null clears the routes, as Neutron's convert_none_to_empty_list reads it.
-    routes: { post: false, put: true, default: [], convert: (x, a) => (x === null ? [] : v.listOf(route)(x, a)), filter: false },
+    routes: { post: false, put: true, default: [], convert: (x, a) => (x === null ? [] : v.hostRoutes(x, a)), filter: false },
     availability_zone_hints: { post: true, put: false, default: [], convert: v.listOf(v.string(255)), filter: false },
     availability_zones: { post: false, put: false, filter: false },
   },

@@ -6,7 +6,8 @@
  */
 import { BadRequest, InvalidInput, InvalidInputSubnetServiceType, InvalidSubnetServiceType, SecurityGroupInvalidPortValue } from '../core/errors.js';
 import { isUuid } from '../core/ids.js';
-import { canonicalIp, parseCidr, formatCidr } from '../core/ip.js';
+import { canonicalIp, parseCidr, parseIp, formatCidr } from '../core/ip.js';
+import { pyStr } from '../core/objects.js';
 import { canonicalMac, isMulticastMac } from '../core/mac.js';
 
 export type Converter = (value: unknown, attr: string) => unknown;
@@ -125,6 +126,45 @@ export const ipOrCidr: Converter = (v, attr) => {
   const c = parseCidr(v);
   if (!c) return invalid(attr, `${show(v)} is not a valid IP subnet`);
   return formatCidr(c);
+};
+
+/** neutron-lib's validate_route_cidr: a network address and its length, not a host in it, and routable. */
+function routeCidrError(v: unknown): string | undefined {
+  const c = parseCidr(v);
+  if (!c) return `'${pyStr(v)}' is not a valid CIDR`;
+  const given = parseIp((v as string).slice(0, (v as string).indexOf('/')))!;
+  if (given.value !== c.network) return `'${pyStr(v)}' is not a recognized CIDR, '${formatCidr(c)}' is recommended`;
+  const loopback = c.version === 4 ? c.prefixlen >= 8 && c.network >> 24n === 127n : c.prefixlen === 128 && c.network === 1n;
+  if (loopback) return `'${pyStr(v)}' is not a routable CIDR`;
+  return undefined;
+}
+
+/**
+ * neutron-lib's validate_hostroutes (a router's `routes`): a list of dicts with exactly the keys
+ * destination and nexthop, each destination a routable network address, no route twice; its
+ * messages, the failing route as Python prints it.
+ */
+export const hostRoutes: Converter = (v, attr) => {
+  if (!Array.isArray(v)) return invalid(attr, `Invalid data format for hostroute: '${pyStr(v)}'`);
+  const seen = new Set<string>();
+  return v.map((r: unknown) => {
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) {
+      return invalid(attr, `Invalid input. '${pyStr(r)}' must be a dictionary with keys: ['destination', 'nexthop']`);
+    }
+    const route = r as Record<string, unknown>;
+    const keys = Object.keys(route);
+    if (keys.length !== 2 || !('destination' in route) || !('nexthop' in route)) {
+      return invalid(attr, `Validation of dictionary's keys failed. Expected keys: {'destination', 'nexthop'} Provided keys: {${keys.map((k) => `'${k}'`).join(', ')}}`);
+    }
+    const error = routeCidrError(route.destination);
+    if (error) return invalid(attr, error);
+    const nexthop = typeof route.nexthop === 'string' ? canonicalIp(route.nexthop) : undefined;
+    if (nexthop === undefined) return invalid(attr, `'${pyStr(route.nexthop)}' is not a valid IP address`);
+    const key = `${String(route.destination)} ${nexthop}`;
+    if (seen.has(key)) return invalid(attr, `Duplicate hostroute '${pyStr(route)}'`);
+    seen.add(key);
+    return { destination: route.destination as string, nexthop };
+  });
 };
 
 export const macAddress: Converter = (v, attr) => {

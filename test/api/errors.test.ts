@@ -245,3 +245,19 @@ describe('after all that', () => {
     assert.equal(n.name, 'still-alive');
   });
 });
+
+describe("routers' faults in Neutron's words", () => {
+  it("external_gateway_info is checked as Neutron's validate_dict; a router with interfaces names them", async () => {
+    const ext = await api.create('networks', 'network', { name: 'ext-faults', 'router:external': true });
+    const noNet = await fails(api.post('/v2.0/routers', { router: { external_gateway_info: { enable_snat: true } } }), 400, 'HTTPBadRequest');
+    assert.equal(noNet.body.NeutronError.message, "Invalid input for external_gateway_info. Reason: Validation of dictionary's keys failed. Expected keys: {'network_id'} Provided keys: {'enable_snat'}.");
+    const extra = await fails(api.post('/v2.0/routers', { router: { external_gateway_info: { network_id: ext.id, foo: 1 } } }), 400, 'HTTPBadRequest');
+    assert.equal(extra.body.NeutronError.message, 'Invalid input for external_gateway_info. Reason: Unexpected keys supplied: foo.');
+    const r = await api.create('routers', 'router', {});
+    const n = await api.create('networks', 'network', {});
+    const s = await api.create('subnets', 'subnet', { network_id: n.id, ip_version: 4, cidr: '10.65.0.0/24' });
+    const added = await api.put(`/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: s.id });
+    const inUse = await fails(api.delete(`/v2.0/routers/${r.id}`), 409, 'RouterInUse');
+    assert.equal(inUse.body.NeutronError.message, `Router ${r.id} has ports still attached: ${added.body.port_id}`);
+  });
+});

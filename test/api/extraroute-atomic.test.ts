@@ -49,6 +49,11 @@ describe('extraroute-atomic', () => {
     await expectError(api.put(`/v2.0/routers/${router.id}/add_extraroutes`, { routes: [] }), 400);
     await expectError(api.put(`/v2.0/routers/${router.id}/add_extraroutes`, { router: { routes: [{ destination: 'x' }] } }), 400);
     await expectError(api.as('someone-else').put(`/v2.0/routers/${router.id}/add_extraroutes`, { router: { routes: [] } }), 404);
+    // A destination with host bits is no route (validate_hostroutes), and nothing is added.
+    const before = (await api.get(`/v2.0/routers/${router.id}`)).body.router.routes;
+    const host = await expectError(api.put(`/v2.0/routers/${router.id}/add_extraroutes`, { router: { routes: [{ destination: '10.4.0.9/24', nexthop: '10.77.0.10' }] } }), 400, 'HTTPBadRequest');
+    assert.match(host.body.NeutronError.message, /'10\.4\.0\.9\/24' is not a recognized CIDR, '10\.4\.0\.0\/24' is recommended/);
+    assert.deepEqual((await api.get(`/v2.0/routers/${router.id}`)).body.router.routes, before);
   });
 
   it('20 clients adding a route each at once: all 20 are there (none lost to another\'s write)', async () => {

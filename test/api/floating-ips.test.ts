@@ -39,7 +39,7 @@ describe('floating IPs', () => {
     assert.equal(off.fixed_ip_address, null);
     const holder = (await t.api.get(`/v2.0/ports?device_id=${fip.id}`)).body.ports;
     assert.equal(holder.length, 1);
-    await expectError(t.api.delete(`/v2.0/ports/${holder[0].id}`), 409, 'L3PortInUse');
+    await expectError(t.api.delete(`/v2.0/ports/${holder[0].id}`), 409, 'ServicePortInUse');
     assert.equal((await member.delete(`/v2.0/floatingips/${fip.id}`)).status, 204);
     assert.equal((await t.api.get(`/v2.0/ports?device_id=${fip.id}`)).body.ports.length, 0);
   });
@@ -80,6 +80,24 @@ describe('floating IPs', () => {
     await member.put(`/v2.0/floatingips/${fip.id}`, { floatingip: { port_id: null } });
     assert.equal((await member.put(`/v2.0/routers/${router.id}/remove_router_interface`, { subnet_id: sub.id })).status, 200);
     assert.equal((await member.put(`/v2.0/routers/${router.id}`, { router: { external_gateway_info: null } })).status, 200);
+  });
+
+  it("refuses an ambiguous port (several IPv4 addresses), another project's port (404), an address on no subnet", async () => {
+    const net = port.network_id as string;
+    const subnet = port.fixed_ips[0].subnet_id as string;
+    const two = await member.create('ports', 'port', { network_id: net, fixed_ips: [{ subnet_id: subnet }, { subnet_id: subnet }] });
+    const ambiguous = await expectError(member.post('/v2.0/floatingips', { floatingip: { floating_network_id: external.id, port_id: two.id } }), 400, 'BadRequest');
+    assert.equal(ambiguous.body.NeutronError.message,
+      `Bad floatingip request: Port ${two.id} has multiple fixed IPv4 addresses.  Must provide a specific IPv4 address when assigning a floating IP.`);
+    assert.equal((await member.get('/v2.0/floatingips')).body.floatingips.some((f: { port_id: string }) => f.port_id === two.id), false);
+    const chosen = await member.create('floatingips', 'floatingip', { floating_network_id: external.id, port_id: two.id, fixed_ip_address: two.fixed_ips[1].ip_address });
+    assert.equal(chosen.fixed_ip_address, two.fixed_ips[1].ip_address);
+    await expectError(member.put(`/v2.0/floatingips/${chosen.id}`, { floatingip: { fixed_ip_address: '2001:db8::1' } }), 400, 'BadRequest');
+    const other = await expectError(t.api.as('fip-other').post('/v2.0/floatingips', { floatingip: { floating_network_id: external.id, port_id: port.id } }), 404, 'PortNotFound');
+    assert.equal(other.body.NeutronError.message, `Port ${port.id} could not be found.`);
+    const outside = await expectError(t.api.post('/v2.0/floatingips', { floatingip: { floating_network_id: external.id, floating_ip_address: '10.1.1.1' } }), 400, 'InvalidIpForNetwork');
+    assert.match(outside.body.NeutronError.message, /not a valid IP for any of the subnets on the specified network/);
+    await member.delete(`/v2.0/floatingips/${chosen.id}`);
   });
 
   it('lets an external network go with its unassociated floating IPs', async () => {

@@ -77,6 +77,8 @@ describe('small extensions', () => {
     assert.equal(listed.port_details.name, 'vm-port');
     const bare = await api.create('floatingips', 'floatingip', { floating_network_id: ext.id });
     assert.equal(bare.port_details, null);
+    // An IPv6 subnet is no pool (fip64 not served), as in Neutron.
+    await api.create('subnets', 'subnet', { network_id: ext.id, cidr: '2001:db8:51::/64', ip_version: 6, name: 'pub-v6' });
     const pools = (await api.as('pool-member').get('/v2.0/floatingip-pools')).body.floatingip_pools;
     assert.deepEqual(pools, [{ subnet_id: extSub.id, subnet_name: 'pub-v4', tenant_id: 'pool-member', project_id: 'pool-member', network_id: ext.id, cidr: '198.51.100.0/24' }]);
     assert.deepEqual((await api.as('pool-member').get('/v2.0/floatingip_pools')).body.floatingip_pools, pools, 'the underscore path too');

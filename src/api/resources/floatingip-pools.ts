@@ -1,7 +1,7 @@
 /**
  * `floatingip-pools` (at /v2.0/floatingip-pools and /v2.0/floatingip_pools, as Neutron): the subnets floating IPs can come from, as Neutron's get_floatingip_pools
- * lists them: every subnet of every external network (read elevated: an external network is
- * usable by all), with the caller's project, as Neutron answers.
+ * lists them: every IPv4 subnet of every external network (read elevated: an external network is
+ * usable by all; IPv6 ones only with fip64, not served), with the caller's project, as Neutron answers.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Collection } from '../../domain/collection.js';
@@ -16,7 +16,7 @@ export function floatingIpPoolRoutes(app: FastifyInstance, networks: Collection,
     const ctx = ctxOf(req);
     const admin = { ...ctx, isAdmin: true };
     const external = await networks.list(admin, { conditions: [{ attr: 'router:external', values: [true] }] });
-    const subs = external.length ? await subnets.list(admin, { conditions: [{ attr: 'network_id', values: external.map((n) => n.id) }] }) : [];
+    const subs = external.length ? await subnets.list(admin, { conditions: [{ attr: 'network_id', values: external.map((n) => n.id) }, { attr: 'ip_version', values: [4] }] }) : [];
     const wanted = [req.query.fields ?? []].flat().filter((f) => (FIELDS as readonly string[]).includes(f));
     return {
       floatingip_pools: subs.map((s) => {
