@@ -2,7 +2,7 @@
  * `alcor bench TASK.json`: checks the task file before any load, then runs it against --target, or
  * against a controller it starts for the run (its own process, a fresh data directory).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBench } from '../bench/bench.js';
@@ -123,6 +123,7 @@ export async function bench(args: string[]): Promise<void> {
     await ensureKeystone();
     keystone = await Keystone.admin();
   }
+  const outDir = values.out ?? join('bench-results', basename(file).replace(/\.json$/, ''));
   const vm = VM_SCENARIOS.has(task.scenario);
   if (values.nova) throw new Error('--nova needs NOVA env from scripts/nova.sh env; this build has no Nova mode yet (run without --nova: the bench does on the network what Nova does)');
   const hostCount = values.hosts === undefined ? 3 : Number(values.hosts);
@@ -161,12 +162,17 @@ export async function bench(args: string[]): Promise<void> {
       target: values.target ?? own!.url,
       repeat,
       cleanup: !values['no-cleanup'],
-      outDir: values.out ?? join('bench-results', basename(file).replace(/\.json$/, '')),
+      outDir,
       log: (line) => process.stdout.write(`${line}\n`),
       progress: progressBar(),
     });
     if (result.runs.some((r) => !r.slaPassed)) process.exitCode = 3;
   } finally {
+    // The agents' own logs, next to the report: what to read when a VM got no lease or no answer.
+    if (lab && own) {
+      mkdirSync(outDir, { recursive: true });
+      for (const h of lab.hosts) writeFileSync(join(outDir, `agent-${h.name}.log`), h.log.join(''));
+    }
     await lab?.close();
     await own?.stop();
   }
