@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the reference report's Rally task files, as they are, each against a freshly started
 // controller, and writes bench-results/<task>/{results.json,report.html}. The end-to-end tasks
-// (VM boots through Nova) are listed as skipped with the reason. Not part of `npm test`.
+// boot their VMs on 3 namespaced hosts the bench starts (root). Not part of `npm test`.
 //   npm run bench [-- --only create_and_list_ports]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -15,13 +15,18 @@ import { latencyBetween, scrape } from './server-latency.js';
 import type { AtomicSample, IterationSample, Summary } from './stats.js';
 import { failureRate, percentile, reportQps, summarize, throughput } from './stats.js';
 import type { Task } from './task.js';
+import type { LabNova, VmSample } from './nova.js';
 import type { UserSource } from './users.js';
 import { NoauthUsers } from './users.js';
 
-export interface ActionResult {
+/** Durations of one kind, in seconds: the summary and the box's quartiles. */
+export interface Distribution {
   readonly summary: Summary;
   readonly p25: number;
   readonly p75: number;
+}
+
+export interface ActionResult extends Distribution {
   readonly qps: number;
   readonly throughput: number;
   /** The same calls timed inside the server, where it serves alcor's /metrics. */
@@ -43,6 +48,17 @@ export interface RunResult {
   /** Resources the bench has created on the target so far (none deleted yet). */
   readonly rowsAfter: number;
   readonly errors: readonly string[];
+  /** The VM scenarios': per VM, from the start of its port's bind. */
+  readonly vms?: VmFigures;
+}
+
+export interface VmFigures {
+  readonly count: number;
+  readonly failed: number;
+  readonly bindToActive: Distribution;
+  readonly bindToLease: Distribution;
+  readonly bindToPing: Distribution;
+  readonly errors: readonly string[];
 }
 
 export interface BenchOptions {
@@ -56,11 +72,28 @@ export interface BenchOptions {
   readonly users?: UserSource;
   /** With Keystone: the token the bench acts with as the cloud admin. */
   readonly adminToken?: string;
+  /** Where the VM scenarios boot their VMs. */
+  readonly nova?: LabNova;
 }
 
 export interface BenchResult {
   readonly runs: RunResult[];
   readonly cleanup?: CleanupResult;
+}
+
+function distribution(values: readonly number[], failures: number): Distribution {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { summary: summarize(sorted, failures), p25: percentile(sorted, 0.25), p75: percentile(sorted, 0.75) };
+}
+
+function vmFigures(vms: readonly VmSample[]): VmFigures | undefined {
+  if (vms.length === 0) return undefined;
+  const of = (key: 'bindToActive' | 'bindToLease' | 'bindToPing') => {
+    const ok = vms.map((v) => v[key]).filter((x): x is number => x !== undefined);
+    return distribution(ok, vms.length - ok.length);
+  };
+  const failed = vms.filter((v) => v.error);
+  return { count: vms.length, failed: failed.length, bindToActive: of('bindToActive'), bindToLease: of('bindToLease'), bindToPing: of('bindToPing'), errors: [...new Set(failed.map((v) => v.error!))].slice(0, 10) };
 }
 
 function analyse(
@@ -75,11 +108,9 @@ function analyse(
   }
   const actions: Record<string, ActionResult> = {};
   for (const [action, samples] of byAction) {
-    const ok = samples.filter((s) => s.ok).map((s) => s.duration).sort((a, b) => a - b);
+    const ok = samples.filter((s) => s.ok).map((s) => s.duration);
     actions[action] = {
-      summary: summarize(ok, samples.length - ok.length),
-      p25: percentile(ok, 0.25),
-      p75: percentile(ok, 0.75),
+      ...distribution(ok, samples.length - ok.length),
       qps: reportQps(samples, task.runner.concurrency),
       throughput: throughput(samples, load.wallSeconds),
       server: metrics.before && metrics.after ? latencyBetween(metrics.before, metrics.after, action) : undefined,
@@ -102,6 +133,7 @@ function analyse(
     slaPassed: task.sla.failureRateMax === undefined || rate <= task.sla.failureRateMax,
     rowsAfter,
     errors,
+    vms: vmFigures(load.vms),
   };
 }
 
@@ -128,7 +160,7 @@ export async function runBench(task: Task, opts: BenchOptions): Promise<BenchRes
       const tenants = await setUpTenants(client, tracker, `${runTag}-r${run}`, users, task.contexts.network, cidrs, source);
       await applyQuotas(client, tenants, task.contexts.quotas);
       const before = await scrape(client);
-      const load = await runLoad(task, { client, tracker, tenants, cidr, onProgress: opts.progress });
+      const load = await runLoad(task, { client, tracker, tenants, cidr, nova: opts.nova, onProgress: opts.progress });
       const after = before ? await scrape(client) : undefined;
       const rows = (['ports', 'routers', 'subnets', 'networks', 'security-groups'] as const).reduce((a, k) => a + tracker.count(k), 0);
       const result = analyse(task, run, load, rows, { before, after });
@@ -138,11 +170,13 @@ export async function runBench(task: Task, opts: BenchOptions): Promise<BenchRes
     }
     let cleanup: CleanupResult | undefined;
     if (opts.cleanup !== false) {
+      await opts.nova?.cleanup();
       cleanup = await tracker.cleanup(client);
       await source.cleanup();
-      log(`cleanup: ${cleanup.deleted} deletions in ${cleanup.seconds.toFixed(2)} s${cleanup.failed ? `, ${cleanup.failed} failed: ${cleanup.errors.join('; ')}` : ''}`);
+      log(`cleanup: ${cleanup.deleted} deletions in ${cleanup.seconds.toFixed(2)} s${cleanup.failed ? `, ${cleanup.failed} failed: ${cleanup.errors.join('; ')}` : ''}${Object.keys(cleanup.remaining).length ? `; left behind: ${JSON.stringify(cleanup.remaining)}` : ''}`);
     }
-    const main = Object.keys(runs[0]?.actions ?? {}).find((a) => a.startsWith('neutron.create_') && a !== 'neutron.create_network') ?? Object.keys(runs[0]?.actions ?? {})[0];
+    const names = Object.keys(runs[0]?.actions ?? {});
+    const main = names.find((a) => a === 'nova.boot_server') ?? names.find((a) => a.startsWith('neutron.create_') && a !== 'neutron.create_network') ?? names[0];
     const list = Object.keys(runs[0]?.actions ?? {}).find((a) => a.startsWith('neutron.list_'));
     const repeat = runs.length > 1 && main ? repeatTable(runs, main, list) : undefined;
     if (repeat) log(repeat);

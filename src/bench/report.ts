@@ -2,7 +2,7 @@
  * What a run leaves behind: a summary table for the terminal, results.json, and a self-contained
  * report.html (inline SVG charts, no scripts or network) readable offline.
  */
-import type { RunResult } from './bench.js';
+import type { Distribution, RunResult } from './bench.js';
 import type { Summary } from './stats.js';
 
 const ms = (s: number): string => (Number.isFinite(s) ? (s * 1000).toFixed(1) : '-');
@@ -20,9 +20,16 @@ function summaryRow(name: string, s: Summary, qps: number, thru: number): string
   return [name, String(s.count), String(s.failures), ms(s.min), ms(s.median), ms(s.p90), ms(s.p95), ms(s.p99), ms(s.max), ms(s.mean), num(qps), num(thru)];
 }
 
+/** The VM scenarios' per-VM figures, as rows of the summary table (no QPS: they are not calls). */
+function vmEntries(run: RunResult): Array<[string, Distribution]> {
+  const v = run.vms;
+  return v ? [['VM: bind -> ACTIVE', v.bindToActive], ['VM: bind -> DHCP lease', v.bindToLease], ['VM: bind -> first ping', v.bindToPing]] : [];
+}
+
 export function textSummary(run: RunResult): string {
   const rows = Object.entries(run.actions).map(([name, a]) => summaryRow(name, a.summary, a.qps, a.throughput));
   rows.push(summaryRow('(iteration)', run.iteration, NaN, run.iterationsPerSecond));
+  for (const [name, d] of vmEntries(run)) rows.push(summaryRow(name, d.summary, NaN, NaN));
   const server = Object.entries(run.actions).filter(([, a]) => a.server)
     .map(([name, a]) => `${name} median ${ms(a.server!.p50)} ms, p99 ${ms(a.server!.p99)} ms`);
   return [
@@ -30,6 +37,7 @@ export function textSummary(run: RunResult): string {
     table(SUMMARY_HEADER, rows),
     `QPS = concurrency / mean duration (first call of each kind per iteration left out when repeated); thru/s = successful calls / load wall time`,
     ...(server.length ? [`inside the server (its /metrics histogram): ${server.join('; ')}`] : []),
+    ...(run.vms ? [`${run.vms.count} VMs, ${run.vms.failed} failed (no lease or no answer from the gateway)${run.vms.errors.length ? `: ${run.vms.errors.join('; ')}` : ''}`] : []),
   ].join('\n');
 }
 
@@ -59,8 +67,7 @@ function scatter(run: RunResult): string {
 <text x="12" y="${h / 2}" font-size="12" transform="rotate(-90 12 ${h / 2})" text-anchor="middle">iteration ms (max ${ms(maxY)})</text>${dots}</svg>`;
 }
 
-function boxes(run: RunResult): string {
-  const entries = Object.entries(run.actions);
+function boxes(entries: ReadonlyArray<[string, Distribution]>, label = 'box plot per atomic action'): string {
   const w = 760, rowH = 46, pad = 190;
   const h = entries.length * rowH + 40;
   const maxX = Math.max(...entries.map(([, a]) => a.summary.max).filter(Number.isFinite), 1e-3);
@@ -74,7 +81,7 @@ function boxes(run: RunResult): string {
 <line x1="${x(s.median)}" y1="${y + 4}" x2="${x(s.median)}" y2="${y + 28}" stroke="#08306b" stroke-width="2"/>
 <line x1="${x(s.p99)}" y1="${y + 8}" x2="${x(s.p99)}" y2="${y + 24}" stroke="#c0392b"/>`;
   }).join('');
-  return `<svg width="${w}" height="${h}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="box plot per atomic action">${rows}
+  return `<svg width="${w}" height="${h}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${label}">${rows}
 <text x="${pad}" y="${h - 6}" font-size="11">0 ms</text><text x="${w - 20}" y="${h - 6}" font-size="11" text-anchor="end">${ms(maxX)} ms (whiskers min-max, box p25-p75, blue median, red p99)</text></svg>`;
 }
 
@@ -86,12 +93,14 @@ function serverTable(run: RunResult): string {
 
 export function htmlReport(runs: readonly RunResult[], extra: { cleanupSeconds?: number; repeat?: string } = {}): string {
   const sections = runs.map((run) => {
-    const rows = Object.entries(run.actions).map(([name, a]) => `<tr>${summaryRow(name, a.summary, a.qps, a.throughput).map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('');
+    const rows = [...Object.entries(run.actions).map(([name, a]) => summaryRow(name, a.summary, a.qps, a.throughput)),
+      ...vmEntries(run).map(([name, d]) => summaryRow(name, d.summary, NaN, NaN))].map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('');
+    const vms = run.vms ? `<h3>Per VM, from its port's bind (${run.vms.count} VMs, ${run.vms.failed} failed)</h3>${boxes(vmEntries(run), 'per VM: bind to ACTIVE, DHCP lease, first ping')}` : '';
     return `<section><h2>${esc(run.title)}, run ${run.run}</h2>
 <p>${run.iterations.length} iterations, concurrency ${run.concurrency}, load ${num(run.wallSeconds, 2)} s, failure rate ${num(run.failureRate, 2)}%, SLA ${run.slaPassed ? 'passed' : '<b>failed</b>'}; ${run.rowsAfter} resources created so far.</p>
 <h3>Atomic actions and QPS</h3><table><tr>${SUMMARY_HEADER.map((h) => `<th>${h}</th>`).join('')}</tr>${rows}</table>${serverTable(run)}
 <h3>Duration per iteration over time</h3>${scatter(run)}
-<h3>Box plot per atomic action</h3>${boxes(run)}</section>`;
+<h3>Box plot per atomic action</h3>${boxes(Object.entries(run.actions))}${vms}</section>`;
   }).join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><title>alcor bench</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;font-size:13px}td:first-child,th:first-child{text-align:left}section{margin-bottom:36px}</style>

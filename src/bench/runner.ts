@@ -6,6 +6,7 @@
 import type { Identity, NeutronClient } from './client.js';
 import type { Tracker } from './cleanup.js';
 import type { CidrGenerator, Tenant } from './contexts.js';
+import type { LabNova, VmSample } from './nova.js';
 import type { IterationContext } from './scenarios.js';
 import { SCENARIO_IMPLEMENTATIONS } from './scenarios.js';
 import type { AtomicSample, IterationSample } from './stats.js';
@@ -15,6 +16,7 @@ export interface LoadResult {
   readonly wallSeconds: number;
   readonly iterations: IterationSample[];
   readonly atomics: AtomicSample[];
+  readonly vms: VmSample[];
 }
 
 export interface LoadOptions {
@@ -22,6 +24,7 @@ export interface LoadOptions {
   readonly tracker: Tracker;
   readonly tenants: readonly Tenant[];
   readonly cidr: (start: string) => CidrGenerator;
+  readonly nova?: LabNova;
   readonly onProgress?: (done: number, total: number | undefined) => void;
 }
 
@@ -34,6 +37,7 @@ export async function runLoad(task: Task, opts: LoadOptions): Promise<LoadResult
   if (users.length === 0) users.push({ tenant: { projectId: 'admin', users: [{}], networks: [] }, user: {} });
   const iterations: IterationSample[] = [];
   const atomics: AtomicSample[] = [];
+  const vms: VmSample[] = [];
   const runner = task.runner;
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
@@ -54,6 +58,9 @@ export async function runLoad(task: Task, opts: LoadOptions): Promise<LoadResult
       tracker: opts.tracker,
       tenant,
       user,
+      iteration,
+      nova: opts.nova,
+      recordVm: (s) => { vms.push(s); },
       args: task.args,
       cidr: opts.cidr,
       randomName,
@@ -97,5 +104,5 @@ export async function runLoad(task: Task, opts: LoadOptions): Promise<LoadResult
     for (let i = nextIteration(); i !== undefined; i = nextIteration()) await runOne(i);
   };
   await Promise.all(Array.from({ length: runner.concurrency }, worker));
-  return { wallSeconds: elapsed(), iterations, atomics };
+  return { wallSeconds: elapsed(), iterations, atomics, vms };
 }

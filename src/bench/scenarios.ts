@@ -5,13 +5,19 @@
 import type { Identity, NeutronClient, Resource } from './client.js';
 import type { Tracker } from './cleanup.js';
 import type { CidrGenerator, Tenant } from './contexts.js';
+import type { LabNova, VmSample } from './nova.js';
 import type { ScenarioName } from './task.js';
+import { networkScalability, portScalability } from './vm-scenarios.js';
 
 export interface IterationContext {
   readonly client: NeutronClient;
   readonly tracker: Tracker;
   readonly tenant: Tenant;
   readonly user: Identity;
+  readonly iteration: number;
+  /** Where VMs boot (the VM scenarios only). */
+  readonly nova?: LabNova;
+  recordVm(sample: VmSample): void;
   readonly args: Readonly<Record<string, unknown>>;
   readonly cidr: (start: string) => CidrGenerator;
   /** Runs one API call as a named atomic action. */
@@ -96,4 +102,7 @@ export const SCENARIO_IMPLEMENTATIONS: Record<ScenarioName, Scenario> = {
     it.tracker.add('security-groups', sg.id, it.user);
     await it.atomic('neutron.list_security_groups', () => it.client.listUnread('security-groups', it.user));
   },
+
+  'NeutronPerformancePlugin.neutron_network_scalability': networkScalability,
+  'AlcorPortPerformancePlugin.alcor_port_scalability': portScalability,
 };

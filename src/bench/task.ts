@@ -11,9 +11,27 @@ export const SCENARIOS = [
   'NeutronNetworks.create_and_delete_ports',
   'NeutronNetworks.create_and_update_ports',
   'NeutronNetworks.create_and_list_security_groups',
+  'NeutronPerformancePlugin.neutron_network_scalability',
+  'AlcorPortPerformancePlugin.alcor_port_scalability',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** The end-to-end scenarios: they boot VMs, on hosts with agents. */
+export const VM_SCENARIOS: ReadonlySet<ScenarioName> = new Set(['NeutronPerformancePlugin.neutron_network_scalability', 'AlcorPortPerformancePlugin.alcor_port_scalability']);
+
+/**
+ * The VM scenarios' counts, checked before any load; `flavor`, `image` and
+ * `instance_booting_requests` are Nova's and accepted as they are.
+ */
+function checkVmArgs(scenario: ScenarioName, args: Json, where: string): void {
+  if (!VM_SCENARIOS.has(scenario)) return;
+  const counts = ['number_of_networks', 'instances_per_network', ...(scenario.startsWith('Alcor') ? ['ports_per_instance'] : [])];
+  for (const key of counts) {
+    if (args[key] !== undefined) positiveInt(args[key], `${where}.${key}`, key === 'ports_per_instance' ? 0 : 1);
+  }
+  if (args.instance_booting_requests !== undefined) positiveInt(args.instance_booting_requests, `${where}.instance_booting_requests`);
+}
 
 export type Runner =
   | { readonly type: 'constant'; readonly times: number; readonly concurrency: number; readonly timeout?: number }
@@ -154,10 +172,13 @@ export function parseTask(text: string, source = 'task'): Task {
     const names = Object.keys(doc.scenario);
     need(names.length === 1, `${source}: scenario`, `must name exactly one scenario, got ${names.length}`);
     need(doc.runner !== undefined, `${source}: runner`, 'is required');
+    const scenario = scenarioName(names[0], `${source}: scenario`);
+    const args = argsOf(doc.scenario[names[0]], `${source}: scenario.${names[0]}`);
+    checkVmArgs(scenario, args, `${source}: scenario.${names[0]}`);
     return {
       title: typeof doc.title === 'string' ? doc.title : names[0],
-      scenario: scenarioName(names[0], `${source}: scenario`),
-      args: argsOf(doc.scenario[names[0]], `${source}: scenario.${names[0]}`),
+      scenario,
+      args,
       runner: parseRunner(doc.runner, `${source}: runner`),
       contexts: parseContexts(doc.contexts, `${source}: contexts`),
       sla: parseSla(doc.sla, `${source}: sla`),
@@ -169,10 +190,13 @@ export function parseTask(text: string, source = 'task'): Task {
   const entries = doc[name];
   need(Array.isArray(entries) && entries.length === 1 && isObject(entries[0]), `${source}: ${name}`, 'must be a list with one workload');
   const w = entries[0] as Json;
+  const scenario = scenarioName(name, source);
+  const args = argsOf(w.args, `${source}: ${name}[0].args`);
+  checkVmArgs(scenario, args, `${source}: ${name}[0].args`);
   return {
     title: name,
-    scenario: scenarioName(name, source),
-    args: argsOf(w.args, `${source}: ${name}[0].args`),
+    scenario,
+    args,
     runner: parseRunner(w.runner ?? { type: 'constant' }, `${source}: ${name}[0].runner`),
     contexts: parseContexts(w.context, `${source}: ${name}[0].context`),
     sla: parseSla(w.sla, `${source}: ${name}[0].sla`),

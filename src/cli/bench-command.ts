@@ -2,18 +2,25 @@
  * `alcor bench TASK.json`: checks the task file before any load, then runs it against --target, or
  * against a controller it starts for the run (its own process, a fresh data directory).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBench } from '../bench/bench.js';
+import { NeutronClient } from '../bench/client.js';
+import { startOwnHosts, targetHosts } from '../bench/hosts.js';
 import { ensureKeystone, Keystone } from '../bench/keystone-admin.js';
-import { parseTask } from '../bench/task.js';
+import { Lab, labMissing } from '../bench/lab.js';
+import { LabNova } from '../bench/nova.js';
+import type { Task } from '../bench/task.js';
+import { parseTask, VM_SCENARIOS } from '../bench/task.js';
 import { KeystoneUsers } from '../bench/users.js';
 import { startControllerProcess } from './controller-process.js';
 
-export const BENCH_USAGE = `Usage: alcor bench TASK.json [--target URL] [--out DIR] [--repeat N] [--no-cleanup]
+export const BENCH_USAGE = `Usage: alcor bench TASK.json [--target URL] [--out DIR] [--repeat N] [--no-cleanup] [--hosts N]
 
-Runs a Rally task file (NeutronNetworks.* scenarios; runners constant and constant_for_duration;
+Runs a Rally task file (NeutronNetworks.* scenarios, and the end-to-end
+NeutronPerformancePlugin.neutron_network_scalability and
+AlcorPortPerformancePlugin.alcor_port_scalability; runners constant and constant_for_duration;
 contexts users, network, quotas; SLA failure_rate) against a Neutron API endpoint.
   --target URL   endpoint to load (default: start a fresh controller for the run)
   --out DIR      where results.json and report.html go (default bench-results/<task name>)
@@ -21,7 +28,47 @@ contexts users, network, quotas; SLA failure_rate) against a Neutron API endpoin
   --no-cleanup   leave everything the run created in place
   --keystone     users are real Keystone projects and users (Keystone at ALCOR_KEYSTONE_URL, default
                  http://127.0.0.1:5000/v3, started by scripts/keystone.sh if need be); the
-                 controller started for the run checks tokens against it`;
+                 controller started for the run checks tokens against it
+  --times N, --concurrency N, --set ARG=N
+                 scale the task without editing it: the runner's times and concurrency, a
+                 scenario argument (e.g. --set number_of_networks=2; repeatable)
+The end-to-end scenarios boot VMs as Nova would on the network (root; network namespaces):
+  --hosts N      hosts the bench starts for the run without --target (default 3): namespaces on an
+                 underlay, each with its own \`alcor agent --dataplane linux\`; with --target the
+                 live agents' hosts are used (namespaces of this machine named as the host)
+  --underlay CIDR the /24 of the bench's underlay (default 198.19.77.0/24, inside 198.18.0.0/15)
+  --nova         through a real Nova instead (needs NOVA env from scripts/nova.sh env)`;
+
+const UNLIMITED = 'network=-1,subnet=-1,port=-1,router=-1,floatingip=-1,security_group=-1,security_group_rule=-1';
+let labs = 0;
+
+/** --times, --concurrency and --set applied to the task as read: the file itself stays as it is. */
+function scaled(task: Task, times?: string, concurrency?: string, sets: readonly string[] = []): Task {
+  const int = (v: string, what: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${what} must be a non-negative integer, got ${v}`);
+    return n;
+  };
+  let runner = task.runner;
+  if (times !== undefined) {
+    if (runner.type !== 'constant') throw new Error('--times needs a constant runner');
+    runner = { ...runner, times: int(times, '--times') };
+  }
+  if (concurrency !== undefined) runner = { ...runner, concurrency: Math.max(1, int(concurrency, '--concurrency')) };
+  const args: Record<string, unknown> = { ...task.args };
+  for (const kv of sets) {
+    const m = /^([\w.]+)=(.*)$/.exec(kv);
+    if (!m) throw new Error(`--set wants ARG=N, got ${kv}`);
+    args[m[1]] = int(m[2], `--set ${m[1]}`);
+  }
+  return { ...task, runner, args };
+}
+
+function underlayNet(cidr: string): string {
+  const m = /^(198\.(?:18|19)\.\d{1,3})\.0\/24$/.exec(cidr);
+  if (!m || Number(m[1].split('.')[2]) > 255) throw new Error(`--underlay must be a /24 inside 198.18.0.0/15 (x.y.z.0/24), got ${cidr}`);
+  return m[1];
+}
 
 function progressBar(): ((done: number, total: number | undefined) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
@@ -47,6 +94,12 @@ export async function bench(args: string[]): Promise<void> {
       repeat: { type: 'string' },
       'no-cleanup': { type: 'boolean' },
       keystone: { type: 'boolean' },
+      hosts: { type: 'string' },
+      underlay: { type: 'string' },
+      nova: { type: 'boolean' },
+      times: { type: 'string' },
+      concurrency: { type: 'string' },
+      set: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,7 +115,7 @@ export async function bench(args: string[]): Promise<void> {
   } catch (err) {
     throw new Error(`cannot read task file ${file}: ${(err as Error).message}`);
   }
-  const task = parseTask(text, file);
+  const task = scaled(parseTask(text, file), values.times, values.concurrency, values.set);
   const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, got ${values.repeat}`);
   let keystone: Keystone | undefined;
@@ -70,20 +123,57 @@ export async function bench(args: string[]): Promise<void> {
     await ensureKeystone();
     keystone = await Keystone.admin();
   }
-  const own = values.target === undefined ? await startControllerProcess({ keystone: keystone !== undefined }) : undefined;
+  const outDir = values.out ?? join('bench-results', basename(file).replace(/\.json$/, ''));
+  const vm = VM_SCENARIOS.has(task.scenario);
+  if (values.nova) throw new Error('--nova needs NOVA env from scripts/nova.sh env; this build has no Nova mode yet (run without --nova: the bench does on the network what Nova does)');
+  const hostCount = values.hosts === undefined ? 3 : Number(values.hosts);
+  if (!Number.isInteger(hostCount) || hostCount < 1) throw new Error(`--hosts must be a positive integer, got ${values.hosts}`);
+  let lab: Lab | undefined;
+  if (vm) {
+    const missing = labMissing();
+    if (missing) throw new Error(`${task.scenario} boots VMs in network namespaces here, and cannot: ${missing}`);
+    Lab.sweep('abv');
+    // Tagged with this process (base 36) so that a later run sweeps what a killed one left.
+    lab = new Lab({ prefix: 'abv', net: underlayNet(values.underlay ?? '198.19.77.0/24'), tag: `${process.pid.toString(36)}-${labs++}` });
+  }
+  let own: Awaited<ReturnType<typeof startControllerProcess>> | undefined;
   try {
+    if (lab && values.target === undefined) lab.addUnderlay(hostCount);
+    // The VM scenarios' own controller runs without quotas, as the report's Alcor did.
+    own = values.target === undefined ? await startControllerProcess({
+      keystone: keystone !== undefined,
+      southboundListen: lab ? `unix:${lab.socket}` : undefined,
+      extraArgs: lab ? ['--default-quotas', UNLIMITED] : [],
+    }) : undefined;
+    let nova: LabNova | undefined;
+    if (lab) {
+      const client = new NeutronClient(values.target ?? own!.url, 4);
+      client.adminToken = keystone?.token;
+      try {
+        nova = new LabNova(lab, own ? await startOwnHosts(lab, client) : await targetHosts(lab, client));
+      } finally {
+        await client.close();
+      }
+    }
     const result = await runBench(task, {
+      nova,
       users: keystone ? new KeystoneUsers(keystone) : undefined,
       adminToken: keystone?.token,
       target: values.target ?? own!.url,
       repeat,
       cleanup: !values['no-cleanup'],
-      outDir: values.out ?? join('bench-results', basename(file).replace(/\.json$/, '')),
+      outDir,
       log: (line) => process.stdout.write(`${line}\n`),
       progress: progressBar(),
     });
     if (result.runs.some((r) => !r.slaPassed)) process.exitCode = 3;
   } finally {
+    // The agents' own logs, next to the report: what to read when a VM got no lease or no answer.
+    if (lab && own) {
+      mkdirSync(outDir, { recursive: true });
+      for (const h of lab.hosts) writeFileSync(join(outDir, `agent-${h.name}.log`), h.log.join(''));
+    }
+    await lab?.close();
     await own?.stop();
   }
 }

@@ -31,12 +31,20 @@ export interface ControllerProcess {
   stop(): Promise<void>;
 }
 
-export async function startControllerProcess(opts: { keystone?: boolean; quiet?: boolean } = {}): Promise<ControllerProcess> {
+export interface ControllerOptions {
+  readonly keystone?: boolean;
+  readonly quiet?: boolean;
+  /** Where agents connect (default a free loopback port); `unix:/path` for a lab's relay. */
+  readonly southboundListen?: string;
+  readonly extraArgs?: readonly string[];
+}
+
+export async function startControllerProcess(opts: ControllerOptions = {}): Promise<ControllerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'alcor-controller-'));
   const port = await freePort();
-  const southbound = await freePort();
+  const southbound = opts.southboundListen ?? `127.0.0.1:${await freePort()}`;
   const auth = opts.keystone ? ['--auth-strategy', 'keystone', '--keystone-url', KEYSTONE_URL] : [];
-  const child = spawn(process.execPath, [BIN, 'start', '--listen', `127.0.0.1:${port}`, '--southbound-listen', `127.0.0.1:${southbound}`, '--data', dataDir, '--log-level', 'warn', ...auth], {
+  const child = spawn(process.execPath, [BIN, 'start', '--listen', `127.0.0.1:${port}`, '--southbound-listen', southbound, '--data', dataDir, '--log-level', 'warn', ...auth, ...(opts.extraArgs ?? [])], {
     stdio: ['ignore', opts.quiet ? 'ignore' : 'inherit', 'inherit'],
     env: { ...process.env, ALCOR_KEYSTONE_PASSWORD: process.env.ALCOR_KEYSTONE_PASSWORD ?? SERVICE_PASSWORD },
   });
@@ -53,7 +61,7 @@ export async function startControllerProcess(opts: { keystone?: boolean; quiet?:
   }
   return {
     url,
-    southboundUrl: `http://127.0.0.1:${southbound}`,
+    southboundUrl: southbound.startsWith('unix:') ? southbound : `http://${southbound}`,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

@@ -8,7 +8,7 @@
  * the router. dnsmasq outlives the agent: a restart of the agent interrupts no lease or RA.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SubnetInfo } from '../../../protocol/messages.js';
 import { isV6, lastUsable, netmask, parseCidr } from './addr.js';
@@ -91,7 +91,11 @@ export class Dhcp {
     writeAtomic(p.opts, this.opts(n, subnets));
     let pid = this.pid(n.id);
     const runningWith = this.running.get(n.id) ?? (existsSync(p.args) ? readFileSync(p.args, 'utf8') : undefined);
-    if (pid && runningWith === key) {
+    // Debian 12's dnsmasq 2.90 dies on SIGHUP (a general protection fault in libc) once it holds a
+    // lease: a second VM of the network joining after the first got its address killed DHCP on the
+    // host (found by `alcor bench`'s VM scenarios). With leases, it is restarted instead; the lease
+    // file carries its leases over.
+    if (pid && runningWith === key && !holdsLeases(p.leases)) {
       // A port joining changes only the files: the namespace is as it was unless the subnets or MTU moved.
       if (this.configured.get(n.id) !== layout(n, subnets)) await this.configure(n, pid, subnets);
       process.kill(pid, 'SIGHUP');
@@ -259,4 +263,12 @@ function writeAtomic(path: string, text: string): void {
 async function stop(pid: number): Promise<void> {
   try { process.kill(pid, 'SIGTERM'); } catch { return; }
   for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
+function holdsLeases(file: string): boolean {
+  try {
+    return statSync(file).size > 0;
+  } catch {
+    return false;
+  }
 }

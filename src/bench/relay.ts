@@ -1,7 +1,8 @@
 /**
- * Run inside a test's underlay namespace: accepts TCP on the underlay address and carries each
- * connection to the controller's southbound unix socket (the controller runs in the test process,
- * whose loopback the namespaces cannot reach). Usage: relay.js HOST:PORT /path/to/socket
+ * Run inside a lab's underlay namespace: accepts TCP on the underlay address and carries each
+ * connection to the controller's southbound unix socket (the controller runs in the root namespace,
+ * whose loopback the namespaces cannot reach; a unix socket is a file, reachable from any of them).
+ * Usage: relay.js HOST:PORT /path/to/socket
  */
 import { connect, createServer } from 'node:net';
 
