@@ -29,18 +29,22 @@ export interface Config {
   flatNetworks: '*' | string[];
   /** Neutron's [quotas] quota_<resource>: default limits per project (-1 unlimited); unnamed ones stay Neutron's. */
   defaultQuotas: Record<string, number>;
-  /** Neutron's [nova] section: the user Nova's external events are sent as; no password, no events. */
+  /** Neutron's [nova] section: the user Nova's external events are sent as (an empty authUrl is
+   * keystone.authUrl); no password, no events. */
   nova: NovaConfig;
 }
 
-export interface NovaConfig {
-  /** Empty: the controller's own Keystone (keystone.authUrl). */
+/** A service user in Keystone, as keystoneauth's password options name it. */
+export interface ServiceUserConfig {
   authUrl: string;
   username: string;
   password: string;
   projectName: string;
   userDomainName: string;
   projectDomainName: string;
+}
+
+export interface NovaConfig extends ServiceUserConfig {
   /** The catalog's interface and region to find Nova at (Neutron's endpoint_type, region_name). */
   interface: string;
   region: string;
@@ -48,13 +52,7 @@ export interface NovaConfig {
   sendEventsIntervalMs: number;
 }
 
-export interface KeystoneConfig {
-  authUrl: string;
-  username: string;
-  password: string;
-  projectName: string;
-  userDomainName: string;
-  projectDomainName: string;
+export interface KeystoneConfig extends ServiceUserConfig {
   tokenCacheSeconds: number;
 }
 

@@ -11,17 +11,12 @@ import type { Headers, IdentityStrategy } from './identity.js';
 import { contextFor, header } from './identity.js';
 import { ServiceSession, parseUtc } from './service-session.js';
 
-export interface KeystoneOptions {
-  /** The v3 endpoint, e.g. http://127.0.0.1:5000/v3 */
-  readonly authUrl: string;
-  readonly username: string;
-  readonly password: string;
-  readonly projectName: string;
-  readonly userDomainName: string;
-  readonly projectDomainName: string;
+import type { ServiceCredentials } from './service-session.js';
+
+/** The controller's own service user (its token asks Keystone about callers'), and the cache. */
+export interface KeystoneOptions extends ServiceCredentials {
   /** How long a validated token is believed without asking again (keystonemiddleware: 300 s). */
   readonly tokenCacheSeconds: number;
-  readonly timeoutMs?: number;
   readonly cacheSize?: number;
 }
 
