@@ -250,44 +250,21 @@ ensure_keystone() {
   curl -fsS -o /dev/null "$keystone_url" 2>/dev/null || bash scripts/keystone.sh start "${ALCOR_URL:-http://127.0.0.1:9696}" >/dev/null
 }
 
-endpoint() {
-  local service="$1" url="$2" iface id
-  for iface in public internal admin; do
-    id=$(os endpoint list --service "$service" --interface "$iface" -f value -c ID | head -1)
-    if [ -z "$id" ]; then
-      os endpoint create --region RegionOne "$service" "$iface" "$url" >/dev/null
-    elif [ -n "${3:-}" ]; then
-      os endpoint set --url "$url" "$id"
-    fi
-  done
-}
-
 # Service users nova, placement, glance and neutron (Nova's [neutron] credentials, as in the
-# install guide) with admin in project service, and the catalog entries. Once per set of URLs.
+# install guide) with admin in project service, and the catalog entries; once per set of URLs.
+# The network endpoint belongs to whoever runs the controller (tests repoint it): made here only
+# when there is none.
 register() {
-  local key="$nova_url $placement_url $glance_url ${ALCOR_URL:-}"
+  local key="$nova_url $placement_url $glance_url ${ALCOR_URL:-}" network=""
   [ "$(cat "$dir/registered" 2>/dev/null)" = "$key" ] && return 0
+  [ -n "${ALCOR_URL:-}" ] && network=", {\"type\": \"network\", \"name\": \"neutron\", \"url\": \"$ALCOR_URL\", \"replace\": false}"
   eval "$(bash scripts/keystone.sh env)"
-  exists project show service || os project create --domain Default service >/dev/null
-  for role in admin service; do exists role show "$role" || os role create "$role" >/dev/null; done
-  for user in nova placement glance neutron; do
-    exists user show --domain Default "$user" \
-      || os user create --domain Default --password "$password" "$user" >/dev/null
-    os role add --project service --user "$user" admin
-    os role add --project service --user "$user" service
-  done
-  exists service show compute || os service create --name nova compute >/dev/null
-  exists service show placement || os service create --name placement placement >/dev/null
-  exists service show image || os service create --name glance image >/dev/null
-  endpoint compute "$nova_url" set
-  endpoint placement "$placement_url" set
-  endpoint image "$glance_url" set
-  # The network endpoint belongs to whoever runs the controller (tests repoint it): made here only
-  # when there is none.
-  if [ -n "${ALCOR_URL:-}" ]; then
-    exists service show network || os service create --name neutron network >/dev/null
-    endpoint network "$ALCOR_URL"
-  fi
+  $py "$repo/scripts/nova/register.py" <<JSON
+{"password": "$password", "users": ["nova", "placement", "glance", "neutron"],
+ "services": [{"type": "compute", "name": "nova", "url": "$nova_url", "replace": true},
+              {"type": "placement", "name": "placement", "url": "$placement_url", "replace": true},
+              {"type": "image", "name": "glance", "url": "$glance_url", "replace": true}$network]}
+JSON
   echo "$key" > "$dir/registered"
 }
 
@@ -299,25 +276,27 @@ launch() {
   local name="$1"
   shift
   alive "$name" && return 0
-  nohup "$@" >> "$dir/log/$name.log" 2>&1 &
+  setsid "$@" >> "$dir/log/$name.log" 2>&1 < /dev/null &
   echo $! > "$(pidfile "$name")"
 }
 
-services() {
-  echo placement glance nova-api nova-conductor nova-scheduler
-  for host in "${compute_hosts[@]}"; do echo "nova-compute-$host"; done
-}
-
+# Every service was started as its own process group (setsid): its workers (nova-api's, uWSGI's)
+# are stopped with it. SIGTERM to all at once, then SIGKILL to what is left after 15 s.
 stop() {
-  local name pid
-  for name in $(services) $(cd "$dir" 2>/dev/null && ls -- *.pid 2>/dev/null | sed 's/\.pid$//'); do
-    [ -f "$(pidfile "$name")" ] || continue
-    pid=$(cat "$(pidfile "$name")")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
-    rm -f "$(pidfile "$name")"
+  local f pids=()
+  for f in "$dir"/*.pid; do
+    [ -f "$f" ] || continue
+    pids+=("$(cat "$f")")
+    kill -TERM -- "-${pids[-1]}" 2>/dev/null || true
   done
+  for _ in $(seq 75); do
+    local left=0 pid
+    for pid in "${pids[@]}"; do kill -0 -- "-$pid" 2>/dev/null && left=1; done
+    [ "$left" = 0 ] && break
+    sleep 0.2
+  done
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+  rm -f "$dir"/*.pid
 }
 
 answers() { curl -s -o /dev/null -w '%{http_code}' "$1" 2>/dev/null | grep -q '^[234]'; }
