@@ -140,10 +140,6 @@ vif_plugging_timeout = ${NOVA_VIF_PLUGGING_TIMEOUT:-60}
 api_paste_config = /etc/nova/api-paste.ini
 [api]
 auth_strategy = keystone
-[api_database]
-connection = $db/nova_api
-[database]
-connection = $db/nova
 [conductor]
 workers = 1
 [scheduler]
@@ -164,6 +160,14 @@ $(service_auth neutron)
 $neutron_url
 [cinder]
 os_region_name = RegionOne
+CONF
+  # Only the control services reach the databases; computes go through the conductor, as in a
+  # real deployment (a compute with database options tries direct access and logs errors).
+  write "$dir/nova-db.conf" <<CONF
+[api_database]
+connection = $db/nova_api
+[database]
+connection = $db/nova
 CONF
   for host in "${compute_hosts[@]}"; do
     mkdir -p "$dir/state/$host/instances"
@@ -223,7 +227,7 @@ sql() { mysql -h127.0.0.1 -uroot -e "$1"; }
 setup_databases() {
   [ -f "$dir/databases-ready" ] && return 0
   for d in "${databases[@]}"; do sql "CREATE DATABASE IF NOT EXISTS $d CHARACTER SET utf8mb4"; done
-  local conf=(--config-file "$dir/nova.conf")
+  local conf=(--config-file "$dir/nova.conf" --config-file "$dir/nova-db.conf")
   step placement-manage --config-file "$dir/placement/placement.conf" db sync
   step nova-manage "${conf[@]}" api_db sync
   nova-manage "${conf[@]}" cell_v2 list_cells 2>/dev/null | grep -q ' cell0 ' \
@@ -319,9 +323,9 @@ serve() {
     --lazy-apps --die-on-term --need-app --buffer-size 65535 \
     --env "OS_PLACEMENT_CONFIG_DIR=$dir/placement"
   launch glance glance-api --config-file "$dir/glance/glance-api.conf" --log-file "$dir/log/glance-api.log"
-  launch nova-api nova-api --config-file "$dir/nova.conf" --log-file "$dir/log/nova-api.log"
-  launch nova-conductor nova-conductor --config-file "$dir/nova.conf" --log-file "$dir/log/nova-conductor.log"
-  launch nova-scheduler nova-scheduler --config-file "$dir/nova.conf" --log-file "$dir/log/nova-scheduler.log"
+  launch nova-api nova-api --config-file "$dir/nova.conf" --config-file "$dir/nova-db.conf" --log-file "$dir/log/nova-api.log"
+  launch nova-conductor nova-conductor --config-file "$dir/nova.conf" --config-file "$dir/nova-db.conf" --log-file "$dir/log/nova-conductor.log"
+  launch nova-scheduler nova-scheduler --config-file "$dir/nova.conf" --config-file "$dir/nova-db.conf" --log-file "$dir/log/nova-scheduler.log"
   wait_for Placement placement answers "$placement_url/"
   for host in "${compute_hosts[@]}"; do
     launch "nova-compute-$host" $py "$repo/scripts/nova/compute.py" \
@@ -341,7 +345,7 @@ map_computes() {
     [ "$up" -ge "$computes" ]
   }
   wait_for "$computes nova-compute services" "nova-compute-${compute_hosts[0]}" computes_up
-  step nova-manage --config-file "$dir/nova.conf" cell_v2 discover_hosts
+  step nova-manage --config-file "$dir/nova.conf" --config-file "$dir/nova-db.conf" cell_v2 discover_hosts
   hypervisors() { [ "$(openstack hypervisor list -f value -c 'Hypervisor Hostname' 2>/dev/null | wc -l)" -ge "$computes" ]; }
   wait_for "$computes hypervisors" "nova-compute-${compute_hosts[0]}" hypervisors
 }
