@@ -213,9 +213,9 @@ $(authtoken glance)
 CONF
 }
 
-# A setup command, its output in log/setup.log; its failure ends the script.
+# A setup command, its output in log/setup.log (or $step_log); its failure ends the script.
 step() {
-  local log="$dir/log/setup.log"
+  local log="${step_log:-$dir/log/setup.log}"
   echo "+ $*" >> "$log"
   "$@" >> "$log" 2>&1 || { echo "failed: $*; see $log" >&2; tail -20 "$log" >&2; exit 1; }
 }
@@ -228,14 +228,19 @@ setup_databases() {
   [ -f "$dir/databases-ready" ] && return 0
   for d in "${databases[@]}"; do sql "CREATE DATABASE IF NOT EXISTS $d CHARACTER SET utf8mb4"; done
   local conf=(--config-file "$dir/nova.conf" --config-file "$dir/nova-db.conf")
-  step placement-manage --config-file "$dir/placement/placement.conf" db sync
+  # Placement's and Glance's schemas are synced beside Nova's, which is most of the time.
+  local others=()
+  (step_log="$dir/log/setup-placement.log" step placement-manage --config-file "$dir/placement/placement.conf" db sync) &
+  others+=($!)
+  (step_log="$dir/log/setup-glance.log" step glance-manage --config-file "$dir/glance/glance-api.conf" db_sync) &
+  others+=($!)
   step nova-manage "${conf[@]}" api_db sync
   nova-manage "${conf[@]}" cell_v2 list_cells 2>/dev/null | grep -q ' cell0 ' \
     || step nova-manage "${conf[@]}" cell_v2 map_cell0 --database_connection "$db/nova_cell0"
   nova-manage "${conf[@]}" cell_v2 list_cells 2>/dev/null | grep -q ' cell1 ' \
     || step nova-manage "${conf[@]}" cell_v2 create_cell --name cell1 --database_connection "$db/nova" --transport-url "$rabbit"
   step nova-manage "${conf[@]}" db sync
-  step glance-manage --config-file "$dir/glance/glance-api.conf" db_sync
+  for pid in "${others[@]}"; do wait "$pid" || exit 1; done
   touch "$dir/databases-ready"
 }
 
