@@ -23,6 +23,9 @@
 #   NOVA_COMPUTES              number of nova-compute processes (default 2)
 #   NOVA_VIF_PLUGGING_TIMEOUT  seconds a boot waits for network-vif-plugged (default 60)
 #   NOVA_VIF_PLUGGING_FATAL    1 (default): a boot without the event fails; 0: it goes on
+#   NOVA_TRANSPORT_URL         RabbitMQ (default rabbit://guest:guest@127.0.0.1:5672/): two Novas on
+#                              one vhost would take each other's messages
+#   NOVA_DB_PREFIX             prefix of the five database names (default none)
 #   NOVA_DEBUG                 1: debug logs
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,10 +41,11 @@ glance_url="http://127.0.0.1:$glance_port"
 keystone_url="http://127.0.0.1:${ALCOR_KEYSTONE_PORT:-5000}/v3"
 password="${ALCOR_KEYSTONE_SERVICE_PASSWORD:-alcor-service}"
 db="mysql+pymysql://root@127.0.0.1:3306"
-rabbit="rabbit://guest:guest@127.0.0.1:5672/"
+rabbit="${NOVA_TRANSPORT_URL:-rabbit://guest:guest@127.0.0.1:5672/}"
 # Debian's OpenStack runs on the system Python; a pyenv shim first in PATH has none of it.
 py=/usr/bin/python3
-databases=(nova_api nova nova_cell0 placement glance)
+dbp="${NOVA_DB_PREFIX:-}"
+databases=("${dbp}nova_api" "${dbp}nova" "${dbp}nova_cell0" "${dbp}placement" "${dbp}glance")
 compute_hosts=()
 for i in $(seq "$computes"); do compute_hosts+=("alcor-compute-$i"); done
 
@@ -165,9 +169,9 @@ CONF
   # real deployment (a compute with database options tries direct access and logs errors).
   write "$dir/nova-db.conf" <<CONF
 [api_database]
-connection = $db/nova_api
+connection = $db/${dbp}nova_api
 [database]
-connection = $db/nova
+connection = $db/${dbp}nova
 CONF
   for host in "${compute_hosts[@]}"; do
     mkdir -p "$dir/state/$host/instances"
@@ -184,7 +188,7 @@ log_file = $dir/log/placement.log
 [api]
 auth_strategy = keystone
 [placement_database]
-connection = $db/placement
+connection = $db/${dbp}placement
 $(authtoken placement)
 CONF
   write "$dir/glance/glance-api.conf" <<CONF
@@ -195,7 +199,7 @@ bind_port = $glance_port
 workers = 1
 enabled_backends = fs:file
 [database]
-connection = $db/glance
+connection = $db/${dbp}glance
 [glance_store]
 default_backend = fs
 [fs]
@@ -236,9 +240,9 @@ setup_databases() {
   others+=($!)
   step nova-manage "${conf[@]}" api_db sync
   nova-manage "${conf[@]}" cell_v2 list_cells 2>/dev/null | grep -q ' cell0 ' \
-    || step nova-manage "${conf[@]}" cell_v2 map_cell0 --database_connection "$db/nova_cell0"
+    || step nova-manage "${conf[@]}" cell_v2 map_cell0 --database_connection "$db/${dbp}nova_cell0"
   nova-manage "${conf[@]}" cell_v2 list_cells 2>/dev/null | grep -q ' cell1 ' \
-    || step nova-manage "${conf[@]}" cell_v2 create_cell --name cell1 --database_connection "$db/nova" --transport-url "$rabbit"
+    || step nova-manage "${conf[@]}" cell_v2 create_cell --name cell1 --database_connection "$db/${dbp}nova" --transport-url "$rabbit"
   step nova-manage "${conf[@]}" db sync
   for pid in "${others[@]}"; do wait "$pid" || exit 1; done
   touch "$dir/databases-ready"
