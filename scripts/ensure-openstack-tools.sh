@@ -40,4 +40,5 @@ trap '[ -n "$ours" ] && $SUDO rm -f "$policy"' EXIT
 
 echo "installing ${missing[*]} from Debian's packages" >&2
 $SUDO apt-get update -qq >/dev/null 2>&1 || true
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Another install (a second checkout, a test) may hold dpkg's lock: wait for it.
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=900 --no-install-recommends "${missing[@]}" >/dev/null

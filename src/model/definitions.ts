@@ -132,7 +132,7 @@ export const port: ResourceDef = {
     allowed_address_pairs: { post: true, put: true, default: [], convert: v.listOf(addressPair), filter: false },
     port_security_enabled: { post: true, put: true, derived: true, convert: v.toBoolean, filter: 'boolean' },
     extra_dhcp_opts: { post: true, put: true, default: [], convert: v.listOf(dhcpOpt), filter: false },
-    'binding:host_id': { post: true, put: true, default: '', convert: v.string(255) },
+    'binding:host_id': { post: true, put: true, default: '', convert: v.hostId },
     'binding:vnic_type': {
       post: true, put: true, default: 'normal',
       convert: v.oneOf(['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa', 'remote-managed']),

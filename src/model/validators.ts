@@ -53,6 +53,12 @@ export function notEmptyString(maxLen = 255): Converter {
   };
 }
 
+/**
+ * binding:host_id has no validator in Neutron, and ML2 takes `attrs.get(HOST_ID) or ''`: null
+ * unbinds the port. Nova sends it so when it lets go of a port it did not create.
+ */
+export const hostId: Converter = (v, attr) => (v === null ? '' : string(255)(v, attr));
+
 export const uuid: Converter = (v, attr) => {
   if (!isUuid(v)) return invalid(attr, `${show(v)} is not a valid UUID`);
   return v;

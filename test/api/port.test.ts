@@ -112,6 +112,18 @@ describe('ports', () => {
     assert.deepEqual(removed.body.port.extra_dhcp_opts, [{ opt_name: 'tftp-server', opt_value: '10.6.0.2', ip_version: 4 }]);
   });
 
+  it('binding:host_id null unbinds, as Nova does to a port it did not create when its server goes', async () => {
+    const { n } = await networkWith([{ cidr: '10.16.0.0/24' }]);
+    const p = await api.create('ports', 'port', { network_id: n.id, device_id: 'vm', device_owner: 'compute:nova', 'binding:host_id': 'compute-1' });
+    assert.notEqual(p['binding:vif_type'], 'unbound');
+    const res = await api.put(`/v2.0/ports/${p.id}`, { port: { device_id: '', device_owner: '', 'binding:host_id': null, 'binding:profile': {} } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.port['binding:host_id'], '');
+    assert.equal(res.body.port['binding:vif_type'], 'unbound');
+    assert.equal(res.body.port.device_id, '');
+    assert.equal(res.body.port.status, 'DOWN');
+  });
+
   it('updating fixed_ips releases the old address and allocates the new one', async () => {
     const { n, subnets: [s] } = await networkWith([{ cidr: '10.7.0.0/24' }]);
     const p = await api.create('ports', 'port', { network_id: n.id, fixed_ips: [{ ip_address: '10.7.0.10' }] });
