@@ -26,6 +26,8 @@ const AGENT_USAGE = `Usage: alcor agent --host NAME --controller URL --dataplane
   --state-dir DIR      keeps goal state and cursors across restarts (default: memory only; with
                        linux, dnsmasq's files are kept there too, default /var/lib/alcor-agent/HOST)
   --availability-zone Z  reported to the controller (default nova)
+  --plug-delay-ms N    with fake: a port is plugged N ms after it comes, as a hypervisor plugs a
+                       VM's tap after Nova bound its port (default 0: at once)
   --log-level LEVEL    (default info)`;
 
 export async function agentCommand(args: string[]): Promise<void> {
@@ -35,7 +37,7 @@ export async function agentCommand(args: string[]): Promise<void> {
       host: { type: 'string' }, controller: { type: 'string' }, dataplane: { type: 'string' }, vtep: { type: 'string' },
       'vif-type': { type: 'string' }, 'state-dir': { type: 'string' }, 'availability-zone': { type: 'string' },
       'physical-network': { type: 'string', multiple: true }, gateway: { type: 'boolean' },
-      'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'log-level': { type: 'string' }, 'plug-delay-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -50,9 +52,12 @@ export async function agentCommand(args: string[]): Promise<void> {
   const log = pino({ level: values['log-level'] ?? 'info', base: { service: 'alcor-agent', host } });
   let dataplane: DataPlane;
   switch (values.dataplane) {
-    case 'fake':
-      dataplane = new FakeDataPlane();
+    case 'fake': {
+      const delay = Number(values['plug-delay-ms'] ?? '0');
+      if (!Number.isInteger(delay) || delay < 0 || delay > 600_000) throw new Error(`--plug-delay-ms must be milliseconds from 0 to 600000, not ${JSON.stringify(values['plug-delay-ms'])}`);
+      dataplane = new FakeDataPlane(new Set(), true, delay);
       break;
+    }
     case 'linux': {
       if (!values.vtep || !isIP(values.vtep)) throw new Error(`--vtep IP is required with --dataplane linux (this host's underlay address)\n${AGENT_USAGE}`);
       if (process.getuid?.() !== 0) throw new Error('--dataplane linux programs the kernel: it must run as root');

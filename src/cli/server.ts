@@ -12,6 +12,7 @@ import type { Store } from '../store/store.js';
 import type { Config } from './config.js';
 import type { ControlPlane } from './control-plane.js';
 import { startControlPlane } from './control-plane.js';
+import type { NovaNotify } from './nova-notify.js';
 import { novaNotify } from './nova-notify.js';
 import type { SouthboundOptions } from '../southbound/southbound.js';
 import { goalStateRoutes } from './goalstate-routes.js';
@@ -30,6 +31,8 @@ export interface RunningServer {
   onCommitted(listener: (revision: number, at: number) => void): void;
   /** Goal-state compiler and southbound; `controlPlane.url` is what agents' --controller takes. */
   readonly controlPlane: ControlPlane;
+  /** Nova's notifier, when [nova] credentials are configured (its counters). */
+  readonly nova?: NovaNotify;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ export async function startServer(config: Config, extras: ServerExtras = {}): Pr
     url,
     onCommitted: (listener) => writer.onCommitted(listener),
     controlPlane,
+    nova,
     close() {
       // In-flight requests finish (Fastify stops accepting and waits), agents are let go and their
       // last status writes land, then queued writes commit.

@@ -4,6 +4,7 @@
  * the hosts it concerns (each delta serialised once for all of them), and turns acks into port
  * status through readiness. Bad input from an agent is answered to that session alone.
  */
+import { inactiveKey } from '../goalstate/rows.js';
 import type { Compiler, Round } from '../goalstate/compiler.js';
 import type { Follower } from '../goalstate/follower.js';
 import type { Frame, ProtocolError } from '../protocol/codec.js';
@@ -187,7 +188,9 @@ export class Southbound {
       case 'gone':
       case 'up':
         for (const p of m.ports) {
-          if (this.compiler.graph.bindings.portHost.get(p) !== s.host) {
+          // The port's own host, or the host of one of its inactive bindings (a live migration's destination).
+          const hosts = this.compiler.graph.bindings.portHost;
+          if (hosts.get(p) !== s.host && hosts.get(inactiveKey(p, s.host)) !== s.host) {
             this.refuse(conn, s.sid, { code: 'not-your-port', message: `port ${p} is not bound to ${s.host}` });
             continue;
           }
