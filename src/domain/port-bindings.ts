@@ -5,7 +5,7 @@
  * switch (the goal state carries the port there too, see goalstate/rows.ts); when that host's agent
  * has it ready, Nova hears network-vif-plugged (Neutron's notify_port_active_direct). Activating
  * moves the port: the old active binding becomes inactive (Nova deletes it), the port is DOWN on
- * its new host until that agent reports it. Admin only, compute ports only, as Neutron's policy
+ * its new host until that agent reports it (ACTIVE at once if it already had). Admin only, compute ports only, as Neutron's policy
  * and ML2 have it.
  */
 import type { DomainConfig } from '../core/config.js';
@@ -167,7 +167,9 @@ export class PortBindings {
         ...port,
         'binding:host_id': host, 'binding:vif_type': target.vif_type, 'binding:vif_details': target.vif_details,
         'binding:vnic_type': target.vnic_type, 'binding:profile': target.profile,
-        status: 'DOWN', bindings_inactive: [...rest, ...demoted],
+        // Its new host's agent has it plugged already (it reported the inactive binding up): ACTIVE
+        // at once, as Neutron's agent re-reports it; else DOWN until it does.
+        status: target.ready ? 'ACTIVE' : 'DOWN', bindings_inactive: [...rest, ...demoted],
       }, tx);
       return activeView(next);
     });

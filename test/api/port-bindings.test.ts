@@ -61,15 +61,18 @@ describe('binding-extended', () => {
     assert.equal(activated.status, 200, JSON.stringify(activated.body));
     assert.deepEqual([activated.body.binding.host, activated.body.binding.status], ['pb-dst', 'ACTIVE']);
     const moved = (await api.get(`/v2.0/ports/${port.id}`)).body.port;
-    assert.deepEqual([moved['binding:host_id'], moved.status], ['pb-dst', 'DOWN']);
+    assert.deepEqual([moved['binding:host_id'], moved.status], ['pb-dst', 'ACTIVE'], 'the destination had it up already');
     list = (await api.get(base)).body.bindings;
     assert.deepEqual(list.map((b: any) => [b.host, b.status]), [['pb-dst', 'ACTIVE'], ['pb-src', 'INACTIVE']]);
     assert.equal((await api.delete(`${base}/pb-src`)).status, 204);
     await expectError(api.delete(`${base}/pb-src`), 404, 'PortBindingNotFound');
     await expectError(api.get(`${base}/pb-src`), 404, 'PortBindingNotFound');
     assert.deepEqual((await api.get(base)).body.bindings.map((b: any) => b.host), ['pb-dst']);
-    // The new host's agent reports it: ACTIVE there.
-    await t.server.domain.writes.setPortStatuses([{ id: port.id, host: 'pb-dst', status: 'ACTIVE' }]);
+    // Activating a binding whose host never reported it: DOWN until it does.
+    await api.post(base, { binding: { host: 'pb-src' } });
+    await api.put(`${base}/pb-src/activate`, {});
+    assert.equal((await api.get(`/v2.0/ports/${port.id}`)).body.port.status, 'DOWN');
+    await t.server.domain.writes.setPortStatuses([{ id: port.id, host: 'pb-src', status: 'ACTIVE' }]);
     assert.equal((await api.get(`/v2.0/ports/${port.id}`)).body.port.status, 'ACTIVE');
   });
 

@@ -1,8 +1,12 @@
 /**
- * A real Nova (scripts/nova.sh: Debian's Nova, Placement and Glance, fake-driver computes) booting
- * a server on the controller: Nova reads the quota, creates the port, binds it to the compute's
- * host, the host's agent acknowledges it and the port goes ACTIVE; deleting the server deletes the
- * port. Slow (a first run installs packages and sets up five databases): not part of `npm test`.
+ * A real Nova (scripts/nova.sh: Debian's Nova, Placement and Glance, fake-driver computes that
+ * wait for network-vif-plugged as libvirt does) booting servers on the controller: Nova reads the
+ * quota, creates the port, binds it to the compute's host; the host's agent (fake data plane, the
+ * tap "plugged" a few seconds after the bind, as a hypervisor would) acknowledges it, the port goes
+ * ACTIVE and the controller tells Nova (network-vif-plugged), which is what lets the boot finish.
+ * Interfaces attach and detach; live migration moves the binding (binding-extended); a host with
+ * no agent fails the boot as Neutron's binding_failed does; `openstack quota show/set` through the
+ * catalog. The first run installs packages and sets up five databases (minutes); later ones reuse them.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,12 +18,15 @@ import { FakeDataPlane } from '../../src/agent/dataplane/fake.js';
 import { ensureKeystone, Keystone, KEYSTONE_URL, SERVICE_PASSWORD } from '../../src/bench/keystone-admin.js';
 import { agentOn, waitFor } from '../helpers/hosts.js';
 import { ROOT } from '../helpers/process.js';
+import { cli, requireCli } from '../helpers/openstack-cli.js';
 import type { TestServer } from '../helpers/server.js';
 import { Api, startTestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
 const NOVA_SH = join(ROOT, 'scripts', 'nova.sh');
 const HOSTS = ['alcor-compute-1', 'alcor-compute-2'];
+/** Longer than Nova takes from binding the port to spawning: the port is DOWN when Nova looks. */
+const PLUG_DELAY_MS = 3000;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -27,24 +34,38 @@ type Json = any;
 describe('Nova boots a server on the controller', () => {
   let t: TestServer;
   let api: Api;
-  let nova: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Json }>;
+  let nova: (method: string, path: string, body?: unknown, microversion?: string) => Promise<{ status: number; body: Json }>;
   const agents: RunningAgent[] = [];
 
+  let keystone: Keystone;
+  const startAgents = () => {
+    for (const host of HOSTS) agents.push(agentOn(t.server.controlPlane.url, host, new FakeDataPlane(new Set(), true, PLUG_DELAY_MS)));
+  };
+
   before(async () => {
+    await requireCli();
     await ensureKeystone();
-    t = await startTestServer({ authStrategy: 'keystone', keystoneUrl: KEYSTONE_URL, keystonePassword: SERVICE_PASSWORD });
-    for (const host of HOSTS) agents.push(agentOn(t.server.controlPlane.url, host, new FakeDataPlane()));
+    t = await startTestServer({
+      authStrategy: 'keystone', keystoneUrl: KEYSTONE_URL, keystonePassword: SERVICE_PASSWORD,
+      // Neutron's [nova] section: the nova service user scripts/nova.sh makes; agents down in 6 s.
+      novaPassword: SERVICE_PASSWORD, agentDownTime: '6',
+    });
+    startAgents();
     // Nova is pointed at this controller by URL: the catalog's network endpoint is the tests' to move.
     const { stdout } = await run('bash', [NOVA_SH, 'start'], {
       timeout: 20 * 60_000, env: { ...process.env, ALCOR_URL: t.server.url, NOVA_COMPUTES: String(HOSTS.length) },
     });
     const novaUrl = stdout.trim().split('\n').pop()!;
-    const keystone = await Keystone.admin();
+    keystone = await Keystone.admin();
+    await keystone.setNetworkEndpoint(t.server.url);
     api = new Api(t.server.url, { 'x-auth-token': keystone.token });
-    nova = async (method, path, body) => {
+    nova = async (method, path, body, microversion) => {
       const res = await fetch(`${novaUrl}${path}`, {
         method,
-        headers: { 'x-auth-token': keystone.token, ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          'x-auth-token': keystone.token, ...(body ? { 'content-type': 'application/json' } : {}),
+          ...(microversion ? { 'openstack-api-version': `compute ${microversion}` } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
@@ -89,7 +110,108 @@ describe('Nova boots a server on the controller', () => {
     await waitFor('its port deleted', async () => (await api.get(`/v2.0/ports?device_id=${id}`)).body.ports.length === 0, 30_000);
   });
 
-  it('waits for network-vif-plugged from the controller', {
-    todo: 'the fake agent acknowledges before Nova reads the port, and the controller sends no events yet',
+  it('boots only once the controller sends network-vif-plugged, which Nova accepts', async () => {
+    const net = await api.create('networks', 'network', { name: 'nova-events' });
+    await api.create('subnets', 'subnet', { network_id: net.id, ip_version: 4, cidr: '10.78.0.0/24' });
+    const before = { ...t.server.nova!.notifier.stats };
+    const server = await boot('vm-events', net.id);
+    assert.equal(server.status, 'ACTIVE', JSON.stringify(server.fault));
+    await t.server.nova!.notifier.flush();
+    const stats = t.server.nova!.notifier.stats;
+    assert.ok(stats.events > before.events, JSON.stringify(stats));
+    assert.equal(stats.refused, before.refused, 'Nova took every event');
+    assert.equal(stats.failed, before.failed);
+    // Its interface: attach a port made beforehand, then detach it.
+    const extra = await api.create('ports', 'port', { network_id: net.id, name: 'attached' });
+    const attach = await nova('POST', `/servers/${server.id}/os-interface`, { interfaceAttachment: { port_id: extra.id } });
+    assert.equal(attach.status, 200, JSON.stringify(attach.body));
+    const attached = await waitFor('the attached port ACTIVE on the server\'s host', async () => {
+      const p = (await api.get(`/v2.0/ports/${extra.id}`)).body.port;
+      return p.status === 'ACTIVE' && p;
+    }, 60_000);
+    assert.equal(attached.device_id, server.id);
+    assert.equal(attached['binding:host_id'], server['OS-EXT-SRV-ATTR:host']);
+    assert.equal((await nova('DELETE', `/servers/${server.id}/os-interface/${extra.id}`)).status, 202);
+    const detached = await waitFor('the port detached', async () => {
+      const p = (await api.get(`/v2.0/ports/${extra.id}`)).body.port;
+      return p.device_id === '' && p;
+    }, 60_000);
+    assert.equal(detached['binding:host_id'], '');
+    // Live migration to the other compute: the binding follows (binding-extended), the port ACTIVE there.
+    const from = server['OS-EXT-SRV-ATTR:host'] as string;
+    const to = HOSTS.find((h) => h !== from)!;
+    const port = (await api.get(`/v2.0/ports?device_id=${server.id}`)).body.ports[0];
+    const mig = await nova('POST', `/servers/${server.id}/action`, { 'os-migrateLive': { host: to, block_migration: 'auto' } }, '2.30');
+    assert.equal(mig.status, 202, JSON.stringify(mig.body));
+    const moved = await waitFor('the server on the other host', async () => {
+      const s = (await nova('GET', `/servers/${server.id}`)).body.server;
+      return s['OS-EXT-SRV-ATTR:host'] === to && s.status === 'ACTIVE' && s;
+    }, 180_000);
+    assert.equal(moved.status, 'ACTIVE');
+    const after = await waitFor('the port bound and ACTIVE on the new host', async () => {
+      const p = (await api.get(`/v2.0/ports/${port.id}`)).body.port;
+      return p['binding:host_id'] === to && p.status === 'ACTIVE' && p;
+    }, 60_000);
+    assert.equal(after.id, port.id);
+    const bindings = (await api.get(`/v2.0/ports/${port.id}/bindings`)).body.bindings;
+    assert.deepEqual(bindings.map((b: Json) => [b.host, b.status]), [[to, 'ACTIVE']], 'the source binding is deleted');
+    assert.equal((await nova('DELETE', `/servers/${server.id}`)).status, 204);
+    await waitFor('the server gone', async () => (await nova('GET', `/servers/${server.id}`)).status === 404, 120_000);
+    await api.delete(`/v2.0/ports/${extra.id}`);
   });
+
+  it('openstack quota show and quota set --ports, through the catalog', async () => {
+    const admin = cli(() => [], () => ({
+      OS_AUTH_URL: KEYSTONE_URL, OS_IDENTITY_API_VERSION: '3', OS_USERNAME: 'admin', OS_PASSWORD: process.env.ALCOR_KEYSTONE_ADMIN_PASSWORD ?? 'alcor-admin',
+      OS_PROJECT_NAME: 'admin', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_REGION_NAME: 'RegionOne', OS_INTERFACE: 'public',
+    }));
+    const project = await keystone.createProject('alcor-quota-cli');
+    try {
+      await admin('quota', 'set', '--ports', '123', project);
+      const shown = JSON.parse(await admin('quota', 'show', project, '-f', 'json'));
+      assert.equal(shown.ports, 123, JSON.stringify(shown));
+      assert.equal(shown.networks, 100);
+      assert.equal((await api.get(`/v2.0/quotas/${project}`)).body.quota.port, 123);
+    } finally {
+      await api.delete(`/v2.0/quotas/${project}`);
+      await keystone.deleteProject(project);
+    }
+  });
+
+  it('a host without a live agent fails the boot as Neutron\'s binding_failed does', async () => {
+    for (const a of agents.splice(0)) await a.stop();
+    await waitFor('the agents down', async () => (await api.get('/v2.0/agents')).body.agents.every((a: Json) => !a.alive), 30_000);
+    const net = await api.create('networks', 'network', { name: 'nova-no-agent' });
+    await api.create('subnets', 'subnet', { network_id: net.id, ip_version: 4, cidr: '10.79.0.0/24' });
+    // What the controller answers Nova's binds with, seen while the boot goes on.
+    const seen = new Set<string>();
+    let booting = true;
+    const watch = (async () => {
+      while (booting) {
+        for (const p of (await api.get(`/v2.0/ports?network_id=${net.id}&device_owner=compute:nova`)).body.ports) seen.add(p['binding:vif_type']);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const server = await boot('vm-no-agent', net.id).finally(() => { booting = false; });
+    await watch;
+    assert.equal(server.status, 'ERROR');
+    assert.ok(seen.has('binding_failed'), `the ports' VIF types while booting: ${[...seen].join(', ')}`);
+    // Nova tries each host, each binding fails (PortBindingFailed in its compute logs), and the
+    // fault is its retries exhausted, as it is with Neutron.
+    assert.match(JSON.stringify(server.fault), /Exceeded maximum number of retries|[Bb]inding failed/);
+    assert.equal((await nova('DELETE', `/servers/${server.id}`)).status, 204);
+    startAgents();
+  });
+
+  async function boot(name: string, network: string): Promise<Json> {
+    const image = (await nova('GET', '/images?name=cirros-healthcheck')).body.images[0];
+    const flavor = (await nova('GET', '/flavors')).body.flavors.find((f: Json) => f.name === 'm1.tiny');
+    const created = await nova('POST', '/servers', { server: { name, imageRef: image.id, flavorRef: flavor.id, networks: [{ uuid: network }] } });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const id = created.body.server.id as string;
+    return waitFor(`${name} ACTIVE or ERROR`, async () => {
+      const s = (await nova('GET', `/servers/${id}`)).body.server;
+      return ['ACTIVE', 'ERROR'].includes(s.status) && s;
+    }, 180_000);
+  }
 });

@@ -3,31 +3,12 @@
  * noauth mode and through Keystone with a password: what a cloud operator types must just work.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { ensureKeystone, Keystone, KEYSTONE_URL, SERVICE_PASSWORD } from '../../src/bench/keystone-admin.js';
 import type { TestServer } from '../helpers/server.js';
 import { startTestServer } from '../helpers/server.js';
-
-const run = promisify(execFile);
-
-type Cli = (...args: string[]) => Promise<string>;
-
-function cli(baseArgs: () => string[], env: () => Record<string, string>): Cli {
-  return async (...args: string[]) => {
-    const { stdout } = await run('openstack', [...baseArgs(), ...args], { timeout: 60_000, env: { ...process.env, OS_CLOUD: '', ...env() } });
-    return stdout;
-  };
-}
-
-async function requireCli(): Promise<void> {
-  try {
-    await run('openstack', ['--version'], { timeout: 60_000 });
-  } catch {
-    throw new Error('python3-openstackclient is missing: run scripts/ensure-openstack-tools.sh');
-  }
-}
+import type { Cli } from '../helpers/openstack-cli.js';
+import { cli, requireCli } from '../helpers/openstack-cli.js';
 
 /** Network, subnet, port and security group rule: create, show, list, update, delete. */
 async function lifecycle(openstack: Cli): Promise<void> {
