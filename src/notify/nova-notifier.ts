@@ -27,6 +27,8 @@ export interface NovaNotifierStats {
   refused: number;
   /** Batches that did not reach Nova or that it refused whole. */
   failed: number;
+  /** When Nova last answered (performance.now()), for measuring. */
+  lastAnsweredAt: number;
 }
 
 export class NovaNotifier {
@@ -34,7 +36,7 @@ export class NovaNotifier {
   private timer?: NodeJS.Timeout;
   private sending = Promise.resolve();
   private closed = false;
-  readonly stats: NovaNotifierStats = { batches: 0, events: 0, refused: 0, failed: 0 };
+  readonly stats: NovaNotifierStats = { batches: 0, events: 0, refused: 0, failed: 0, lastAnsweredAt: 0 };
 
   constructor(private readonly o: NovaNotifierOptions) {}
 
@@ -69,6 +71,7 @@ export class NovaNotifier {
         bodyTimeout: this.o.timeoutMs ?? 10_000,
       });
       const text = await res.body.text();
+      this.stats.lastAnsweredAt = performance.now();
       if (res.statusCode === 401 && !retried) {
         this.o.session.invalidate();
         this.stats.batches--;

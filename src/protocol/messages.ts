@@ -39,6 +39,11 @@ export interface LocalPort {
   readonly dhcpOpts: ReadonlyArray<{ readonly name: string; readonly value: string; readonly version: number }>;
   /** The router a router's own port (interface, gateway, SNAT) belongs to: it is plumbed, not a tap. */
   readonly router?: string;
+  /**
+   * An inactive binding's port (a live migration's destination): programmed and reported like any,
+   * not yet the port's active binding. Its activation changes the item, so the host acks it anew.
+   */
+  readonly inactive?: true;
 }
 
 /** `h` in a host stream. */

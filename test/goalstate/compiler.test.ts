@@ -171,12 +171,18 @@ describe('goal-state compiler: inactive bindings (live migration)', () => {
     assert.ok(c.graph.subscriptions.streamsOf('h2').includes('net/n'));
     assert.deepEqual(entries(), [`e:${p.mac_address as string}`], 'one entry, at the active host');
     assert.equal(round.portsOut.get('h2'), undefined, 'readiness waits on the active host only');
+    const item = (host: string) => c.graph.streams.slices(`host/${host}`).flat().map((j) => JSON.parse(j)).find((e) => e[0] === `p:${p.id}`)[1];
+    assert.equal(item('h2').inactive, true);
+    assert.equal(item('h1').inactive, undefined);
     const entry = () => c.graph.streams.slices('net/n').flat().map((j) => JSON.parse(j)).find((e) => e[0] === `e:${p.mac_address as string}`)[1][0];
     assert.equal(entry(), '198.18.1.1');
     // Activation: h2 active, h1 inactive (until Nova deletes it), the entry follows to h2.
     const moved = { ...p, 'binding:host_id': 'h2', bindings_inactive: [{ host: 'h1', vif_type: 'tap', vif_details: {}, vnic_type: 'normal', profile: {}, ready: false }] };
-    c.apply([{ revision: 4, kind: 'port', id: p.id, doc: moved }]);
+    const activation = c.apply([{ revision: 4, kind: 'port', id: p.id, doc: moved }]);
     assert.deepEqual(items(c, 'host/h2'), ['h', `p:${p.id}`]);
+    assert.deepEqual([...activation.portsOut.get('h2') ?? []], [p.id], 'the activated port is a new item on h2, which readiness waits on');
+    assert.equal(item('h2').inactive, undefined);
+    assert.equal(item('h1').inactive, true);
     assert.deepEqual(items(c, 'host/h1'), ['h', `p:${p.id}`]);
     assert.equal(entry(), '198.18.1.2');
     // The old binding deleted: h1 has the port no more, h2 keeps it.

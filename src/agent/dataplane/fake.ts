@@ -44,13 +44,21 @@ export class FakeDataPlane implements DataPlane {
   async devices(): Promise<DeviceChanges> {
     const now = Date.now();
     const up: string[] = [];
+    let next = Infinity;
     for (const [id, at] of this.unplugged) {
-      if (at > now) continue;
+      if (at > now) { next = Math.min(next, at); continue; }
       this.unplugged.delete(id);
       this.plugged.add(id);
       up.push(id);
     }
+    // A timer may fire a millisecond before Date.now() reaches its port's time: look again then.
+    if (next !== Infinity) this.later(next - now + 1);
     return { up, gone: [], failed: [] };
+  }
+
+  private later(ms: number): void {
+    const timer = setTimeout(() => { this.timers.delete(timer); this.onDevices?.(); }, ms);
+    this.timers.add(timer);
   }
 
   /** A port of this round: plugged at once, or later with a plug delay. */
@@ -58,8 +66,7 @@ export class FakeDataPlane implements DataPlane {
     if (this.plugDelayMs <= 0 || this.plugged.has(id)) return;
     if (!this.unplugged.has(id)) {
       this.unplugged.set(id, Date.now() + this.plugDelayMs);
-      const timer = setTimeout(() => { this.timers.delete(timer); this.onDevices?.(); }, this.plugDelayMs);
-      this.timers.add(timer);
+      this.later(this.plugDelayMs);
     }
     pending.push(id);
   }

@@ -79,7 +79,9 @@ export class HostPartsNode extends EngineNode {
       return;
     }
     const { host: _host, device, shadow: isShadow, ...port } = row;
-    const value: LocalPort = { ...port, mtu: this.networks.rows.get(row.network)?.mtu ?? 1450, ...(isRouterOwner(row.owner) ? { router: device } : {}) };
+    const value: LocalPort = {
+      ...port, mtu: this.networks.rows.get(row.network)?.mtu ?? 1450, ...(isRouterOwner(row.owner) ? { router: device } : {}), ...(isShadow ? { inactive: true } : {}),
+    };
     if (this.streams.upsert(stream, `p:${id}`, value)) {
       // Readiness waits on the active binding's host only (an inactive one reports its own way).
       if (!isShadow) addTo(this.portsOut, host, id);
