@@ -15,7 +15,7 @@ import { latencyBetween, scrape } from './server-latency.js';
 import type { AtomicSample, IterationSample, Summary } from './stats.js';
 import { failureRate, percentile, reportQps, summarize, throughput } from './stats.js';
 import type { Task } from './task.js';
-import type { LabNova, VmSample } from './nova.js';
+import type { Servers, VmSample } from './nova.js';
 import type { UserSource } from './users.js';
 import { NoauthUsers } from './users.js';
 
@@ -58,6 +58,8 @@ export interface VmFigures {
   readonly bindToActive: Distribution;
   readonly bindToLease: Distribution;
   readonly bindToPing: Distribution;
+  /** Through a real Nova (--nova): POST /servers -> server ACTIVE, Nova's whole boot. */
+  readonly bootToActive?: Distribution;
   readonly errors: readonly string[];
 }
 
@@ -73,7 +75,7 @@ export interface BenchOptions {
   /** With Keystone: the token the bench acts with as the cloud admin. */
   readonly adminToken?: string;
   /** Where the VM scenarios boot their VMs. */
-  readonly nova?: LabNova;
+  readonly nova?: Servers;
 }
 
 export interface BenchResult {
@@ -88,12 +90,13 @@ function distribution(values: readonly number[], failures: number): Distribution
 
 function vmFigures(vms: readonly VmSample[]): VmFigures | undefined {
   if (vms.length === 0) return undefined;
-  const of = (key: 'bindToActive' | 'bindToLease' | 'bindToPing') => {
+  const of = (key: 'bindToActive' | 'bindToLease' | 'bindToPing' | 'bootToActive') => {
     const ok = vms.map((v) => v[key]).filter((x): x is number => x !== undefined);
     return distribution(ok, vms.length - ok.length);
   };
   const failed = vms.filter((v) => v.error);
-  return { count: vms.length, failed: failed.length, bindToActive: of('bindToActive'), bindToLease: of('bindToLease'), bindToPing: of('bindToPing'), errors: [...new Set(failed.map((v) => v.error!))].slice(0, 10) };
+  const boot = vms.some((v) => v.bootToActive !== undefined) ? { bootToActive: of('bootToActive') } : {};
+  return { count: vms.length, failed: failed.length, bindToActive: of('bindToActive'), bindToLease: of('bindToLease'), bindToPing: of('bindToPing'), ...boot, errors: [...new Set(failed.map((v) => v.error!))].slice(0, 10) };
 }
 
 function analyse(
@@ -159,6 +162,7 @@ export async function runBench(task: Task, opts: BenchOptions): Promise<BenchRes
       const users = task.contexts.users ?? { tenants: 1, usersPerTenant: 1 };
       const tenants = await setUpTenants(client, tracker, `${runTag}-r${run}`, users, task.contexts.network, cidrs, source);
       await applyQuotas(client, tenants, task.contexts.quotas);
+      await opts.nova?.prepareTenants?.(tenants.map((t) => t.projectId), task.contexts.quotas);
       const before = await scrape(client);
       const load = await runLoad(task, { client, tracker, tenants, cidr, nova: opts.nova, onProgress: opts.progress });
       const after = before ? await scrape(client) : undefined;

@@ -18,12 +18,16 @@ export interface VmSample {
   readonly bindToActive?: number;
   readonly bindToLease?: number;
   readonly bindToPing?: number;
+  /** Through a real Nova: POST /servers -> server ACTIVE. */
+  readonly bootToActive?: number;
   readonly error?: string;
 }
 
 export interface Server {
   readonly id: string;
-  readonly host: LabHost;
+  /** Where it runs (a lab host, or a Nova compute's host name). */
+  readonly host: { readonly name: string };
+  /** Its VM namespace on the lab's host ('' through a real Nova: the fake driver makes none). */
   readonly ns: string;
   readonly ports: Resource[];
   /** performance.now() when its first port's bind was sent, and when that port went ACTIVE. */
@@ -45,7 +49,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Dotted netmask to prefix length. */
 const prefixOf = (mask: string): number => mask.split('.').reduce((n, o) => n + Number(o).toString(2).replace(/0/g, '').length, 0);
 
-export class LabNova {
+/**
+ * What the VM scenarios boot servers with: the bench itself doing Nova's part on the network
+ * (LabNova), or a real Nova through its API (ApiNova, `--nova`).
+ */
+export interface Servers {
+  boot(a: Acting, networkId: string, name: string): Promise<Server>;
+  attach(a: Acting, server: Server, networkId: string, name: string): Promise<Resource>;
+  /** The VM's figures once it is up. */
+  check(server: Server, iteration: number): Promise<VmSample>;
+  delete(a: Acting, server: Server): Promise<void>;
+  /** Servers left by failed iterations. */
+  cleanup(): Promise<void>;
+  /** Before the load: what the task's contexts ask of the compute side (Rally's quotas for nova). */
+  prepareTenants?(projectIds: readonly string[], quotas: unknown): Promise<void>;
+}
+
+export class LabNova implements Servers {
   private nextHost = 0;
   private vmCount = 0;
   private readonly servers = new Set<Server>();
@@ -101,7 +121,8 @@ export class LabNova {
   async attach(a: Acting, server: Server, networkId: string, name: string): Promise<Resource> {
     const port = await a.atomic('neutron.create_port', () => a.client.create('ports', 'port', a.user, { network_id: networkId, name }));
     a.tracker.add('ports', port.id, a.user);
-    await a.atomic('nova.attach_interface', () => this.bindAndPlug(a, port, server.id, server.host, () => this.lab.plugMore(server.host, server.ns, port, `eth${server.ports.length}`)));
+    const host = server.host as LabHost;
+    await a.atomic('nova.attach_interface', () => this.bindAndPlug(a, port, server.id, host, () => this.lab.plugMore(host, server.ns, port, `eth${server.ports.length}`)));
     server.ports.push(port);
     return port;
   }

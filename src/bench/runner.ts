@@ -6,7 +6,7 @@
 import type { Identity, NeutronClient } from './client.js';
 import type { Tracker } from './cleanup.js';
 import type { CidrGenerator, Tenant } from './contexts.js';
-import type { LabNova, VmSample } from './nova.js';
+import type { Servers, VmSample } from './nova.js';
 import type { IterationContext } from './scenarios.js';
 import { SCENARIO_IMPLEMENTATIONS } from './scenarios.js';
 import type { AtomicSample, IterationSample } from './stats.js';
@@ -24,7 +24,7 @@ export interface LoadOptions {
   readonly tracker: Tracker;
   readonly tenants: readonly Tenant[];
   readonly cidr: (start: string) => CidrGenerator;
-  readonly nova?: LabNova;
+  readonly nova?: Servers;
   readonly onProgress?: (done: number, total: number | undefined) => void;
 }
 

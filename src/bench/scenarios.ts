@@ -5,7 +5,7 @@
 import type { Identity, NeutronClient, Resource } from './client.js';
 import type { Tracker } from './cleanup.js';
 import type { CidrGenerator, Tenant } from './contexts.js';
-import type { LabNova, VmSample } from './nova.js';
+import type { Servers, VmSample } from './nova.js';
 import type { ScenarioName } from './task.js';
 import { networkScalability, portScalability } from './vm-scenarios.js';
 
@@ -16,7 +16,7 @@ export interface IterationContext {
   readonly user: Identity;
   readonly iteration: number;
   /** Where VMs boot (the VM scenarios only). */
-  readonly nova?: LabNova;
+  readonly nova?: Servers;
   recordVm(sample: VmSample): void;
   readonly args: Readonly<Record<string, unknown>>;
   readonly cidr: (start: string) => CidrGenerator;

@@ -10,6 +10,8 @@ import { NeutronClient } from '../bench/client.js';
 import { startOwnHosts, targetHosts } from '../bench/hosts.js';
 import { ensureKeystone, Keystone } from '../bench/keystone-admin.js';
 import { Lab, labMissing } from '../bench/lab.js';
+import { ApiNova } from '../bench/api-nova.js';
+import type { Servers } from '../bench/nova.js';
 import { LabNova } from '../bench/nova.js';
 import type { Task } from '../bench/task.js';
 import { parseTask, VM_SCENARIOS } from '../bench/task.js';
@@ -37,7 +39,10 @@ The end-to-end scenarios boot VMs as Nova would on the network (root; network na
                  underlay, each with its own \`alcor agent --dataplane linux\`; with --target the
                  live agents' hosts are used (namespaces of this machine named as the host)
   --underlay CIDR the /24 of the bench's underlay (default 198.19.77.0/24, inside 198.18.0.0/15)
-  --nova         through a real Nova instead (needs NOVA env from scripts/nova.sh env)`;
+  --nova         through a real Nova instead: servers booted, attached and deleted through Nova's
+                 API (NOVA_URL, from \`scripts/nova.sh env\`) as the run's Keystone users; needs
+                 --keystone and --target (the controller Nova uses, with its agents); reports
+                 Nova's boot -> ACTIVE beside each port's bind -> ACTIVE`;
 
 const UNLIMITED = 'network=-1,subnet=-1,port=-1,router=-1,floatingip=-1,security_group=-1,security_group_rule=-1';
 let labs = 0;
@@ -125,11 +130,13 @@ export async function bench(args: string[]): Promise<void> {
   }
   const outDir = values.out ?? join('bench-results', basename(file).replace(/\.json$/, ''));
   const vm = VM_SCENARIOS.has(task.scenario);
-  if (values.nova) throw new Error('--nova needs NOVA env from scripts/nova.sh env; this build has no Nova mode yet (run without --nova: the bench does on the network what Nova does)');
+  if (values.nova && (!vm || !keystone || values.target === undefined || !process.env.NOVA_URL)) {
+    throw new Error('--nova boots through a real Nova: it needs a VM scenario, --keystone, --target (the controller Nova uses) and NOVA_URL (eval "$(scripts/nova.sh env)")');
+  }
   const hostCount = values.hosts === undefined ? 3 : Number(values.hosts);
   if (!Number.isInteger(hostCount) || hostCount < 1) throw new Error(`--hosts must be a positive integer, got ${values.hosts}`);
   let lab: Lab | undefined;
-  if (vm) {
+  if (vm && !values.nova) {
     const missing = labMissing();
     if (missing) throw new Error(`${task.scenario} boots VMs in network namespaces here, and cannot: ${missing}`);
     Lab.sweep('abv');
@@ -145,8 +152,14 @@ export async function bench(args: string[]): Promise<void> {
       southboundListen: lab ? `unix:${lab.socket}` : undefined,
       extraArgs: lab ? ['--default-quotas', UNLIMITED] : [],
     }) : undefined;
-    let nova: LabNova | undefined;
-    if (lab) {
+    let nova: Servers | undefined;
+    if (values.nova) {
+      const client = new NeutronClient(values.target!, 8);
+      client.adminToken = keystone!.token;
+      const image = (task.args.image as { name?: string } | undefined)?.name ?? 'cirros-healthcheck';
+      const flavor = (task.args.flavor as { name?: string } | undefined)?.name ?? 'm1.tiny';
+      nova = await ApiNova.connect(client, process.env.NOVA_URL!, keystone!.token, image, flavor);
+    } else if (lab) {
       const client = new NeutronClient(values.target ?? own!.url, 4);
       client.adminToken = keystone?.token;
       try {
