@@ -39,6 +39,7 @@ describe('Nova boots a server on the controller', () => {
   const agents: RunningAgent[] = [];
 
   let keystone: Keystone;
+  let novaUrl: string;
   const startAgents = () => {
     for (const host of HOSTS) agents.push(agentOn(t.server.controlPlane.url, host, new FakeDataPlane(new Set(), true, PLUG_DELAY_MS)));
   };
@@ -56,7 +57,7 @@ describe('Nova boots a server on the controller', () => {
     const { stdout } = await run('bash', [NOVA_SH, 'start'], {
       timeout: 20 * 60_000, env: { ...process.env, ALCOR_URL: t.server.url, NOVA_COMPUTES: String(HOSTS.length) },
     });
-    const novaUrl = stdout.trim().split('\n').pop()!;
+    novaUrl = stdout.trim().split('\n').pop()!;
     keystone = await Keystone.admin();
     await keystone.setNetworkEndpoint(t.server.url);
     api = new Api(t.server.url, { 'x-auth-token': keystone.token });
@@ -212,6 +213,34 @@ describe('Nova boots a server on the controller', () => {
       assert.equal(w.iterations, 4, w.scenario);
       assert.equal(w.failed, 0, w.scenario);
       assert.equal(w.passSla, true, w.scenario);
+    }
+  });
+
+  it('alcor bench --nova runs the report\'s three VM tasks through this Nova, scaled down, with every VM\'s figures', async () => {
+    const tasks = join(ROOT, '..', 'shared', 'rally-tasks');
+    for (const [file, extra] of [
+      ['network_scalability_small_vpc.json', ['--set', 'number_of_networks=1']],
+      ['network_scalability_big_vpc.json', ['--set', 'number_of_networks=1', '--set', 'instances_per_network=2']],
+      ['alcor_port_scalability.json', ['--set', 'number_of_networks=1', '--set', 'instances_per_network=1', '--set', 'ports_per_instance=2']],
+    ] as const) {
+      const out = tempDir('alcor-bench-nova-');
+      try {
+        await run(process.execPath, [join(ROOT, 'bin', 'alcor.js'), 'bench', '--nova', '--keystone', '--target', t.server.url, join(tasks, file),
+          '--times', '2', '--concurrency', '2', ...extra, '--out', out], { timeout: 10 * 60_000, env: { ...process.env, NOVA_URL: novaUrl }, maxBuffer: 16 * 1024 * 1024 });
+      } catch (err) {
+        const e = err as { stdout?: string; stderr?: string; message: string };
+        assert.fail(`alcor bench --nova ${file}: ${e.message}\n${e.stdout?.slice(-3000) ?? ''}\n${e.stderr?.slice(-2000) ?? ''}`);
+      }
+      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+      const r = results.runs[0];
+      assert.equal(r.failureRate, 0, file);
+      const vms = r.iterations.length * (file.startsWith('network_scalability_big') ? 2 : 1);
+      assert.equal(r.vms.count, vms, file);
+      assert.equal(r.vms.failed, 0, file);
+      assert.equal(r.vms.bootToActive.summary.count, vms, file);
+      assert.equal(r.vms.bindToActive.summary.count, vms, file);
+      assert.ok(r.actions['nova.boot_server'].qps > 0, file);
+      if (file.startsWith('alcor_port')) assert.equal(r.actions["nova.attach_interface"].summary.count, r.iterations.length * 2, file);
     }
   });
 
