@@ -12,9 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FakeDataPlane } from '../dist/src/agent/dataplane/fake.js';
-import { ensureKeystone, KEYSTONE_URL, SERVICE_PASSWORD } from '../dist/src/bench/keystone-admin.js';
+import { ensureKeystone, Keystone, KEYSTONE_URL, SERVICE_PASSWORD } from '../dist/src/bench/keystone-admin.js';
 import { agentOn, waitFor } from '../dist/test/helpers/hosts.js';
-import { startTestServer } from '../dist/test/helpers/server.js';
+import { Api, startTestServer } from '../dist/test/helpers/server.js';
 
 const { values } = parseArgs({ options: {
   ports: { type: 'string', default: '200' }, windows: { type: 'string', default: '0,50,200,2000' }, concurrency: { type: 'string', default: '20' },
@@ -24,6 +24,7 @@ const root = new URL('..', import.meta.url).pathname;
 const HOSTS = ['alcor-compute-1', 'alcor-compute-2'];
 
 await ensureKeystone();
+const admin = await Keystone.admin();
 console.log('starting Nova (scripts/nova.sh start)...');
 execFileSync('bash', [join(root, 'scripts/nova.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NOVA_COMPUTES: '2' } });
 const rows = [];
@@ -35,7 +36,7 @@ try {
     });
     const agents = HOSTS.map((h) => agentOn(t.server.controlPlane.url, h, new FakeDataPlane(new Set(), false)));
     try {
-      const api = t.api;
+      const api = new Api(t.server.url, { 'x-auth-token': admin.token });
       const net = await api.create('networks', 'network', { name: 'events' });
       await api.create('subnets', 'subnet', { network_id: net.id, cidr: '10.90.0.0/20', ip_version: 4 });
       const ports = [];
