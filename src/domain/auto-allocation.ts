@@ -10,7 +10,8 @@
 import type { RequestContext } from '../core/context.js';
 import { AutoAllocationFailure, NeutronError, NotAuthorized } from '../core/errors.js';
 import * as defs from '../model/definitions.js';
-import type { Doc, Store, WriteTx } from '../store/store.js';
+import type { Doc, ReadTx, Store, WriteTx } from '../store/store.js';
+import { defaultPool } from './subnet-allocation.js';
 import { validateCreate } from './attributes.js';
 import type { Collection } from './collection.js';
 import { withRetry } from './retry.js';
@@ -100,7 +101,7 @@ export class AutoAllocation {
     return t;
   }
 
-  private async defaultExternal(tx: { list: WriteTx['list'] }): Promise<string> {
+  private async defaultExternal(tx: ReadTx): Promise<string> {
     const [net] = await tx.list(defs.network, {
       conditions: [{ attr: 'router:external', values: [true] }, { attr: 'is_default', values: [true] }], limit: 1,
     });
@@ -108,15 +109,9 @@ export class AutoAllocation {
     return net.id;
   }
 
-  private async defaultPools(tx: { list: WriteTx['list'] }) {
-    const out = [];
-    for (const version of [4, 6]) {
-      const [pool] = await tx.list(defs.subnetpool, {
-        conditions: [{ attr: 'is_default', values: [true] }, { attr: 'ip_version', values: [version] }], limit: 1,
-      });
-      if (pool) out.push(pool);
-    }
-    return out;
+  private async defaultPools(tx: ReadTx): Promise<Doc[]> {
+    const pools = await Promise.all([4, 6].map((version) => defaultPool(tx, version)));
+    return pools.filter((p): p is Doc => p !== undefined);
   }
 
   private create(name: string, ctx: RequestContext, body: Record<string, unknown>, tx: WriteTx) {

@@ -12,7 +12,7 @@ import {
 import type { Cidr, IpVersion } from '../core/ip.js';
 import { cidrLast, cidrsOverlap, formatCidr, parseCidr } from '../core/ip.js';
 import * as defs from '../model/definitions.js';
-import type { Doc, WriteTx } from '../store/store.js';
+import type { Doc, ReadTx, WriteTx } from '../store/store.js';
 import type { Collection } from './collection.js';
 
 export interface PoolRequest {
@@ -23,6 +23,14 @@ export interface PoolRequest {
   readonly prefixlen?: number;
 }
 
+/** The default subnet pool of an IP version, if there is one. */
+export async function defaultPool(tx: ReadTx, version: number): Promise<Doc | undefined> {
+  const [pool] = await tx.list(defs.subnetpool, {
+    conditions: [{ attr: 'is_default', values: [true] }, { attr: 'ip_version', values: [version] }], limit: 1,
+  });
+  return pool;
+}
+
 /** The pool a subnet create names (or the default pool of its version), or undefined for none. */
 export async function requestedPool(ctx: RequestContext, req: PoolRequest, pools: Collection, tx: WriteTx): Promise<Doc | undefined> {
   if (req.poolId != null && req.useDefault) {
@@ -30,9 +38,7 @@ export async function requestedPool(ctx: RequestContext, req: PoolRequest, pools
   }
   if (req.poolId != null) return pools.find(ctx, req.poolId, tx);
   if (!req.useDefault) return undefined;
-  const [pool] = await tx.list(defs.subnetpool, {
-    conditions: [{ attr: 'is_default', values: [true] }, { attr: 'ip_version', values: [req.version] }], limit: 1,
-  });
+  const pool = await defaultPool(tx, req.version);
   if (!pool) throw new BadResourceRequest(`Bad subnets request: No default subnetpool found for IPv${req.version}.`);
   return pool;
 }
