@@ -119,6 +119,10 @@ async function checkLoss(tx: ReadTx, network: Doc, policy: Doc, others: readonly
   if (action === SHARED && !(await sharedLossAllowed(tx, network, target, remaining))) {
     throw inUse(network.id, sharingInUse(network.id));
   }
+  // Neutron's _validate_ext_not_in_use_by_tenant: the default external network stays everyone's.
+  if (action === EXTERNAL && target === '*' && network.is_default === true && alsoRemaining !== '*') {
+    throw inUse(network.id, 'Default external networks must be shared to everyone.');
+  }
   if (action === EXTERNAL && !(await externalLossAllowed(tx, network, target, remaining))) {
     throw inUse(network.id, 'There are routers attached to this network that depend on this policy for access.');
   }

@@ -149,11 +149,12 @@ function givenPrefixes(body: unknown): Cidr[] {
  * The subnetpool-prefix-ops actions: add_prefixes is an update of the prefixes to the merged union
  * (every update check, the address scope's overlap included), answered with the prefixes after it;
  * remove_prefixes takes the given space out, refused while a subnet of the pool lies in it, a no-op
- * when none of it is the pool's, and answers null as Neutron's (its plugin method returns nothing).
+ * when none of it is the pool's, and answers the prefixes after it, as Neutron's API reference and
+ * Tempest's test_add_remove_prefix expect (Zed's plugin method returns nothing: a null body).
  */
 export async function changePoolPrefixes(
   store: Store, pools: Collection, ctx: RequestContext, id: string, action: PrefixAction, body: unknown,
-): Promise<{ prefixes: string[] } | null> {
+): Promise<{ prefixes: string[] }> {
   return withRetry(() => store.write(async (tx: WriteTx) => {
     const current = await pools.find(ctx, id, tx);
     if (!allowed(ctx, action, current)) throw new PolicyNotAuthorized(`${actionRule(action, current)} is disallowed by policy`);
@@ -165,7 +166,7 @@ export async function changePoolPrefixes(
     }
     const all = ipSet(cidrsOf(current.prefixes));
     const removal = ipSet(given);
-    if (!overlaps(all, removal)) return null;
+    if (!overlaps(all, removal)) return { prefixes: current.prefixes as string[] };
     const subnets = await tx.list(defs.subnet, { conditions: [{ attr: 'subnetpool_id', values: [current.id] }] });
     if (overlaps(ipSet(subnets.map((s) => parseCidr(s.cidr)!)), removal)) {
       // Neutron's message ends in its own full stop and the template's.
@@ -173,6 +174,6 @@ export async function changePoolPrefixes(
     }
     const prefixes = setCidrs(difference(all, removal)).map(formatCidr);
     await writeRevision(pools.def, { ...current, prefixes }, tx);
-    return null;
+    return { prefixes };
   }));
 }

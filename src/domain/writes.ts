@@ -38,7 +38,7 @@ export interface Writes {
   /** Port statuses agents report; only ports still bound to the reporting host change. */
   setPortStatuses(updates: readonly PortStatusUpdate[]): Promise<PortStatusApplied[]>;
   /** PUT /subnetpools/{id}/add_prefixes (the pool's prefixes after it) or remove_prefixes (null). */
-  subnetpoolPrefixes(ctx: RequestContext, id: string, action: PrefixAction, body: unknown): Promise<{ prefixes: string[] } | null>;
+  subnetpoolPrefixes(ctx: RequestContext, id: string, action: PrefixAction, body: unknown): Promise<{ prefixes: string[] }>;
   /** PUT /quotas/{project}: the project's limits after the change. */
   updateQuota(ctx: RequestContext, projectId: string, body: unknown): Promise<QuotaSet>;
   /** DELETE /quotas/{project}: back to the defaults. */

@@ -201,12 +201,15 @@ export function listOf(item: Converter, opts: { unique?: boolean; max?: number }
 
 /**
  * A subnet's service type names the device owners whose ports take addresses there, so it must
- * look like one (neutron-lib's DEVICE_OWNER_PREFIXES and compute:). Neutron means the same check
- * but adds "compute:" to its prefix list letter by letter, so it also lets "c..." through; we don't.
+ * look like one: a prefix and a colon ("network:dhcp", "compute:nova", "trunk:subport"). Neutron
+ * means neutron-lib's DEVICE_OWNER_PREFIXES and "compute:", but adds "compute:" to its list letter by
+ * letter, so what it really accepts is anything starting with one of those letters: Tempest's
+ * "test:type_1" and "trunk:subport" pass, "baremetal:none" does not. We accept every owner-shaped
+ * string, which keeps Tempest's and every real owner, and still refuses "bogus".
  */
 export const subnetServiceType: Converter = (v) => {
   if (typeof v !== 'string') throw new InvalidInputSubnetServiceType(`Subnet service type ${show(v)} is not a string.`);
-  if (!/^(network:|neutron:|compute:)/.test(v)) {
+  if (!/^[^:\s]+:/.test(v)) {
     throw new InvalidSubnetServiceType(`Subnet service type ${v} does not correspond to a valid device owner.`);
   }
   return v;

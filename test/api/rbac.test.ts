@@ -218,6 +218,18 @@ describe('rbac-policies', () => {
     await expectError(b.get(`/v2.0/networks/${ext.id}`), 404, 'NetworkNotFound');
   });
 
+  it("the default external network's wildcard access_as_external may not be deleted nor retargeted (409)", async () => {
+    const ext = await t.api.create('networks', 'network', { name: 'default-public', 'router:external': true, is_default: true });
+    const [wildcard] = (await t.api.get(`/v2.0/rbac-policies?object_id=${ext.id}&action=access_as_external&target_tenant=*`)).body.rbac_policies;
+    const refused = await expectError(t.api.delete(`/v2.0/rbac-policies/${wildcard.id}`), 409, 'RbacPolicyInUse');
+    assert.match(refused.body.NeutronError.message, /Default external networks must be shared to everyone/);
+    await expectError(t.api.put(`/v2.0/rbac-policies/${wildcard.id}`, { rbac_policy: { target_tenant: B } }), 409, 'RbacPolicyInUse');
+    assert.equal((await c.get(`/v2.0/networks/${ext.id}`)).body.network['router:external'], true);
+    // No longer the default, it is an ordinary external network again.
+    assert.equal((await t.api.put(`/v2.0/networks/${ext.id}`, { network: { is_default: false } })).status, 200);
+    assert.equal((await t.api.delete(`/v2.0/rbac-policies/${wildcard.id}`)).status, 204);
+  });
+
   it("the network's owner reads and deletes a port B made on it, but does not change it; C does none of that", async () => {
     const net = await a.create('networks', 'network', { name: 'owner-port' });
     await a.create('subnets', 'subnet', { network_id: net.id, cidr: '10.71.0.0/24', ip_version: 4 });

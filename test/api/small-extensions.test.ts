@@ -110,6 +110,11 @@ describe('small extensions', () => {
     assert.deepEqual(upd.body.subnet.service_types, ['compute:nova', 'network:router_interface']);
     await expectError(api.post('/v2.0/subnets', { subnet: { network_id: n.id, cidr: '10.64.0.0/24', ip_version: 4, service_types: ['bogus'] } }), 400, 'InvalidSubnetServiceType');
     await expectError(api.put(`/v2.0/subnets/${general.id}`, { subnet: { service_types: [7] } }), 400, 'InvalidInputSubnetServiceType');
+    // Any owner-shaped type, as Tempest's "test:type_1" (Neutron's own check lets it through).
+    const custom = await api.put(`/v2.0/subnets/${general.id}`, { subnet: { service_types: ['test:type_1'] } });
+    assert.deepEqual(custom.body.subnet.service_types, ['test:type_1']);
+    await expectError(api.put(`/v2.0/subnets/${general.id}`, { subnet: { service_types: [':x'] } }), 400, 'InvalidSubnetServiceType');
+    await api.put(`/v2.0/subnets/${general.id}`, { subnet: { service_types: ['compute:nova', 'network:router_interface'] } });
     // The refused create left nothing behind.
     assert.equal((await api.get(`/v2.0/subnets?network_id=${n.id}`)).body.subnets.length, 2);
   });
