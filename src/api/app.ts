@@ -23,6 +23,7 @@ import { floatingIpPoolRoutes } from './resources/floatingip-pools.js';
 import { routerActionRoutes } from './resources/router-actions.js';
 import { subnetpoolActionRoutes } from './resources/subnetpool-actions.js';
 import './context.js';
+import { withoutFormatSuffix } from './url.js';
 
 export interface AppDeps {
   readonly domain: Domain;
@@ -39,6 +40,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     return503OnClosing: false,
+    rewriteUrl: (req) => withoutFormatSuffix(req.url ?? '/'),
   }) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();

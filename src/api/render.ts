@@ -6,7 +6,10 @@ import type { Doc } from '../domain/index.js';
  * narrowed to `fields` when asked.
  */
 export function view(def: ResourceDef, doc: Doc, fields?: readonly string[], hidden: readonly string[] = []): Record<string, unknown> {
-  const shown = (key: string) => def.attributes[key]?.visible !== false && !hidden.includes(key);
+  const shown = (key: string) => {
+    const attr = def.attributes[key];
+    return attr?.visible !== false && !hidden.includes(key) && (attr?.shownOn === undefined || attr.shownOn(doc));
+  };
   const out: Record<string, unknown> = {};
   for (const key of fields ?? Object.keys(doc)) {
     if (Object.hasOwn(doc, key) && shown(key)) out[key] = doc[key];

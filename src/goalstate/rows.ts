@@ -5,10 +5,11 @@
 import type { Doc } from '../store/store.js';
 import type { LocalPort, NetworkInfo, RouterInfo, RuleEntry, SubnetInfo } from '../protocol/messages.js';
 
-export interface PortRow extends Omit<LocalPort, 'mtu' | 'router'> {
+export interface PortRow extends Omit<LocalPort, 'mtu' | 'router' | 'instance' | 'project'> {
   /** The host it is bound to; '' when unbound or its binding failed. */
   readonly host: string;
   readonly device: string;
+  readonly project: string;
   /** The port on the host of one of its inactive bindings: local there, never a neighbour entry. */
   readonly shadow?: boolean;
 }
@@ -62,6 +63,7 @@ export function portRow(d: Doc): PortRow {
     adminUp: d.admin_state_up !== false,
     owner: (d.device_owner as string) ?? '',
     device: (d.device_id as string) ?? '',
+    project: (d.project_id as string) ?? '',
     vifType: (d['binding:vif_type'] as string) ?? 'unbound',
     dhcpOpts: ((d.extra_dhcp_opts as Array<{ opt_name: string; opt_value: string; ip_version?: number }>) ?? [])
       .map((o) => ({ name: String(o.opt_name), value: String(o.opt_value), version: o.ip_version ?? 4 })),

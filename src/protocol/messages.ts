@@ -44,6 +44,12 @@ export interface LocalPort {
    * not yet the port's active binding. Its activation changes the item, so the host acks it anew.
    */
   readonly inactive?: true;
+  /**
+   * A server's port (a `compute:` owner with a device id): the instance and its project, which the
+   * host's metadata proxy tells Nova when the server asks for its metadata.
+   */
+  readonly instance?: string;
+  readonly project?: string;
 }
 
 /** `h` in a host stream. */

@@ -78,9 +78,10 @@ export class HostPartsNode extends EngineNode {
       if (this.streams.remove(stream, `p:${id}`)) this.changed = true;
       return;
     }
-    const { host: _host, device, shadow: isShadow, ...port } = row;
+    const { host: _host, device, project, shadow: isShadow, ...port } = row;
     const value: LocalPort = {
       ...port, mtu: this.networks.rows.get(row.network)?.mtu ?? 1450, ...(isRouterOwner(row.owner) ? { router: device } : {}), ...(isShadow ? { inactive: true } : {}),
+      ...(row.owner.startsWith('compute:') && device !== '' ? { instance: device, project } : {}),
     };
     if (this.streams.upsert(stream, `p:${id}`, value)) {
       // Readiness waits on the active binding's host only (an inactive one reports its own way).
