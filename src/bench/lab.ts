@@ -185,13 +185,33 @@ export class Lab {
 
   /** The relay from the underlay to the controller's unix socket. */
   async startRelay(): Promise<void> {
-    const child = spawn('ip', ['netns', 'exec', this.underlay, process.execPath, RELAY, `${this.net}.1:9697`, this.socket], { stdio: ['ignore', 'pipe', 'inherit'] });
-    this.relay = child;
+    this.relay = await this.relayFrom(this.underlay, `${this.net}.1:9697`, this.socket);
+  }
+
+  /**
+   * Nova's metadata API (a TCP address of the root namespace's) made reachable from the hosts at
+   * the URL returned: a relay in the root namespace from a unix socket of the lab's to it, and one in
+   * the underlay from the underlay's address to that socket. `target` may be a unix socket itself.
+   */
+  async reachMetadata(target: string): Promise<string> {
+    let path = target;
+    if (!target.includes('/')) {
+      path = join(this.dir, 'nova-metadata.sock');
+      await this.relayFrom(undefined, path, target);
+    }
+    await this.relayFrom(this.underlay, `${this.net}.1:8775`, path);
+    return `http://${this.net}.1:8775`;
+  }
+
+  private async relayFrom(ns: string | undefined, listen: string, target: string): Promise<ChildProcess> {
+    const argv = [process.execPath, RELAY, listen, target];
+    const child = ns ? spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
     this.procs.push(child);
     await new Promise<void>((res, rej) => {
       child.stdout!.once('data', () => res());
-      child.once('exit', (c) => rej(new Error(`relay exited ${c}`)));
+      child.once('exit', (c) => rej(new Error(`relay ${listen} -> ${target} exited ${c}`)));
     });
+    return child;
   }
 
   startAgent(h: LabHost, extra: string[] = []): ChildProcess {

@@ -1,4 +1,6 @@
 /** `alcor agent` and `alcor sim`: a host agent, or many simulated ones, against a controller's southbound. */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +10,7 @@ import { runAgent } from '../agent/agent.js';
 import type { DataPlane } from '../agent/dataplane/dataplane.js';
 import { FakeDataPlane } from '../agent/dataplane/fake.js';
 import { LinuxDataPlane } from '../agent/dataplane/linux/linux.js';
+import type { MetadataConfig } from '../agent/dataplane/linux/metadata.js';
 import { Simulator } from '../agent/sim.js';
 import { GrpcClientCarrier } from '../protocol/grpc/carrier.js';
 
@@ -26,6 +29,12 @@ const AGENT_USAGE = `Usage: alcor agent --host NAME --controller URL --dataplane
   --state-dir DIR      keeps goal state and cursors across restarts (default: memory only; with
                        linux, dnsmasq's files are kept there too, default /var/lib/alcor-agent/HOST)
   --availability-zone Z  reported to the controller (default nova)
+  --metadata-url URL   with linux: serve http://169.254.169.254 to this host's servers through
+                       Nova's metadata API at URL (e.g. http://127.0.0.1:8775), signing each
+                       request's instance id with the secret Nova shares ([neutron]
+                       metadata_proxy_shared_secret), read from --metadata-secret-file or from
+                       ALCOR_METADATA_SECRET; needs haproxy
+  --metadata-secret-file PATH  the shared secret, the file's first line
   --plug-delay-ms N    with fake: a port is plugged N ms after it comes, as a hypervisor plugs a
                        VM's tap after Nova bound its port (default 0: at once)
   --log-level LEVEL    (default info)`;
@@ -38,6 +47,7 @@ export async function agentCommand(args: string[]): Promise<void> {
       'vif-type': { type: 'string' }, 'state-dir': { type: 'string' }, 'availability-zone': { type: 'string' },
       'physical-network': { type: 'string', multiple: true }, gateway: { type: 'boolean' },
       'log-level': { type: 'string' }, 'plug-delay-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'metadata-url': { type: 'string' }, 'metadata-secret-file': { type: 'string' },
     },
   });
   if (values.help) {
@@ -62,7 +72,8 @@ export async function agentCommand(args: string[]): Promise<void> {
       if (!values.vtep || !isIP(values.vtep)) throw new Error(`--vtep IP is required with --dataplane linux (this host's underlay address)\n${AGENT_USAGE}`);
       if (process.getuid?.() !== 0) throw new Error('--dataplane linux programs the kernel: it must run as root');
       const stateDir = values['state-dir'] ?? `/var/lib/alcor-agent/${host}`;
-      dataplane = new LinuxDataPlane({ host, vtep: values.vtep, stateDir: join(stateDir, 'linux'), log, physicalNetworks: bridgeMappings });
+      const metadata = metadataConfig(values['metadata-url'], values['metadata-secret-file']);
+      dataplane = new LinuxDataPlane({ host, vtep: values.vtep, stateDir: join(stateDir, 'linux'), log, physicalNetworks: bridgeMappings, metadata });
       break;
     }
     default:
@@ -87,6 +98,23 @@ export async function agentCommand(args: string[]): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/** The metadata proxy's settings, or undefined when it is off (no --metadata-url). */
+export function metadataConfig(url: string | undefined, secretFile: string | undefined): MetadataConfig | undefined {
+  if (url === undefined) {
+    if (secretFile !== undefined) throw new Error('--metadata-secret-file needs --metadata-url');
+    return undefined;
+  }
+  let parsed: URL;
+  try { parsed = new URL(url); } catch { throw new Error(`--metadata-url must be an http URL, not ${JSON.stringify(url)}`); }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`--metadata-url must be an http URL, not ${JSON.stringify(url)}`);
+  const secret = secretFile !== undefined ? readFileSync(secretFile, 'utf8').split('\n')[0].trim() : process.env.ALCOR_METADATA_SECRET;
+  if (!secret) throw new Error('--metadata-url needs the secret shared with Nova: --metadata-secret-file PATH or ALCOR_METADATA_SECRET');
+  if (spawnSync('sh', ['-c', 'command -v haproxy'], { stdio: 'ignore' }).status !== 0) {
+    throw new Error('--metadata-url needs haproxy (Debian package haproxy; scripts/ensure-dataplane-tools.sh installs it)');
+  }
+  return { url: parsed.toString().replace(/\/$/, ''), secret };
 }
 
 /**

@@ -6,13 +6,20 @@
  * own VMs and no DHCP needs to cross the overlay. The namespace holds the subnet's gateway (or, with
  * none, its last address) as the server address without answering ARP for it, so it never poses as
  * the router. dnsmasq outlives the agent: a restart of the agent interrupts no lease or RA.
+ *
+ * With the metadata proxy on, the namespace also holds 169.254.169.254 on a second veth (`mdp<net>`,
+ * answering ARP for that address only), where haproxy listens and passes requests to the agent
+ * (./metadata.ts); its replies leave by that veth too (a rule of their own), and the DHCP options
+ * give each server an on-link route to it, as Neutron's isolated metadata does. haproxy, like
+ * dnsmasq, outlives the agent.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SubnetInfo } from '../../../protocol/messages.js';
 import { isV6, lastUsable, netmask, parseCidr } from './addr.js';
-import { DHCP_INSIDE, dhcpLinkName } from './names.js';
+import { haproxyConfig, METADATA_IP } from './metadata.js';
+import { DHCP_INSIDE, META_INSIDE, dhcpLinkName, metaLinkName } from './names.js';
 import { must, run } from './run.js';
 
 const LEASE = '86400s';
@@ -50,7 +57,8 @@ export class Dhcp {
   /** network -> the bridge, MTU and server addresses its namespace was last set up with. */
   private readonly configured = new Map<string, string>();
 
-  constructor(private readonly dir: string) {}
+  /** `metadata`: the agent's metadata socket, when the proxy is on. */
+  constructor(private readonly dir: string, private readonly metadata?: { readonly socket: string }) {}
 
   /** Whether the network needs a server here at all. */
   static wanted(n: Pick<DhcpNetwork, 'subnets'>): boolean {
@@ -60,7 +68,10 @@ export class Dhcp {
 
   private paths(network: string) {
     const d = join(this.dir, 'dhcp', network);
-    return { dir: d, hosts: join(d, 'hosts'), opts: join(d, 'opts'), pid: join(d, 'pid'), leases: join(d, 'leases'), args: join(d, 'args'), log: join(d, 'log') };
+    return {
+      dir: d, hosts: join(d, 'hosts'), opts: join(d, 'opts'), pid: join(d, 'pid'), leases: join(d, 'leases'), args: join(d, 'args'), log: join(d, 'log'),
+      haproxyCfg: join(d, 'haproxy.cfg'), haproxyPid: join(d, 'haproxy.pid'),
+    };
   }
 
   /** The networks whose dnsmasq runs (left by an earlier run of the agent, or this one). */
@@ -100,6 +111,7 @@ export class Dhcp {
       if (this.configured.get(n.id) !== layout(n, subnets)) await this.configure(n, pid, subnets);
       process.kill(pid, 'SIGHUP');
       this.running.set(n.id, key);
+      await this.ensureProxy(n.id, pid);
       return;
     }
     // A namespace no one names: it lives as long as a process is in it. A holder keeps it while
@@ -123,6 +135,13 @@ export class Dhcp {
         // A veth left by a dnsmasq that died went with its namespace; one left otherwise is ours to replace.
         if (existsSync(`/sys/class/net/${link}`)) await must('ip', ['link', 'del', 'dev', link]);
         await must('ip', ['link', 'add', link, 'type', 'veth', 'peer', 'name', DHCP_INSIDE, 'netns', String(holder.pid)]);
+        if (this.metadata) {
+          // A haproxy left alone keeps the old namespace, and its veth, alive: both go.
+          await stopPidFile(p.haproxyPid, p.haproxyCfg);
+          const meta = metaLinkName(n.id);
+          if (existsSync(`/sys/class/net/${meta}`)) await must('ip', ['link', 'del', 'dev', meta]);
+          await must('ip', ['link', 'add', meta, 'type', 'veth', 'peer', 'name', META_INSIDE, 'netns', String(holder.pid)]);
+        }
       }
       await this.configure(n, holder.pid!, subnets);
       if (pid) await stop(pid);
@@ -131,9 +150,19 @@ export class Dhcp {
       pid = this.pid(n.id);
       if (!pid) throw new Error(`dnsmasq did not start: ${readTail(p.log)}`);
       this.running.set(n.id, key);
+      await this.ensureProxy(n.id, pid);
     } finally {
       holder.kill('SIGKILL');
     }
+  }
+
+  /** haproxy in the namespace (dnsmasq's, `pid`), started if it does not run. */
+  private async ensureProxy(network: string, pid: number): Promise<void> {
+    if (!this.metadata) return;
+    const p = this.paths(network);
+    if (pidOf(p.haproxyPid, p.haproxyCfg) !== undefined) return;
+    writeAtomic(p.haproxyCfg, haproxyConfig(network, this.metadata.socket, p.haproxyPid));
+    await must('nsenter', [`--net=/proc/${pid}/ns/net`, 'haproxy', '-f', p.haproxyCfg]);
   }
 
   /** The veth's place on the bridge, and the server addresses inside. */
@@ -155,7 +184,24 @@ export class Dhcp {
     await must(inside[0], [...inside.slice(1), 'ip', '-batch', '-'], `${lines.join('\n')}\n`);
     // The server address is not the router's to claim: never answer ARP for it.
     await must(inside[0], [...inside.slice(1), 'sysctl', '-q', '-w', `net.ipv4.conf.${DHCP_INSIDE}.arp_ignore=8`]);
+    if (this.metadata) await this.configureMetadata(n, inside);
     this.configured.set(n.id, layout(n, subnets));
+  }
+
+  /**
+   * 169.254.169.254 on its own veth, answering ARP for itself only; what it sends (haproxy's
+   * answers) leaves by that veth, so the bridge sees the metadata address come from its own port.
+   */
+  private async configureMetadata(n: DhcpNetwork, inside: string[]): Promise<void> {
+    const ns = (...args: string[]) => must(inside[0], [...inside.slice(1), ...args]);
+    await must('ip', ['link', 'set', 'dev', metaLinkName(n.id), 'master', n.bridge, 'mtu', String(n.mtu), 'up']);
+    await ns('sysctl', '-q', '-w', `net.ipv4.conf.${META_INSIDE}.arp_ignore=1`, `net.ipv4.conf.${META_INSIDE}.rp_filter=0`, 'net.ipv4.conf.all.rp_filter=0');
+    await ns('ip', 'link', 'set', 'dev', META_INSIDE, 'mtu', String(n.mtu), 'up');
+    await ns('ip', 'addr', 'replace', `${METADATA_IP}/32`, 'dev', META_INSIDE);
+    await ns('ip', 'route', 'replace', 'default', 'dev', META_INSIDE, 'table', METADATA_TABLE);
+    if (!(await ns('ip', 'rule', 'show', 'from', METADATA_IP)).includes(`lookup ${METADATA_TABLE}`)) {
+      await ns('ip', 'rule', 'add', 'from', METADATA_IP, 'lookup', METADATA_TABLE);
+    }
   }
 
   private args(n: DhcpNetwork, subnets: Array<[string, SubnetInfo]>, p: ReturnType<Dhcp['paths']>): string[] {
@@ -209,6 +255,8 @@ export class Dhcp {
       lines.push(s.dns.length ? `${tag},option:dns-server,${s.dns.join(',')}` : `${tag},option:dns-server`);
       lines.push(`${tag},option:mtu,${n.mtu}`);
       const v4routes = s.routes.filter((r) => !isV6(r.destination));
+      // The metadata address on-link (0.0.0.0: no next hop), in this namespace of the server's host.
+      if (this.metadata) v4routes.unshift({ destination: `${METADATA_IP}/32`, nexthop: '0.0.0.0' });
       if (v4routes.length) {
         // With option 121 a client ignores option 3 (RFC 3442), so the default route goes in it too.
         const routes = v4routes.map((r) => `${r.destination},${r.nexthop}`);
@@ -230,10 +278,13 @@ export class Dhcp {
   async remove(network: string): Promise<void> {
     const pid = this.pid(network);
     if (pid) await stop(pid);
+    const p = this.paths(network);
+    await stopPidFile(p.haproxyPid, p.haproxyCfg);
     this.running.delete(network);
     this.configured.delete(network);
-    const link = dhcpLinkName(network);
-    if (existsSync(`/sys/class/net/${link}`)) await run('ip', ['link', 'del', 'dev', link]);
+    for (const link of [dhcpLinkName(network), metaLinkName(network)]) {
+      if (existsSync(`/sys/class/net/${link}`)) await run('ip', ['link', 'del', 'dev', link]);
+    }
     rmSync(this.paths(network).dir, { recursive: true, force: true });
   }
 
@@ -258,6 +309,23 @@ function readTail(path: string): string {
 function writeAtomic(path: string, text: string): void {
   writeFileSync(`${path}.tmp`, text);
   renameSync(`${path}.tmp`, path);
+}
+
+/** haproxy's routing table in the namespace: what 169.254.169.254 sends leaves by its own veth. */
+const METADATA_TABLE = '169';
+
+/** The process a pid file names, if it runs with `marker` (its config file) on its command line. */
+function pidOf(pidFile: string, marker: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim().split('\n')[0]);
+    if (pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)) return pid;
+  } catch { /* none */ }
+  return undefined;
+}
+
+async function stopPidFile(pidFile: string, marker: string): Promise<void> {
+  const pid = pidOf(pidFile, marker);
+  if (pid) await stop(pid);
 }
 
 async function stop(pid: number): Promise<void> {

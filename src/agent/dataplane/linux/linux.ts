@@ -12,6 +12,7 @@
  * one transaction, so traffic flows throughout.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import type { LocalPort, NeighbourEntry, NetworkInfo, RouterPort, RuleEntry, SubnetInfo } from '../../../protocol/messages.js';
@@ -20,9 +21,11 @@ import type { AgentLog } from '../../host-agent.js';
 import type { LocalGoalState } from '../../goal-state.js';
 import type { ApplyInput, ApplyResult, DataPlane, DeviceChanges } from '../dataplane.js';
 import { Dhcp } from './dhcp.js';
+import { MetadataServer } from './metadata.js';
+import type { Instance, MetadataConfig } from './metadata.js';
 import type { DhcpNetwork } from './dhcp.js';
 import * as kernel from './kernel.js';
-import { bridgeName, dhcpLinkName, isDhcpLink, isRouterLink, tapName, vlanName, vxlanName } from './names.js';
+import { bridgeName, dhcpLinkName, isDhcpLink, isMetaLink, isRouterLink, metaLinkName, tapName, vlanName, vxlanName } from './names.js';
 import type { RouterBridge } from './router.js';
 import { LinuxRouters } from './router.js';
 import { NftBatch, groupRules, portElements, portRules, prefixCover } from './nft.js';
@@ -83,6 +86,8 @@ export interface LinuxOptions {
   readonly log: AgentLog;
   /** Physical network -> the host interface that carries it (Neutron's bridge_mappings). */
   readonly physicalNetworks?: Readonly<Record<string, string>>;
+  /** Nova's metadata API and the secret shared with it: the metadata proxy is on when given. */
+  readonly metadata?: MetadataConfig;
 }
 
 /** How a network leaves the host: its uplink device and how it is made. */
@@ -114,8 +119,21 @@ export class LinuxDataPlane implements DataPlane {
 
   constructor(private readonly o: LinuxOptions) {
     mkdirSync(o.stateDir, { recursive: true });
-    this.dhcp = new Dhcp(o.stateDir);
+    const socket = join(o.stateDir, 'metadata.sock');
+    this.dhcp = new Dhcp(o.stateDir, o.metadata ? { socket } : undefined);
     this.routers = new LinuxRouters(`${o.stateDir}/routers`, o.log);
+    if (o.metadata) this.metadata = new MetadataServer(socket, o.metadata, (net, ip) => this.instanceAt(net, ip), o.log);
+  }
+
+  private readonly metadata?: MetadataServer;
+
+  /** The server (a port of this host's with an instance) with `ip` on `network`. */
+  private instanceAt(network: string, ip: string): Instance | undefined {
+    for (const p of this.ports.values()) {
+      const s = p.spec;
+      if (s.network === network && s.instance && !s.inactive && s.ips.some(([a]) => a === ip)) return { instance: s.instance, project: s.project ?? '' };
+    }
+    return undefined;
   }
 
   private readonly routers: LinuxRouters;
@@ -153,6 +171,10 @@ export class LinuxDataPlane implements DataPlane {
     const full = !this.started;
     const failures: Failures = new Map();
     if (full) await this.inventory();
+    if (full && this.metadata) {
+      // Without it servers get no metadata, but their network works: an error told, not a stop.
+      try { await this.metadata.start(); } catch (err) { this.o.log.error({ error: String(err) }, 'the metadata proxy could not listen'); }
+    }
     const dirty = this.dirty(input, full);
     const wantPorts = this.hostPorts(input.state);
     const routerPorts = this.hostPorts(input.state, true);
@@ -639,14 +661,14 @@ export class LinuxDataPlane implements DataPlane {
     }
     for (const v of vxlans) if (!v.master || !owned.has(v.master)) await run('ip', ['link', 'del', 'dev', v.name]);
     for (const l of all.values()) {
-      if (l.master && owned.has(l.master) && l.kind !== 'vxlan' && l.kind !== 'vlan' && !physical.has(l.name) && !isDhcpLink(l.name) && !isRouterLink(l.name)) this.strayTaps.push(l.name);
+      if (l.master && owned.has(l.master) && l.kind !== 'vxlan' && l.kind !== 'vlan' && !physical.has(l.name) && !isDhcpLink(l.name) && !isMetaLink(l.name) && !isRouterLink(l.name)) this.strayTaps.push(l.name);
     }
     this.strayDhcp = this.dhcp.known();
     const running = this.dhcp.existing();
     for (const net of running) this.dhcpNets.add(net);
     // A DHCP veth whose dnsmasq is gone (its namespace went with it, or it never started).
-    const live = new Set(running.map(dhcpLinkName));
-    for (const l of all.values()) if (isDhcpLink(l.name) && !live.has(l.name)) await run('ip', ['link', 'del', 'dev', l.name]);
+    const live = new Set([...running.map(dhcpLinkName), ...running.map(metaLinkName)]);
+    for (const l of all.values()) if ((isDhcpLink(l.name) || isMetaLink(l.name)) && !live.has(l.name)) await run('ip', ['link', 'del', 'dev', l.name]);
     this.bindNetworkIds();
   }
 
@@ -728,5 +750,6 @@ export class LinuxDataPlane implements DataPlane {
   async close(): Promise<void> {
     this.closed = true;
     this.monitor?.kill();
+    await this.metadata?.close();
   }
 }

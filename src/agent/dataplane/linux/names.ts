@@ -9,6 +9,10 @@ export const vxlanName = (vni: number): string => `vxlan-${vni}`;
 /** The host side of the veth to a network's DHCP namespace. */
 export const dhcpLinkName = (network: string): string => `dhp${network.slice(0, 11)}`;
 export const DHCP_INSIDE = 'dhcp0';
+/** The host side of the veth to the metadata proxy's address in a network's DHCP namespace. */
+export const metaLinkName = (network: string): string => `mdp${network.slice(0, 11)}`;
+export const META_INSIDE = 'meta0';
+export const isMetaLink = (n: string): boolean => /^mdp[0-9a-f-]{11}$/.test(n);
 
 export const isBridge = (n: string): boolean => /^brq[0-9a-f-]{11}$/.test(n);
 export const isVxlan = (n: string): boolean => /^vxlan-\d+$/.test(n);

@@ -10,7 +10,8 @@
  *   the same gateway MAC and address on every host) kept off the overlay, the DHCP namespace's
  *   neighbour advertisements dropped (it holds the gateway's address, never to be claimed), and
  *   anti-spoofing (only a port's own MAC, fixed addresses and allowed address pairs may leave it; no
- *   rogue DHCP or RA).
+ *   rogue DHCP or RA); the metadata proxy's veth (`mdp*`) sends only as 169.254.169.254 (its ARP and
+ *   its HTTP answers) and never crosses the overlay, so each host answers for its own servers.
  * - `inet alcor`: conntrack zones per network, then egress (by the mark) and ingress (by the
  *   priority) through per-port chains that jump to per-group chains. A rule change refills one
  *   group's chain in one transaction; membership is one set element; a port is a few elements.
@@ -168,6 +169,11 @@ export function baseTables(): string {
     icmpv6 type { nd-router-advert, nd-neighbor-solicit } return
     drop
   }
+  chain from_meta {
+    ether type arp arp saddr ip 169.254.169.254 return
+    ip saddr 169.254.169.254 tcp sport 80 return
+    drop
+  }
   chain spoof {
     iifname . ether saddr != @macs drop
     ether type arp iifname . arp saddr ether . arp saddr ip != @src4 drop
@@ -182,6 +188,7 @@ export function baseTables(): string {
     meta mark set 0
     iifname @cut drop
     iifname "dhp*" jump from_dhcp
+    iifname "mdp*" jump from_meta
     iifname @secured jump spoof
     meta mark set iifname map @pin
   }
@@ -191,6 +198,8 @@ export function baseTables(): string {
     oifname "vxlan-*" meta l4proto udp th dport { 67, 68, 546, 547 } drop
     oifname "vxlan-*" iifname "dhp*" drop
     iifname "vxlan-*" oifname "dhp*" drop
+    oifname "vxlan-*" iifname "mdp*" drop
+    iifname "vxlan-*" oifname "mdp*" drop
     iifname "vxlan-*" oifname "qr*" drop
     iifname "qr*" oifname "vxlan-*" ether type arp drop
     iifname "qr*" oifname "vxlan-*" icmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } drop
