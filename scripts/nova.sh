@@ -10,7 +10,7 @@
 #                           current configuration, wait until both computes are mapped and up
 #   scripts/nova.sh stop    stop every process it started (by pid)
 #   scripts/nova.sh env     the admin's OS_* variables and NOVA_URL, PLACEMENT_URL, GLANCE_URL,
-#                           NOVA_COMPUTE_HOSTS
+#                           NOVA_COMPUTE_HOSTS, NOVA_METADATA_URL, NOVA_METADATA_SECRET
 # Idempotent: running services whose configuration is unchanged are kept; databases are kept and
 # brought up to date (NOVA_FRESH=1 drops and recreates them, and the state directory, first).
 # Environment (all optional):
@@ -20,6 +20,8 @@
 #                              registered as the catalog's `network` endpoint when there is none.
 #   NOVA_DIR                   state directory (default .nova)
 #   NOVA_API_PORT (8774), NOVA_PLACEMENT_PORT (8778), NOVA_GLANCE_PORT (9292)
+#   NOVA_METADATA_PORT (8775)  Nova's metadata API, which our agents' metadata proxy forwards to
+#   NOVA_METADATA_SECRET       the secret the proxy signs instance ids with (default alcor-metadata)
 #   NOVA_COMPUTES              number of nova-compute processes (default 2)
 #   NOVA_VIF_PLUGGING_TIMEOUT  seconds a boot waits for network-vif-plugged (default 60)
 #   NOVA_VIF_PLUGGING_FATAL    1 (default): a boot without the event fails; 0: it goes on
@@ -36,6 +38,9 @@ placement_port="${NOVA_PLACEMENT_PORT:-8778}"
 glance_port="${NOVA_GLANCE_PORT:-9292}"
 computes="${NOVA_COMPUTES:-2}"
 nova_url="http://127.0.0.1:$api_port/v2.1"
+metadata_port="${NOVA_METADATA_PORT:-8775}"
+metadata_url="http://127.0.0.1:$metadata_port"
+metadata_secret="${NOVA_METADATA_SECRET:-alcor-metadata}"
 placement_url="http://127.0.0.1:$placement_port"
 glance_url="http://127.0.0.1:$glance_port"
 keystone_url="http://127.0.0.1:${ALCOR_KEYSTONE_PORT:-5000}/v3"
@@ -56,6 +61,8 @@ export NOVA_URL=$nova_url
 export PLACEMENT_URL=$placement_url
 export GLANCE_URL=$glance_url
 export NOVA_COMPUTE_HOSTS="${compute_hosts[*]}"
+export NOVA_METADATA_URL=$metadata_url
+export NOVA_METADATA_SECRET=$metadata_secret
 ENV
 }
 
@@ -132,7 +139,11 @@ transport_url = $rabbit
 my_ip = 127.0.0.1
 state_path = $dir/state
 debug = $debug
-enabled_apis = osapi_compute
+# The metadata API too: servers reach it through our agents' metadata proxy, as through Neutron's.
+enabled_apis = osapi_compute,metadata
+metadata_listen = 127.0.0.1
+metadata_listen_port = $metadata_port
+metadata_workers = 1
 osapi_compute_listen = 127.0.0.1
 osapi_compute_listen_port = $api_port
 osapi_compute_workers = 1
@@ -162,6 +173,8 @@ endpoint_override = $glance_url
 [neutron]
 $(service_auth neutron)
 $neutron_url
+service_metadata_proxy = true
+metadata_proxy_shared_secret = $metadata_secret
 [cinder]
 os_region_name = RegionOne
 CONF
@@ -342,6 +355,7 @@ serve() {
   done
   wait_for Glance glance answers "$glance_url/"
   wait_for nova-api nova-api answers "$nova_url/"
+  wait_for "nova-api's metadata API" nova-api answers "$metadata_url/"
 }
 
 # The computes register themselves (service and compute node rows, resource providers); a host is

@@ -189,6 +189,15 @@ export class Lab {
   }
 
   /**
+   * A controller that listens on TCP in the root namespace (one started for other clients too),
+   * reached by the lab's hosts as through startRelay: a relay from the lab's socket to it first.
+   */
+  async relayToController(hostPort: string): Promise<void> {
+    await this.relayFrom(undefined, this.socket, hostPort);
+    await this.startRelay();
+  }
+
+  /**
    * Nova's metadata API (a TCP address of the root namespace's) made reachable from the hosts at
    * the URL returned: a relay in the root namespace from a unix socket of the lab's to it, and one in
    * the underlay from the underlay's address to that socket. `target` may be a unix socket itself.

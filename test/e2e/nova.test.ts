@@ -6,7 +6,8 @@
  * ACTIVE and the controller tells Nova (network-vif-plugged), which is what lets the boot finish.
  * Interfaces attach and detach; live migration moves the binding (binding-extended); a host with
  * no agent fails the boot as Neutron's binding_failed does; `openstack quota show/set` through the
- * catalog. The first run installs packages and sets up five databases (minutes); later ones reuse them.
+ * catalog; a server on a host whose agent runs the Linux data plane (a namespace) gets its metadata
+ * from Nova's metadata API through the host's metadata proxy. The first run installs packages and sets up five databases (minutes); later ones reuse them.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -18,6 +19,8 @@ import type { RunningAgent } from '../../src/agent/agent.js';
 import { FakeDataPlane } from '../../src/agent/dataplane/fake.js';
 import { ensureKeystone, Keystone, KEYSTONE_URL, SERVICE_PASSWORD } from '../../src/bench/keystone-admin.js';
 import { agentOn, waitFor } from '../helpers/hosts.js';
+import { Lab, labMissing } from '../helpers/netns.js';
+import type { LabHost } from '../helpers/netns.js';
 import { ROOT } from '../helpers/process.js';
 import { cli, requireCli } from '../helpers/openstack-cli.js';
 import type { TestServer } from '../helpers/server.js';
@@ -260,6 +263,62 @@ describe('Nova boots a server on the controller', () => {
     assert.match(JSON.stringify(server.fault), /Exceeded maximum number of retries|[Bb]inding failed/);
     assert.equal((await nova('DELETE', `/servers/${server.id}`)).status, 204);
     startAgents();
+  });
+
+  it('a server reaches its metadata at 169.254.169.254 through the metadata proxy of its host (a namespace, Linux data plane)', { skip: labMissing() }, async () => {
+    // The hypervisor's part played for one host: its agent runs the Linux data plane in a
+    // namespace of a lab, and the test makes the server's tap when Nova has bound its port (the
+    // fake driver makes none), as libvirt would. The other host keeps its fake agent.
+    for (const a of agents.splice(0)) await a.stop();
+    agents.push(agentOn(t.server.controlPlane.url, HOSTS[1], new FakeDataPlane(new Set(), true, PLUG_DELAY_MS)));
+    const lab = new Lab(1);
+    try {
+      const host: LabHost = { ...lab.hosts[0], name: HOSTS[0] };
+      await lab.relayToController(new URL(t.server.controlPlane.url).host);
+      const env = (await run('bash', [NOVA_SH, 'env'])).stdout;
+      const metadataUrl = /NOVA_METADATA_URL=(\S+)/.exec(env)![1];
+      const secretFile = join(lab.dir, 'metadata-secret');
+      writeFileSync(secretFile, `${/NOVA_METADATA_SECRET=(\S+)/.exec(env)![1]}\n`);
+      lab.startAgent(host, ['--metadata-url', await lab.reachMetadata(new URL(metadataUrl).host), '--metadata-secret-file', secretFile]);
+      await waitFor('the Linux agent alive', async () => (await api.get(`/v2.0/agents?host=${HOSTS[0]}`)).body.agents[0]?.alive, 30_000);
+      const net = await api.create('networks', 'network', { name: 'nova-metadata' });
+      await api.create('subnets', 'subnet', { network_id: net.id, ip_version: 4, cidr: '10.81.0.0/24' });
+      const image = (await nova('GET', '/images?name=cirros-healthcheck')).body.images[0];
+      const flavor = (await nova('GET', '/flavors')).body.flavors.find((f: Json) => f.name === 'm1.tiny');
+      const created = await nova('POST', '/servers', { server: {
+        name: 'vm-metadata', imageRef: image.id, flavorRef: flavor.id, networks: [{ uuid: net.id }], availability_zone: `nova:${HOSTS[0]}`,
+      } });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      const id = created.body.server.id as string;
+      const port = await waitFor('Nova binds the server\'s port to the host', async () => {
+        const p = (await api.get(`/v2.0/ports?device_id=${id}`)).body.ports[0];
+        return p?.['binding:host_id'] === HOSTS[0] && p;
+      }, 120_000);
+      const vm = lab.vm(host, port, 'meta-vm');
+      const server = await waitFor('the server ACTIVE or ERROR', async () => {
+        const s = (await nova('GET', `/servers/${id}`)).body.server;
+        return ['ACTIVE', 'ERROR'].includes(s.status) && s;
+      }, 120_000);
+      assert.equal(server.status, 'ACTIVE', JSON.stringify(server.fault));
+      const lease = lab.dhcp(vm);
+      assert.ok(lease, `no DHCP lease\n${host.log.join('').slice(-2000)}`);
+      lab.in(vm, 'ip', 'addr', 'add', `${lease.address}/24`, 'dev', 'eth0');
+      lab.in(vm, 'ip', 'route', 'add', '169.254.169.254/32', 'dev', 'eth0');
+      const script = `fetch('http://169.254.169.254/openstack/latest/meta_data.json', { signal: AbortSignal.timeout(20000) })
+        .then(async (r) => console.log(JSON.stringify({ status: r.status, body: await r.text() })), (e) => console.log(JSON.stringify({ status: 0, body: String(e.cause ?? e) })))`;
+      const got = JSON.parse((await lab.exec(vm, process.execPath, '-e', script)).out.trim() || '{"status":0}');
+      assert.equal(got.status, 200, `${JSON.stringify(got)}\n${host.log.join('').slice(-2000)}`);
+      const meta = JSON.parse(got.body);
+      assert.equal(meta.uuid, id);
+      assert.equal(meta.name, 'vm-metadata');
+      assert.equal(meta.project_id, port.project_id);
+      assert.equal((await nova('DELETE', `/servers/${id}`)).status, 204);
+      await waitFor('the server gone', async () => (await nova('GET', `/servers/${id}`)).status === 404, 120_000);
+    } finally {
+      await lab.close();
+      for (const a of agents.splice(0)) await a.stop();
+      startAgents();
+    }
   });
 
   async function boot(name: string, network: string): Promise<Json> {
