@@ -191,7 +191,9 @@ export class Southbound {
           // The port's own host, or the host of one of its inactive bindings (a live migration's destination).
           const hosts = this.compiler.graph.bindings.portHost;
           if (hosts.get(p) !== s.host && hosts.get(inactiveKey(p, s.host)) !== s.host) {
-            this.refuse(conn, s.sid, { code: 'not-your-port', message: `port ${p} is not bound to ${s.host}` });
+            // A port that left the host (deleted, unbound, migrated away) is gone from it, as the
+            // agent says: nothing to change, and nothing wrong. Only an `up` for it is a mistake.
+            if (m.t === 'up') this.refuse(conn, s.sid, { code: 'not-your-port', message: `port ${p} is not bound to ${s.host}` });
             continue;
           }
           this.statuses.queue({ id: p, status: m.t === 'up' ? 'ACTIVE' : 'DOWN', host: s.host });

@@ -100,7 +100,9 @@ describe('bad input from agents', () => {
     const theirs = await boundPort(t.api, net.id, 'holder-1');
     await waitFor('theirs ACTIVE', async () => (await portStatus(t.api, theirs.id)) === 'ACTIVE');
     from = peer.received.length;
-    peer.send(`20 {"t":"gone","ports":["${theirs.id}"]}\n20 {"t":"resync","streams":["host/holder-1"]}\n`);
+    // Its `gone` for another host's port changes nothing and is no error (a port that left a host is
+    // gone from it); an `up` for it is refused.
+    peer.send(`20 {"t":"gone","ports":["${theirs.id}"]}\n20 {"t":"up","ports":["${theirs.id}"]}\n20 {"t":"resync","streams":["host/holder-1"]}\n`);
     assert.equal((await peer.error(20, from)).code, 'not-your-port');
     await waitFor('a second error', async () => peer.received.slice(from).filter((f) => f.session === 20 && f.message.t === 'error').length >= 2);
     // This raw session acks nothing more, so the southbound never goes quiet: wait on the writes.

@@ -146,9 +146,10 @@ export class Dhcp {
       await this.configure(n, holder.pid!, subnets);
       if (pid) await stop(pid);
       writeFileSync(p.args, key);
+      const before = pid;
       await must('nsenter', [`--net=${ns}`, 'dnsmasq', ...args]);
       pid = this.pid(n.id);
-      if (!pid) throw new Error(`dnsmasq did not start: ${readTail(p.log)}`);
+      if (!pid || pid === before) throw new Error(`dnsmasq did not start: ${readTail(p.log)}`);
       this.running.set(n.id, key);
       await this.ensureProxy(n.id, pid);
     } finally {
@@ -328,9 +329,32 @@ async function stopPidFile(pidFile: string, marker: string): Promise<void> {
   if (pid) await stop(pid);
 }
 
+/**
+ * Stops a process and returns only once it is gone: a dnsmasq still exiting holds its port and its
+ * pid file, so one started in its place would fail to bind while the pid file still named a live
+ * dnsmasq (seen at 30 concurrent boots on a busy machine: servers with no lease).
+ */
 async function stop(pid: number): Promise<void> {
   try { process.kill(pid, 'SIGTERM'); } catch { return; }
-  for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 20));
+  // A zombie is gone too: a daemon's reaper (the machine's init) may be slow to collect it.
+  const alive = (): boolean => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+    } catch {
+      return false;
+    }
+  };
+  const gone = async (ms: number): Promise<boolean> => {
+    for (const until = Date.now() + ms; Date.now() < until;) {
+      if (!alive()) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return !alive();
+  };
+  if (await gone(2000)) return;
+  try { process.kill(pid, 'SIGKILL'); } catch { return; }
+  await gone(2000);
 }
 
 function holdsLeases(file: string): boolean {
