@@ -6,7 +6,7 @@
 import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { BadRequest, NotFound } from '../core/errors.js';
+import { BadRequest, NotFound, RequestHeaderFieldsTooLarge, RequestUriTooLong } from '../core/errors.js';
 import type { Domain } from '../domain/index.js';
 import type { IdentityStrategy } from '../identity/identity.js';
 import { contextFor } from '../identity/identity.js';
@@ -24,21 +24,39 @@ import { routerActionRoutes } from './resources/router-actions.js';
 import { subnetpoolActionRoutes } from './resources/subnetpool-actions.js';
 import './context.js';
 import { withoutFormatSuffix } from './url.js';
+import { DEFAULT_LIMITS, nestsDeeper } from './limits.js';
+import type { RequestLimits } from './limits.js';
 
 export interface AppDeps {
   readonly domain: Domain;
   readonly identity: IdentityStrategy;
   readonly logger?: Logger;
-  /** Largest accepted request body, bytes (413 above it). */
-  readonly bodyLimit?: number;
+  /** What one request may be (./limits.ts); Neutron-sized defaults. */
+  readonly limits?: Partial<RequestLimits>;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const limits: RequestLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const app = Fastify({
     loggerInstance: deps.logger,
-    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    bodyLimit: limits.bodyBytes,
+    http: { maxHeaderSize: limits.headerBytes },
+    // Past Node's parser (a request line or headers too large, a malformed request): Neutron's
+    // error body on the raw socket, as no route ever sees the request.
+    clientErrorHandler: (err, socket) => {
+      if (!socket.writable) { socket.destroy(); return; }
+      const code = (err as { code?: string }).code;
+      const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const body = JSON.stringify(renderError(status === 431
+        ? new RequestHeaderFieldsTooLarge(`The request line and headers are larger than ${limits.headerBytes} bytes.`)
+        : new BadRequest('Malformed HTTP request.')).body);
+      socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\n`
+        + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
     logController: new LogController({ disableRequestLogging: true }),
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // Ids are checked by what owns them (an unknown one is a 404): the router never cuts a path
+    // short, and the whole URL is held to limits.urlBytes below.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: limits.urlBytes },
     return503OnClosing: false,
     rewriteUrl: (req) => withoutFormatSuffix(req.url ?? '/'),
   }) as unknown as FastifyInstance;
@@ -47,6 +65,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
+    if (nestsDeeper(text, limits.bodyDepth)) {
+      return done(new BadRequest(`Malformed request body: nested deeper than ${limits.bodyDepth} levels.`), undefined);
+    }
     try {
       done(null, JSON.parse(text));
     } catch {
@@ -56,6 +77,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.decorateRequest('ctx', undefined as never);
   app.addHook('onRequest', async (req) => {
+    if (req.url.length > limits.urlBytes) throw new RequestUriTooLong(`The URL is longer than ${limits.urlBytes} bytes.`);
     // The versions document is how clients discover the API; Neutron serves it without a token.
     if (isOpenPath(req.method, req.url)) {
       req.ctx = contextFor('', [], undefined);
@@ -77,7 +99,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   metricsRoutes(app);
   discoveryRoutes(app);
-  for (const collection of deps.domain.collections.values()) collectionRoutes(app, collection, deps.domain.writes);
+  for (const collection of deps.domain.collections.values()) collectionRoutes(app, collection, deps.domain.writes, limits.bulkItems);
   routerActionRoutes(app, deps.domain.writes, deps.domain.collections.get('routers')!);
   subnetpoolActionRoutes(app, deps.domain.writes);
   autoAllocatedTopologyRoutes(app, deps.domain.writes);

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import type { IdRange, VlanRanges } from '../core/config.js';
 import { canonicalMac } from '../core/mac.js';
+import { DEFAULT_LIMITS } from '../api/limits.js';
+import type { RequestLimits } from '../api/limits.js';
 
 export interface Config {
   listen: { host: string; port: number };
@@ -19,7 +21,8 @@ export interface Config {
   keystone: KeystoneConfig;
   /** The project an un-scoped noauth request acts in. */
   noauthProject: string;
-  bodyLimit: number;
+  /** What one request may be (src/api/limits.ts). */
+  limits: RequestLimits;
   synchronous: 'FULL' | 'NORMAL';
   /** Seconds without a heartbeat after which an agent is down (Neutron's agent_down_time). */
   agentDownTime: number;
@@ -75,7 +78,7 @@ export const DEFAULTS: Config = {
     tokenCacheSeconds: 300,
   },
   noauthProject: 'admin',
-  bodyLimit: 1024 * 1024,
+  limits: DEFAULT_LIMITS,
   synchronous: 'FULL',
   agentDownTime: 75,
   networkVlanRanges: [],
@@ -125,12 +128,23 @@ export const CONFIG_HELP = `Configuration (flag / environment variable / key in 
   --nova-region R        ALCOR_NOVA_REGION   novaRegion    the catalog region (default any)
   --send-events-interval-ms N ALCOR_SEND_EVENTS_INTERVAL_MS sendEventsIntervalMs how long Nova's events gather
                          into one request (Neutron's send_events_interval; default 200, Neutron's 2000)
+  --max-body-bytes N     ALCOR_MAX_BODY_BYTES maxBodyBytes  largest request body (413 above; default 1048576)
+  --max-body-depth N     ALCOR_MAX_BODY_DEPTH maxBodyDepth  deepest nesting of a JSON body (400 deeper; default 32)
+  --max-url-bytes N      ALCOR_MAX_URL_BYTES maxUrlBytes    longest URL, path and query (414 longer; default 8192)
+  --max-header-bytes N   ALCOR_MAX_HEADER_BYTES maxHeaderBytes largest request line and headers (431 larger; default 16384)
+  --max-bulk-items N     ALCOR_MAX_BULK_ITEMS maxBulkItems  most resources in one bulk create (400 more; default 1000)
   --config FILE          ALCOR_CONFIG                      JSON file with any of the keys above`;
 
 const KEYS = ['listen', 'southboundListen', 'dataDir', 'baseMac', 'vniRange', 'physicalMtu', 'logLevel', 'noauthProject', 'synchronous', 'agentDownTime',
   'networkVlanRanges', 'flatNetworks', 'defaultQuotas',
   'authStrategy', 'keystoneUrl', 'keystoneUser', 'keystonePassword', 'keystoneProject', 'tokenCacheSeconds',
-  'novaUser', 'novaPassword', 'novaProject', 'novaKeystoneUrl', 'novaInterface', 'novaRegion', 'sendEventsIntervalMs'] as const;
+  'novaUser', 'novaPassword', 'novaProject', 'novaKeystoneUrl', 'novaInterface', 'novaRegion', 'sendEventsIntervalMs',
+  'maxBodyBytes', 'maxBodyDepth', 'maxUrlBytes', 'maxHeaderBytes', 'maxBulkItems'] as const;
+
+const LIMIT_KEYS = {
+  maxBodyBytes: ['bodyBytes', 64, 1 << 30], maxBodyDepth: ['bodyDepth', 4, 1000], maxUrlBytes: ['urlBytes', 256, 1 << 20],
+  maxHeaderBytes: ['headerBytes', 1024, 1 << 20], maxBulkItems: ['bulkItems', 1, 100_000],
+} as const;
 
 export type Overrides = Partial<Record<(typeof KEYS)[number], string>>;
 
@@ -237,6 +251,13 @@ function apply(config: Config, o: Overrides): void {
     if (o.synchronous !== 'FULL' && o.synchronous !== 'NORMAL') fail('synchronous mode', o.synchronous, 'FULL or NORMAL');
     config.synchronous = o.synchronous;
   }
+  for (const [key, [field, min, max]] of Object.entries(LIMIT_KEYS)) {
+    const raw = o[key as keyof typeof LIMIT_KEYS];
+    if (raw === undefined) continue;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) fail(key, raw, `an integer from ${min} to ${max}`);
+    config.limits = { ...config.limits, [field]: n };
+  }
   if (o.agentDownTime !== undefined) {
     const n = Number(o.agentDownTime);
     if (!Number.isInteger(n) || n < 1 || n > 86400) fail('agent down time', o.agentDownTime, 'seconds from 1 to 86400');
@@ -328,6 +349,11 @@ function fromEnv(env: NodeJS.ProcessEnv): Overrides {
     novaInterface: env.ALCOR_NOVA_INTERFACE,
     novaRegion: env.ALCOR_NOVA_REGION,
     sendEventsIntervalMs: env.ALCOR_SEND_EVENTS_INTERVAL_MS,
+    maxBodyBytes: env.ALCOR_MAX_BODY_BYTES,
+    maxBodyDepth: env.ALCOR_MAX_BODY_DEPTH,
+    maxUrlBytes: env.ALCOR_MAX_URL_BYTES,
+    maxHeaderBytes: env.ALCOR_MAX_HEADER_BYTES,
+    maxBulkItems: env.ALCOR_MAX_BULK_ITEMS,
   };
 }
 

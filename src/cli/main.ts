@@ -42,6 +42,11 @@ const START_OPTIONS = {
   'nova-interface': { type: 'string' },
   'nova-region': { type: 'string' },
   'send-events-interval-ms': { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  'max-body-depth': { type: 'string' },
+  'max-url-bytes': { type: 'string' },
+  'max-header-bytes': { type: 'string' },
+  'max-bulk-items': { type: 'string' },
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -77,6 +82,11 @@ async function start(args: string[]): Promise<void> {
     novaInterface: values['nova-interface'],
     novaRegion: values['nova-region'],
     sendEventsIntervalMs: values['send-events-interval-ms'],
+    maxBodyBytes: values['max-body-bytes'],
+    maxBodyDepth: values['max-body-depth'],
+    maxUrlBytes: values['max-url-bytes'],
+    maxHeaderBytes: values['max-header-bytes'],
+    maxBulkItems: values['max-bulk-items'],
     config: values.config,
   });
   const server = await startServer(config);

@@ -55,7 +55,7 @@ export async function startServer(config: Config, extras: ServerExtras = {}): Pr
   const store = new SqliteStore({ dataDir: config.dataDir, synchronous: config.synchronous, readOnly: true });
   const domain = createDomain(store, config, writer.writes);
   const identity = identityFor(config);
-  const app = buildApp({ domain, identity, logger, bodyLimit: config.bodyLimit });
+  const app = buildApp({ domain, identity, logger, limits: config.limits });
   const nova = novaNotify(config, logger);
   const controlPlane = await startControlPlane({
     dataDir: config.dataDir, listen: config.southboundListen, writes: writer.writes, logger,

@@ -150,3 +150,9 @@ export const RbacPolicyInUse = fault(409, 'RbacPolicyInUse');
 export const RbacPolicyNotFound = fault(404, 'RbacPolicyNotFound');
 export const InvalidActionForType = fault(400, 'InvalidActionForType');
 export const HTTPForbidden = fault(403, 'HTTPForbidden');
+
+// Limits of one request (src/api/limits.ts) and faults of the machine, answered as what they are.
+export const RequestUriTooLong = fault(414, 'HTTPRequestURITooLong');
+export const RequestHeaderFieldsTooLarge = fault(431, 'HTTPRequestHeaderFieldsTooLarge');
+/** The data directory cannot be written (full, read-only, I/O error): reads go on, writes wait for it. */
+export const StoreUnavailable = fault(503, 'StoreUnavailable');

@@ -33,7 +33,7 @@ function rawQueryString(req: FastifyRequest): string {
   return q < 0 ? '' : req.url.slice(q + 1);
 }
 
-export function collectionRoutes(app: FastifyInstance, collection: Collection, writes: Writes): void {
+export function collectionRoutes(app: FastifyInstance, collection: Collection, writes: Writes, maxBulkItems = 1000): void {
   const { def } = collection;
   const name = def.collection;
   const base = `/v2.0/${def.path}`;
@@ -80,6 +80,7 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection, w
     if (keys[0] === def.collection) {
       const items = body[def.collection];
       if (!Array.isArray(items) || items.length === 0) throw new BadRequest('Resources required');
+      if (items.length > maxBulkItems) throw new BadRequest(`At most ${maxBulkItems} resources in one bulk create.`);
       const bodies = items.map((item) => {
         const o = bodyObject(item);
         return def.member in o && Object.keys(o).length === 1 ? o[def.member] : o;
