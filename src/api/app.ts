@@ -12,6 +12,7 @@ import type { IdentityStrategy } from '../identity/identity.js';
 import { contextFor } from '../identity/identity.js';
 import { renderError } from './errors.js';
 import { isOpenPath, metricsRoutes } from './metrics.js';
+import type { StoreHealth } from './metrics.js';
 import { serviceProviderRoutes } from './resources/service-providers.js';
 import { portBindingRoutes } from './resources/port-bindings.js';
 import { availabilityRoutes } from './resources/availability.js';
@@ -33,6 +34,8 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** What one request may be (./limits.ts); Neutron-sized defaults. */
   readonly limits?: Partial<RequestLimits>;
+  /** Whether the store can write now, and how many times it could not: the /metrics gauges. */
+  readonly storeHealth?: StoreHealth;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -56,7 +59,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // Ids are checked by what owns them (an unknown one is a 404): the router never cuts a path
     // short, and the whole URL is held to limits.urlBytes below.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: limits.urlBytes },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: limits.headerBytes },
+    // What the router refuses before any hook runs (a malformed %-escape in the path): Neutron's body.
+    frameworkErrors: (err, _req, reply) => {
+      const e = err as { code?: string };
+      const fault = e.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new RequestUriTooLong(`The URL is longer than ${limits.urlBytes} bytes.`)
+        : new BadRequest(e.code === 'FST_ERR_BAD_URL' ? 'Malformed URL: it is not valid percent-encoded UTF-8.' : 'Malformed request.');
+      const rendered = renderError(fault);
+      const r = reply as unknown as { code(n: number): { send(b: unknown): void } };
+      r.code(rendered.status).send(rendered.body);
+    },
     return503OnClosing: false,
     rewriteUrl: (req) => withoutFormatSuffix(req.url ?? '/'),
   }) as unknown as FastifyInstance;
@@ -88,7 +100,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.setErrorHandler((err, req, reply) => {
     const rendered = renderError(err);
-    if (rendered.status >= 500) req.log.error({ err, url: req.url, method: req.method }, 'request failed');
+    // A store that cannot write is logged once, when it happens (src/cli/server.ts), not per request.
+    if (rendered.status >= 500 && rendered.body.NeutronError.type !== 'StoreUnavailable') req.log.error({ err, url: req.url, method: req.method }, 'request failed');
     if (rendered.status === 401 && deps.identity.challenge) void reply.header('www-authenticate', deps.identity.challenge);
     void reply.code(rendered.status).send(rendered.body);
   });
@@ -97,7 +110,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     void reply.code(404).send(rendered.body);
   });
 
-  metricsRoutes(app);
+  metricsRoutes(app, deps.storeHealth);
   discoveryRoutes(app);
   for (const collection of deps.domain.collections.values()) collectionRoutes(app, collection, deps.domain.writes, limits.bulkItems);
   routerActionRoutes(app, deps.domain.writes, deps.domain.collections.get('routers')!);

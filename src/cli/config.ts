@@ -130,7 +130,7 @@ export const CONFIG_HELP = `Configuration (flag / environment variable / key in 
                          into one request (Neutron's send_events_interval; default 200, Neutron's 2000)
   --max-body-bytes N     ALCOR_MAX_BODY_BYTES maxBodyBytes  largest request body (413 above; default 1048576)
   --max-body-depth N     ALCOR_MAX_BODY_DEPTH maxBodyDepth  deepest nesting of a JSON body (400 deeper; default 32)
-  --max-url-bytes N      ALCOR_MAX_URL_BYTES maxUrlBytes    longest URL, path and query (414 longer; default 8192)
+  --max-url-bytes N      ALCOR_MAX_URL_BYTES maxUrlBytes    longest URL, path and query (414 longer; default 12288)
   --max-header-bytes N   ALCOR_MAX_HEADER_BYTES maxHeaderBytes largest request line and headers (431 larger; default 16384)
   --max-bulk-items N     ALCOR_MAX_BULK_ITEMS maxBulkItems  most resources in one bulk create (400 more; default 1000)
   --config FILE          ALCOR_CONFIG                      JSON file with any of the keys above`;

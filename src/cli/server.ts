@@ -33,12 +33,19 @@ export interface RunningServer {
   readonly controlPlane: ControlPlane;
   /** Nova's notifier, when [nova] credentials are configured (its counters). */
   readonly nova?: NovaNotify;
+  /** The writer thread (tests end it as a crash would). */
+  readonly writer: WriterThread;
   close(): Promise<void>;
 }
 
 /** Knobs tests turn that an operator has no reason to (a short delta history, say). */
 export interface ServerExtras {
   readonly southbound?: Partial<SouthboundOptions>;
+  /**
+   * What a dead writer thread does (default: the process exits 70, so that its supervisor starts
+   * it again; the store has every acknowledged write, and nothing else could be served).
+   */
+  readonly onFatal?: (err: Error) => void;
 }
 
 export async function startServer(config: Config, extras: ServerExtras = {}): Promise<RunningServer> {
@@ -55,7 +62,24 @@ export async function startServer(config: Config, extras: ServerExtras = {}): Pr
   const store = new SqliteStore({ dataDir: config.dataDir, synchronous: config.synchronous, readOnly: true });
   const domain = createDomain(store, config, writer.writes);
   const identity = identityFor(config);
-  const app = buildApp({ domain, identity, logger, limits: config.limits });
+  const storeHealth = { writable: true, faults: 0 };
+  writer.onStoreFault((reason) => {
+    // Once per change, not per refused write: an operator's alert, then its all-clear.
+    if (reason !== null) {
+      storeHealth.writable = false;
+      storeHealth.faults++;
+      logger.error({ dataDir: config.dataDir, reason }, `the store cannot write: ${reason}; writes are answered 503 until it can, reads are served`);
+    } else {
+      storeHealth.writable = true;
+      logger.warn({ dataDir: config.dataDir }, 'the store writes again');
+    }
+  });
+  writer.onDeath((err) => {
+    logger.fatal({ err }, 'the writer thread died: stopping, so that a supervisor restarts the controller (every acknowledged write is in the store)');
+    if (extras.onFatal) extras.onFatal(err);
+    else logger.flush(() => process.exit(70));
+  });
+  const app = buildApp({ domain, identity, logger, limits: config.limits, storeHealth });
   const nova = novaNotify(config, logger);
   const controlPlane = await startControlPlane({
     dataDir: config.dataDir, listen: config.southboundListen, writes: writer.writes, logger,
@@ -80,6 +104,7 @@ export async function startServer(config: Config, extras: ServerExtras = {}): Pr
     onCommitted: (listener) => writer.onCommitted(listener),
     controlPlane,
     nova,
+    writer,
     close() {
       // In-flight requests finish (Fastify stops accepting and waits), agents are let go and their
       // last status writes land, then queued writes commit.

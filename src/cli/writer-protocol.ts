@@ -23,5 +23,7 @@ export type FromWriter =
   | { readonly closed: true }
   /** A group commit wrote change-log rows up to this revision, at this time (epoch ms). */
   | { readonly committed: number; readonly at: number }
+  /** The store cannot write (why), or can again (null): sent when it changes, not per write. */
+  | { readonly storeFault: string | null }
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly error: CarriedError };

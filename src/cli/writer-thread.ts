@@ -28,6 +28,8 @@ export class WriterThread {
   private failure?: Error;
   private closing?: Promise<void>;
   private readonly committedListeners: Array<(revision: number, at: number) => void> = [];
+  private readonly faultListeners: Array<(reason: string | null) => void> = [];
+  private readonly deathListeners: Array<(err: Error) => void> = [];
 
   private constructor(private readonly worker: Worker) {
     const call = (method: string) => (...args: unknown[]) => this.call(method, args);
@@ -35,6 +37,10 @@ export class WriterThread {
     worker.on('message', (msg: FromWriter) => {
       if ('committed' in msg) {
         for (const listener of this.committedListeners) listener(msg.committed, msg.at);
+        return;
+      }
+      if ('storeFault' in msg) {
+        for (const listener of this.faultListeners) listener(msg.storeFault);
         return;
       }
       if (!('id' in msg)) return;
@@ -46,6 +52,21 @@ export class WriterThread {
     });
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', (code) => this.fail(new Error(`writer thread exited (code ${code})`)));
+  }
+
+  /** Hears when the store stops being able to write (the reason) and when it can again (null). */
+  onStoreFault(listener: (reason: string | null) => void): void {
+    this.faultListeners.push(listener);
+  }
+
+  /** Hears once if the thread dies other than by close(): no write can be served after it. */
+  onDeath(listener: (err: Error) => void): void {
+    this.deathListeners.push(listener);
+  }
+
+  /** Ends the thread at once, as a crash would (tests of what follows a writer's death). */
+  kill(): Promise<number> {
+    return this.worker.terminate();
   }
 
   /**
@@ -84,6 +105,7 @@ export class WriterThread {
   }
 
   private fail(err: Error): void {
+    if (!this.failure && !this.closing) for (const listener of this.deathListeners) listener(err);
     this.failure ??= err;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();

@@ -5,9 +5,10 @@
  * and rendering while this one's goes to the write path.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { NeutronError } from '../core/errors.js';
+import { NeutronError, StoreUnavailable } from '../core/errors.js';
 import { WRITE_METHODS, createDomain } from '../domain/index.js';
 import type { Writes } from '../domain/index.js';
+import { writeFault } from '../store/sqlite/faults.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { CarriedError, FromWriter, ToWriter, WriterThreadData } from './writer-protocol.js';
 
@@ -31,13 +32,30 @@ function carried(err: unknown): CarriedError {
   return { message: e.message, stack: e.stack };
 }
 
+/** Why the store cannot write, while it cannot (the request thread hears of each change once). */
+let fault: string | undefined;
+
+function faultChanged(now: string | undefined): void {
+  if (now === fault) return;
+  fault = now;
+  send({ storeFault: now ?? null });
+}
+
 async function run(id: number, method: string, args: readonly unknown[]): Promise<void> {
   try {
     if (!allowed.has(method)) throw new Error(`not a write: ${method}`);
     const fn = writes[method as keyof Writes] as (...a: readonly unknown[]) => Promise<unknown>;
-    send({ id, ok: true, value: await fn(...args) });
+    const value = await fn(...args);
+    faultChanged(undefined);
+    send({ id, ok: true, value });
   } catch (err) {
-    send({ id, ok: false, error: carried(err) });
+    const reason = writeFault(err);
+    if (reason === undefined) {
+      send({ id, ok: false, error: carried(err) });
+      return;
+    }
+    faultChanged(reason);
+    send({ id, ok: false, error: carried(new StoreUnavailable(`The store cannot write: ${reason}. Reads are served; writes resume once it can write again.`)) });
   }
 }
 
