@@ -3,7 +3,8 @@
 // requests by default; the seed is printed, `--seed N` replays a run), SIGKILL of the controller
 // under concurrent creates (10 times on one data directory, then every acknowledged create checked,
 // addresses unique, the whole pool allocatable again), a full disk (a tmpfs in a mount namespace of
-// its own), and thousands of idle and slow connections beside ordinary clients. Exits 1 on any
+// its own), thousands of idle and slow connections beside ordinary clients, and agents under fire
+// (malformed southbound frames, the controller and the agent SIGKILLed mid-stream). Exits 1 on any
 // failure. `npm test` runs the same parts smaller (test/torture/).
 //   npm run torture [-- --seed N] [--requests N] [--kills N] [--idle N] [--slow N]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../dist/src/cli/controller-process.js';
-import { diskFull, diskFullMissing, fuzz, killUnderLoad, slowClients, startController } from '../dist/test/helpers/torture.js';
+import { agentsUnderFire, diskFull, diskFullMissing, fuzz, killUnderLoad, slowClients, startController } from '../dist/test/helpers/torture.js';
 
 const { values } = parseArgs({
   options: {
@@ -54,6 +55,13 @@ console.log(`SIGKILL: ${k.kills} kills survived; ${k.acknowledged} acknowledged 
   + `${k.duplicateAddresses} addresses held twice; after deleting all, ${k.reallocated} of the pool's ${k.poolSize} allocatable (${secs(t)} s)`);
 for (const x of k.lost) console.log(`  LOST ${x}`);
 if (k.lost.length || k.duplicateAddresses || k.reallocated !== k.poolSize) failed = true;
+
+t = performance.now();
+const a = await agentsUnderFire(seed, 10_000);
+report.agents = { ...a, seconds: Number(secs(t)) };
+console.log(`agents: ${a.garbageFrames} malformed southbound frames, ${a.controllerKills} controller SIGKILL while streaming, ${a.agentKills} agent SIGKILL while programming; `
+  + `${a.active} of ${a.bound} bound ports ACTIVE (${secs(t)} s)`);
+if (a.active !== a.bound) failed = true;
 
 const missing = diskFullMissing();
 if (missing) console.log(`full disk: skipped (${missing})`);

@@ -396,3 +396,108 @@ export async function slowClients(url: string, idle: number, slow: number, reque
   times.sort((a, b) => a - b);
   return { idle, slow, requests, answered, p99Ms: Math.round(times[Math.floor(times.length * 0.99)] ?? 0) };
 }
+
+// ---- agents ----
+
+export interface AgentsResult {
+  readonly garbageFrames: number;
+  /** Ports bound to the real agent that went ACTIVE, of those bound: through garbage and both kills. */
+  readonly active: number;
+  readonly bound: number;
+  readonly controllerKills: number;
+  readonly agentKills: number;
+}
+
+/**
+ * A real agent (its own process, fake data plane) beside a peer sending `frames` malformed or
+ * out-of-protocol southbound frames; then the controller SIGKILLed while the agent streams, and the
+ * agent SIGKILLed while ports are being bound to it. Every port bound to it must end ACTIVE.
+ */
+export async function agentsUnderFire(seed: number, frames: number): Promise<AgentsResult> {
+  const { GrpcClientCarrier } = await import('../../src/protocol/grpc/carrier.js');
+  const rnd = mulberry32(seed);
+  const dataDir = mkdtempSync(join(tmpdir(), 'alcor-torture-agents-'));
+  const port = await freePort();
+  const sbPort = await freePort();
+  const southbound = `127.0.0.1:${sbPort}`;
+  const wrapSb = (argv: string[]) => argv.map((a, i) => (argv[i - 1] === '--southbound-listen' ? southbound : a));
+  const host = 'torture-host';
+  const startAgent = () => {
+    const child = spawn(process.execPath, [BIN, 'agent', '--host', host, '--controller', `http://${southbound}`, '--dataplane', 'fake',
+      '--vtep', '198.18.9.9', '--log-level', process.env.TORTURE_DEBUG ?? 'error'], { stdio: process.env.TORTURE_DEBUG ? 'inherit' : 'ignore' });
+    return { child, exited: new Promise<void>((r) => child.once('exit', () => r())) };
+  };
+  let c = await startController(dataDir, port, wrapSb);
+  let agent = startAgent();
+  const ports: string[] = [];
+  const bind = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const r = await call(c.url, 'POST', '/v2.0/ports', { port: { network_id: netId, device_owner: 'compute:nova', device_id: `vm-${ports.length}`, 'binding:host_id': host } });
+      if (r.status !== 201) throw new Error(`bind: ${r.status} ${JSON.stringify(r.body)}`);
+      ports.push(r.body.port.id);
+    }
+  };
+  const allActive = async (ms: number): Promise<number> => {
+    let active = 0;
+    for (const until = Date.now() + ms; Date.now() < until;) {
+      const listed = (await call(c.url, 'GET', `/v2.0/ports?binding:host_id=${host}&fields=id&fields=status`)).body.ports as Array<{ id: string; status: string }>;
+      active = listed.filter((p) => p.status === 'ACTIVE' && ports.includes(p.id)).length;
+      if (active === ports.length) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (process.env.TORTURE_DEBUG) {
+      const listed = (await call(c.url, 'GET', `/v2.0/ports?binding:host_id=${host}&fields=id&fields=status`)).body.ports as Array<{ id: string; status: string }>;
+      console.error('by order', ports.map((id) => listed.find((p) => p.id === id)?.status?.[0] ?? '?').join(''));
+    }
+    return active;
+  };
+  let netId = '';
+  try {
+    await unlimited(c.url);
+    // Bound before its agent registered, a port fails to bind (binding_failed), as with Neutron.
+    for (let i = 0; !(await call(c.url, 'GET', `/v2.0/agents?host=${host}`)).body.agents[0]?.alive; i++) {
+      if (i > 200) throw new Error('the agent did not register');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    netId = (await call(c.url, 'POST', '/v2.0/networks', { network: { name: 'agents' } })).body.network.id;
+    await call(c.url, 'POST', '/v2.0/subnets', { subnet: { network_id: netId, ip_version: 4, cidr: '10.252.0.0/20' } });
+    // Garbage from a peer, while the real agent works.
+    const carrier = new GrpcClientCarrier();
+    const channel = carrier.connect(`http://${southbound}`);
+    const junk = ['', '\n', 'x', '1', '1 ', '1 {', '1 {}', '1 {"t":"hello"}', '1 {"t":"ack","revision":-1}', '99999999999999999999 {"t":"heartbeat"}',
+      '2 {"t":"up","ports":["nope"]}', '3 {"t":"resync","streams":["host/other"]}', '\u0000\u0001\u0002', '4 ' + '['.repeat(10_000), '5 ' + JSON.stringify({ t: 'nack', revision: 1, error: 'e'.repeat(100_000) }),
+      `6 {"t":"hello","protocol":1,"host":"${host}","agentType":"x","binary":"x","version":"x","vtep":"198.18.9.9","startedAt":"x","capabilities":{"vifType":"tap"},"cursors":{}}`];
+    for (let i = 0; i < frames; i++) {
+      channel.send(`${junk[Math.floor(rnd() * junk.length)]}${rnd() < 0.9 ? '\n' : ''}`);
+      if (i % 100 === 0) { await bind(1); await new Promise((r) => setTimeout(r, 1)); }
+    }
+    channel.close();
+    carrier.close();
+    await bind(20);
+    // The controller killed while the agent streams: restarted on its data, the agent catches up.
+    const more = bind(20).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 100 + rnd() * 200));
+    c.child.kill('SIGKILL');
+    await c.exited;
+    await more;
+    c = await startController(dataDir, port, wrapSb);
+    // Ports whose create was not answered may exist: count what the controller holds.
+    ports.splice(0, ports.length, ...((await call(c.url, 'GET', `/v2.0/ports?binding:host_id=${host}&fields=id`)).body.ports as Array<{ id: string }>).map((p) => p.id));
+    await bind(10);
+    // The agent killed while ports are being bound to it, then started again.
+    const during = bind(20);
+    await new Promise((r) => setTimeout(r, 50 + rnd() * 200));
+    agent.child.kill('SIGKILL');
+    await agent.exited;
+    await during;
+    agent = startAgent();
+    const active = await allActive(30_000);
+    return { garbageFrames: frames, active, bound: ports.length, controllerKills: 1, agentKills: 1 };
+  } finally {
+    agent.child.kill('SIGKILL');
+    await agent.exited;
+    c.child.kill('SIGKILL');
+    await c.exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

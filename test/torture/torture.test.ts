@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { diskFull, diskFullMissing, fuzz, killUnderLoad, slowClients, startController } from '../helpers/torture.js';
+import { agentsUnderFire, diskFull, diskFullMissing, fuzz, killUnderLoad, slowClients, startController } from '../helpers/torture.js';
 import type { Controller } from '../helpers/torture.js';
 import { freePort } from '../../src/cli/controller-process.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
@@ -46,6 +46,12 @@ describe('torture', { timeout: 600_000 }, () => {
     assert.equal(r.errorLines, 1);
     assert.equal(r.writeAfter, 201);
     assert.equal(r.writableGaugeAfter, '1');
+  });
+
+  it('agents: malformed southbound frames, the controller killed while an agent streams, the agent killed while programming; every port ends ACTIVE', async () => {
+    const r = await agentsUnderFire(0xa6e7, 1000);
+    assert.ok(r.bound >= 60, JSON.stringify(r));
+    assert.equal(r.active, r.bound, JSON.stringify(r));
   });
 
   it('a dead writer thread stops the controller (a clear log line and the supervisor\'s cue), not an endless run of errors', async () => {
