@@ -16,23 +16,44 @@ export function invalid(attr: string, reason: string): never {
   throw new BadRequest(`Invalid input for ${attr}. Reason: ${reason}.`);
 }
 
-/** Neutron's convert_to_* functions fail with InvalidInput rather than a validation 400. */
-function unconvertible(attr: string, reason: string): never {
-  throw new InvalidInput(`Invalid input for ${attr}. Reason: ${reason}.`);
+/**
+ * Neutron's convert_to_* functions fail with InvalidInput rather than a validation 400, and their
+ * message names no attribute: n_exc.InvalidInput words it "Invalid input for operation: <reason>."
+ */
+export function unconvertible(reason: string): never {
+  throw new InvalidInput(`Invalid input for operation: ${reason}.`);
 }
 
 const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v));
 
-export const toBoolean: Converter = (v, attr) => {
+/** oslo's strutils.TRUE_STRINGS and FALSE_STRINGS, which convert_to_boolean takes (strict). */
+const TRUE_STRINGS = new Set(['1', 't', 'true', 'on', 'y', 'yes']);
+const FALSE_STRINGS = new Set(['0', 'f', 'false', 'off', 'n', 'no']);
+
+/**
+ * neutron-lib's convert_to_boolean: strutils.bool_from_string(strict=True), so "yes", "on", "t",
+ * "n" and friends are booleans too (any case, spaces around), and so is a number whose str() is
+ * "1" or "0". Query filters go through the same converter.
+ */
+export function boolFromString(v: unknown): boolean {
   if (typeof v === 'boolean') return v;
-  if (typeof v === 'string') {
-    const s = v.toLowerCase();
-    if (s === 'true' || s === '1') return true;
-    if (s === 'false' || s === '0') return false;
+  if (typeof v === 'string' || typeof v === 'number') {
+    const s = String(v).trim().toLowerCase();
+    if (TRUE_STRINGS.has(s)) return true;
+    if (FALSE_STRINGS.has(s)) return false;
   }
-  if (v === 1 || v === 0) return v === 1;
-  return unconvertible(attr, `${show(v)} cannot be converted to boolean`);
-};
+  return unconvertible(`'${pyStr(v)}' cannot be converted to boolean`);
+}
+
+export const toBoolean: Converter = (v) => boolFromString(v);
+
+/** neutron-lib's convert_to_int: Python's int() of a number (truncating) or a string of an integer. */
+export function toInt(v: unknown): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v)) return Number(v);
+  return unconvertible(`'${pyStr(v)}' is not an integer`);
+}
 
 export function string(maxLen = 255, opts: { nullable?: boolean } = {}): Converter {
   return (v, attr) => {
@@ -76,11 +97,7 @@ export const projectId: Converter = (v, attr) => {
 export function integer(min: number, max: number, opts: { nullable?: boolean } = {}): Converter {
   return (v, attr) => {
     if (v === null && opts.nullable) return null;
-    let n: number;
-    if (typeof v === 'number') n = v;
-    else if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) n = Number(v);
-    else return unconvertible(attr, `${show(v)} is not an integer`);
-    if (!Number.isInteger(n)) return unconvertible(attr, `${show(v)} is not an integer`);
+    const n = toInt(v);
     if (n < min) return invalid(attr, `${show(v)} is too small - must be at least '${min}'`);
     if (n > max) return invalid(attr, `${show(v)} is too large - must be no more than '${max}'`);
     return n;
