@@ -146,7 +146,7 @@ export const port: ResourceDef = {
     ip_allocation: { post: false, put: false, filter: false },
     // tag-ports-during-bulk-creation: a port's tags may come with its create (bulk too); later
     // changes go through the tags API, as in Neutron.
-    tags: { post: true, put: false, default: [], convert: v.listOf(v.tagName, { unique: true }), filter: false },
+    tags: { post: true, put: false, default: [], convert: v.tagList, filter: false },
   },
 };
 

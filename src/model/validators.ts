@@ -261,10 +261,41 @@ export function shape(
   };
 }
 
-export const tagName: Converter = (v, attr) => {
-  if (typeof v !== 'string' || v.length === 0 || v.length > 255 || v.includes(',') || v.includes('/')) {
-    return invalid(attr, `${show(v)} is not a valid tag`);
+export const MAX_TAG_LEN = 255;
+
+/** neutron-lib's validate_string: the message it returns, or undefined when the value is good. */
+export function validateString(v: unknown, maxLen?: number): string | undefined {
+  if (typeof v !== 'string') return `'${pyStr(v)}' is not a valid string`;
+  if (maxLen !== undefined && v.length > maxLen) return `'${v}' exceeds maximum length of ${maxLen}`;
+  return undefined;
+}
+
+/**
+ * neutron-lib's validate_list_of_unique_strings (_validate_list_of_items): not a list, then the
+ * duplicates (each named once), then the first bad item.
+ */
+export function validateListOfUniqueStrings(v: unknown, maxLen?: number): string | undefined {
+  if (!Array.isArray(v)) return `'${pyStr(v)}' is not a list`;
+  const seen: string[] = [];
+  const dups: string[] = [];
+  for (const x of v) {
+    const key = JSON.stringify(x);
+    if (seen.includes(key)) {
+      if (!dups.includes(key)) dups.push(key);
+    } else seen.push(key);
   }
+  if (dups.length) return `Duplicate items in the list: '${dups.map((d) => pyStr(JSON.parse(d))).join(', ')}'`;
+  for (const x of v) {
+    const msg = validateString(x, maxLen);
+    if (msg) return msg;
+  }
+  return undefined;
+}
+
+/** A port's tags at create (tag-ports-during-bulk-creation): type:list_of_unique_strings, a 400. */
+export const tagList: Converter = (v, attr) => {
+  const msg = validateListOfUniqueStrings(v, MAX_TAG_LEN);
+  if (msg) return invalid(attr, msg);
   return v;
 };
 

@@ -70,9 +70,14 @@ describe('tags, revisions and If-Match', () => {
       await expectError(api.delete(`${base}/a`), 404);
       assert.equal((await api.delete(base)).status, 204);
       assert.deepEqual((await api.get(base)).body.tags, []);
-      await expectError(api.put(`${base}/${encodeURIComponent('a,b')}`, undefined), 400);
-      await expectError(api.put(base, { tags: ['x'.repeat(256)] }), 400);
-      await expectError(api.put(base, { tags: 'nope' }), 400);
+      // As Neutron's validate_tag: any string of at most 255 characters, a comma too.
+      assert.equal((await api.put(`${base}/${encodeURIComponent('a,b')}`, undefined)).status, 201, path);
+      await api.delete(base);
+      await expectError(api.put(`${base}/${'x'.repeat(256)}`, undefined), 400, 'InvalidInput');
+      await expectError(api.put(base, { tags: ['x'.repeat(256)] }), 400, 'InvalidInput');
+      await expectError(api.put(base, { tags: 'nope' }), 400, 'InvalidInput');
+      await expectError(api.put(base, { labels: ['x'] }), 400, 'InvalidInput');
+      await expectError(api.put(base, { tags: ['x', 'x'] }), 400, 'InvalidInput');
     }
   });
 

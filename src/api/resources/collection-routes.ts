@@ -6,9 +6,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequest, MethodNotAllowed } from '../../core/errors.js';
 import type { Collection } from '../../domain/collection.js';
 import type { Writes } from '../../domain/writes.js';
-import { checkTags, notCreatable } from '../../domain/collection.js';
+import { checkTag, checkTags, notCreatable } from '../../domain/collection.js';
 import { hiddenAttributes } from '../../domain/policy.js';
-import { tagName, uuid } from '../../model/validators.js';
+import { uuid } from '../../model/validators.js';
 import { baseUrl, ctxOf, ifMatchOf } from '../context.js';
 import { paginationLinks } from '../links.js';
 import type { RawQuery } from '../query.js';
@@ -129,8 +129,7 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection, w
   app.get<{ Params: IdParams }>(`${base}/:id/tags`, async (req) => ({ tags: await collection.tags(ctxOf(req), req.params.id) }));
 
   app.put<{ Params: IdParams }>(`${base}/:id/tags`, async (req) => {
-    const body = bodyObject(req.body);
-    const tags = checkTags(body.tags);
+    const tags = checkTags(req.body);
     return { tags: await writes.changeTags(name, ctxOf(req), req.params.id, { set: tags }) };
   });
 
@@ -145,7 +144,7 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection, w
   });
 
   app.put<{ Params: TagParams }>(`${base}/:id/tags/:tag`, async (req, reply) => {
-    const tag = tagName(req.params.tag, 'tag') as string;
+    const tag = checkTag(req.params.tag);
     await writes.changeTags(name, ctxOf(req), req.params.id, { add: tag });
     reply.code(201).send();
   });
