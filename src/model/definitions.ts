@@ -44,16 +44,18 @@ export const network: ResourceDef = {
     subnets: { post: false, put: false, filter: false },
     mtu: { post: true, put: true, derived: true, convert: v.integer(68, 65535), filter: 'integer', sort: true },
     port_security_enabled: { post: true, put: true, default: true, convert: v.toBoolean },
+    // As Neutron's provider extension: type:string (the type driver names an unknown type, an
+    // InvalidInput), allow_put True (ML2 refuses most changes itself: networks.ts's update).
     'provider:network_type': {
-      post: true, put: false, derived: true, filter: 'string',
-      convert: v.oneOf(['vxlan', 'flat', 'vlan', 'local']),
+      post: true, put: true, derived: true, filter: 'string',
+      convert: v.string(32),
     },
     'provider:physical_network': {
-      post: true, put: false, derived: true, filter: 'string',
+      post: true, put: true, derived: true, filter: 'string',
       convert: v.string(64, { nullable: true }),
     },
     'provider:segmentation_id': {
-      post: true, put: false, derived: true, filter: 'integer',
+      post: true, put: true, derived: true, filter: 'integer',
       convert: v.integer(0, 16777215, { nullable: true }),
     },
     availability_zone_hints: { post: true, put: false, default: [], convert: v.listOf(v.string(255)) },

@@ -172,7 +172,22 @@ describe('networks', () => {
     it('refuses read-only attributes in PUT with 400 HTTPBadRequest', async () => {
       const n = await api.create('networks', 'network', { name: 'ro-upd' });
       assertFault(await api.put(`/v2.0/networks/${n.id}`, { network: { status: 'DOWN' } }), 400, 'HTTPBadRequest');
-      assertFault(await api.put(`/v2.0/networks/${n.id}`, { network: { 'provider:segmentation_id': 99 } }), 400, 'HTTPBadRequest');
+    });
+
+    it('refuses provider changes as ML2 does, with 400 InvalidInput', async () => {
+      const n = await api.create('networks', 'network', { name: 'prov-upd' });
+      const segid = await api.put(`/v2.0/networks/${n.id}`, { network: { 'provider:segmentation_id': 99 } });
+      assertFault(segid, 400, 'InvalidInput');
+      assert.equal(segid.body.NeutronError.message, 'Invalid input for operation: Only VLAN type networks can be updated..');
+      assertFault(await api.put(`/v2.0/networks/${n.id}`, { network: { 'provider:network_type': 'flat' } }), 400, 'InvalidInput');
+      // The same values again are no change.
+      const same = await api.put(`/v2.0/networks/${n.id}`, { network: { 'provider:network_type': 'vxlan', name: 'same' } });
+      assert.equal(same.status, 200, JSON.stringify(same.body));
+      assert.equal(same.body.network['provider:segmentation_id'], n['provider:segmentation_id']);
+      // An unknown type is the type manager's InvalidInput, as in Neutron.
+      const gre = await api.post('/v2.0/networks', { network: { 'provider:network_type': 'gre' } });
+      assertFault(gre, 400, 'InvalidInput');
+      assert.equal(gre.body.NeutronError.message, "Invalid input for operation: network_type value 'gre' not supported.");
     });
   });
 
