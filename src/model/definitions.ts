@@ -101,13 +101,6 @@ export const subnet: ResourceDef = {
   },
 };
 
-const fixedIp = v.shape({ subnet_id: v.uuid, ip_address: v.ipAddress });
-const addressPair = v.shape({ ip_address: v.ipOrCidr, mac_address: v.macAddress }, ['ip_address']);
-const dhcpOpt = v.shape(
-  { opt_name: v.string(255), opt_value: v.string(255, { nullable: true }), ip_version: v.integer(4, 6) },
-  ['opt_name'],
-);
-
 export const port: ResourceDef = {
   member: 'port',
   collection: 'ports',
@@ -127,14 +120,14 @@ export const port: ResourceDef = {
     network_id: { post: true, put: false, convert: v.uuid, sort: true },
     admin_state_up: { post: true, put: true, default: true, convert: v.toBoolean, sort: true },
     mac_address: { post: true, put: true, derived: true, convert: v.macAddressOrNull, sort: true },
-    fixed_ips: { post: true, put: true, derived: true, convert: v.listOf(fixedIp), filter: false },
+    fixed_ips: { post: true, put: true, derived: true, convert: v.fixedIps, filter: false },
     device_id: { post: true, put: true, default: '', convert: v.string(255), sort: true },
     device_owner: { post: true, put: true, default: '', convert: v.string(255), sort: true },
     status: { post: false, put: false, filter: 'string', sort: true },
     security_groups: { post: true, put: true, derived: true, convert: v.listOf(v.uuid, { unique: true }), filter: false },
-    allowed_address_pairs: { post: true, put: true, default: [], convert: v.listOf(addressPair), filter: false },
+    allowed_address_pairs: { post: true, put: true, default: [], convert: v.allowedAddressPairs, filter: false },
     port_security_enabled: { post: true, put: true, derived: true, convert: v.toBoolean, filter: 'boolean' },
-    extra_dhcp_opts: { post: true, put: true, default: [], convert: v.listOf(dhcpOpt), filter: false },
+    extra_dhcp_opts: { post: true, put: true, default: [], convert: v.extraDhcpOpts, filter: false },
     'binding:host_id': { post: true, put: true, default: '', convert: v.hostId },
     'binding:vnic_type': {
       post: true, put: true, default: 'normal',

@@ -4,11 +4,11 @@
  * validation rule is HTTPBadRequest, a failed conversion InvalidInput), so a definition is
  * the whole story of what an attribute accepts.
  */
-import { BadRequest, InvalidInput, InvalidInputSubnetServiceType, InvalidSubnetServiceType, SecurityGroupInvalidPortValue } from '../core/errors.js';
+import { AllowedAddressPairsMissingIP, BadRequest, DuplicateAddressPairInRequest, InvalidInput, InvalidInputSubnetServiceType, InvalidSubnetServiceType, SecurityGroupInvalidPortValue } from '../core/errors.js';
 import { isUuid } from '../core/ids.js';
 import { canonicalIp, parseCidr, parseIp, formatCidr } from '../core/ip.js';
 import { pyStr } from '../core/objects.js';
-import { canonicalMac, isMulticastMac } from '../core/mac.js';
+import { canonicalMac } from '../core/mac.js';
 
 export type Converter = (value: unknown, attr: string) => unknown;
 
@@ -190,12 +190,57 @@ export const hostRoutes: Converter = (v, attr) => {
   });
 };
 
-export const macAddress: Converter = (v, attr) => {
+/** neutron-lib's INVALID_MAC_ADDRESSES; a multicast MAC is otherwise a valid one to Neutron. */
+const INVALID_MACS = new Set(['00:00:00:00:00:00', 'ff:ff:ff:ff:ff:ff']);
+
+/** neutron-lib's validate_mac_address: the message, or undefined for a good MAC. */
+function macError(v: unknown): string | undefined {
   const mac = canonicalMac(v);
-  if (!mac || isMulticastMac(mac) || mac === '00:00:00:00:00:00') {
-    return invalid(attr, `${show(v)} is not a valid MAC address`);
-  }
-  return mac;
+  return !mac || INVALID_MACS.has(mac) ? `'${pyStr(v)}' is not a valid MAC address` : undefined;
+}
+
+export const macAddress: Converter = (v, attr) => {
+  const msg = macError(v);
+  if (msg) return invalid(attr, msg);
+  return canonicalMac(v);
+};
+
+/**
+ * neutron-lib's _validate_allowed_address_pairs, check by check and fault by fault: most of its
+ * refusals are bare HTTPBadRequests (no "Invalid input for" wrapper), a pair without ip_address is
+ * AllowedAddressPairsMissingIP, the same pair twice (as given) DuplicateAddressPairInRequest.
+ */
+export const allowedAddressPairs: Converter = (v, attr) => {
+  if (!Array.isArray(v)) throw new BadRequest('Allowed address pairs must be a list.');
+  const seen = new Set<string>();
+  return v.map((pair: unknown) => {
+    if (pair === null || typeof pair !== 'object' || Array.isArray(pair)) return invalid(attr, `'${pyStr(pair)}' is not a dictionary`);
+    const p = pair as Record<string, unknown>;
+    if ('mac_address' in p) {
+      const msg = macError(p.mac_address);
+      if (msg) throw new BadRequest(msg);
+    }
+    if (!('ip_address' in p)) throw new AllowedAddressPairsMissingIP('AllowedAddressPair must contain ip_address');
+    const key = JSON.stringify([p.mac_address ?? null, p.ip_address]);
+    if (seen.has(key)) {
+      throw new DuplicateAddressPairInRequest(
+        `Request contains duplicate address pair: mac_address ${pyStr(p.mac_address)} ip_address ${pyStr(p.ip_address)}.`,
+      );
+    }
+    seen.add(key);
+    const unknown = Object.keys(p).filter((k) => k !== 'mac_address' && k !== 'ip_address');
+    if (unknown.length) throw new BadRequest(`Unrecognized attribute(s) '${unknown.join(', ')}'`);
+    const ip = p.ip_address;
+    const given = typeof ip === 'string' ? ip : '';
+    const cidr = given.includes('/') ? parseCidr(given) : undefined;
+    const addr = given.includes('/') ? undefined : canonicalIp(given);
+    if (given.includes('/') ? !cidr : addr === undefined) {
+      throw new BadRequest(given.includes('/') ? `'${given}' is not a valid IP subnet` : `'${pyStr(ip)}' is not a valid IP address`);
+    }
+    const out: { ip_address: string; mac_address?: string } = { ip_address: cidr ? formatCidr(cidr) : addr! };
+    if ('mac_address' in p) out.mac_address = canonicalMac(p.mac_address);
+    return out;
+  });
 };
 
 /** port-mac-address-regenerate: null asks for a fresh MAC, which the domain picks. */
@@ -230,6 +275,73 @@ export const subnetServiceType: Converter = (v) => {
     throw new InvalidSubnetServiceType(`Subnet service type ${v} does not correspond to a valid device owner.`);
   }
   return v;
+};
+
+/**
+ * neutron-lib's validate_fixed_ips: a list of dicts, each ip_address a valid address given once,
+ * each subnet_id a UUID; other keys pass the validator (and are ignored here). A fixed IP with
+ * neither key is the plugin's InvalidInput, as in Neutron (ports.ts).
+ */
+export const fixedIps: Converter = (v, attr) => {
+  if (!Array.isArray(v)) return invalid(attr, `Invalid data format for fixed IP: '${pyStr(v)}'`);
+  const seen: unknown[] = [];
+  return v.map((f: unknown) => {
+    if (f === null || typeof f !== 'object' || Array.isArray(f)) return invalid(attr, `Invalid data format for fixed IP: '${pyStr(f)}'`);
+    const given = f as Record<string, unknown>;
+    const out: { ip_address?: string; subnet_id?: string } = {};
+    if ('ip_address' in given) {
+      if (seen.includes(given.ip_address)) return invalid(attr, `Duplicate IP address '${pyStr(given.ip_address)}'`);
+      const ip = typeof given.ip_address === 'string' ? canonicalIp(given.ip_address) : undefined;
+      if (ip === undefined) return invalid(attr, `'${pyStr(given.ip_address)}' is not a valid IP address`);
+      seen.push(given.ip_address);
+      out.ip_address = ip;
+    }
+    if ('subnet_id' in given) {
+      if (!isUuid(given.subnet_id)) return invalid(attr, `'${pyStr(given.subnet_id)}' is not a valid UUID`);
+      out.subnet_id = given.subnet_id;
+    }
+    return out;
+  });
+};
+
+/** neutron-lib's VALID_BLANK_EXTRA_DHCP_OPTS: the options whose value may be empty. */
+const BLANK_DHCP_OPTS = new Set(['router', 'classless-static-route']);
+
+const onelineNotEmpty = (x: unknown, max: number): boolean =>
+  typeof x === 'string' && x.trim() !== '' && x.length <= max && x.split(/\r\n|\r|\n/).length <= 1;
+
+/** One of EXTRA_DHCP_OPT_KEY_SPECS matches (validate_dict): required keys, no others, each value good. */
+function dhcpOptMatches(o: Record<string, unknown>): boolean {
+  if (!('opt_name' in o) || !('opt_value' in o)) return false;
+  if (Object.keys(o).some((k) => k !== 'opt_name' && k !== 'opt_value' && k !== 'ip_version')) return false;
+  if ('ip_version' in o) {
+    o.ip_version = toInt(o.ip_version);
+    if (o.ip_version !== 4 && o.ip_version !== 6) return false;
+  }
+  const { opt_name: name, opt_value: value } = o;
+  const blankSpec = typeof name === 'string' && BLANK_DHCP_OPTS.has(name) && (value === null || (typeof value === 'string' && value.length <= 255));
+  const plainSpec = onelineNotEmpty(name, 64) && (value === null || onelineNotEmpty(value, 255));
+  return blankSpec || plainSpec;
+}
+
+/**
+ * extra_dhcp_opts' type:list_of_any_key_specs_or_none: a list of unique dicts, each matching one of
+ * Neutron's key specs (a "router" option may be blank, others not; ip_version 4 or 6); every
+ * refusal is an InvalidInput in the validator's words.
+ */
+export const extraDhcpOpts: Converter = (v) => {
+  if (v === null) return [];
+  if (!Array.isArray(v)) return unconvertible(`'${pyStr(v)}' is not a list`);
+  const keys = v.map((x) => JSON.stringify(x));
+  const dups = keys.filter((k, i) => keys.indexOf(k) !== i).filter((k, i, a) => a.indexOf(k) === i);
+  if (dups.length) return unconvertible(`Duplicate items in the list: '${dups.map((d) => pyStr(JSON.parse(d))).join(', ')}'`);
+  return v.map((x: unknown) => {
+    if (x === null || typeof x !== 'object' || Array.isArray(x)) return unconvertible(`No valid key specs matched for: ${pyStr(x)}`);
+    const given = x as Record<string, unknown>;
+    const o = { ...given };
+    if (!dhcpOptMatches(o)) return unconvertible(`No valid key specs matched for: ${pyStr(given)}`);
+    return o;
+  });
 };
 
 export const dict: Converter = (v, attr) => {
