@@ -1,7 +1,7 @@
 import { merged } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
 import {
-  BadRequest, DNSNameServersExhausted, GatewayConflictWithAllocationPools, HostRoutesExhausted, InvalidAllocationPool, InvalidInput, NetworkSubnetPoolAffinityError,
+  BadRequest, BadResourceRequest, DNSNameServersExhausted, GatewayConflictWithAllocationPools, HostRoutesExhausted, InvalidAllocationPool, InvalidInput, NetworkSubnetPoolAffinityError,
   OutOfBoundsAllocationPool, OverlappingAllocationPools, SubnetInUse, SubnetNotFound,
 } from '../core/errors.js';
 import type { Cidr, IpVersion } from '../core/ip.js';
@@ -136,8 +136,12 @@ export function subnetHooks(networks: () => Collection, subnetpools: () => Colle
       };
       const pool = await requestedPool(ctx, poolRequest, subnetpools(), tx);
       if (attrs.cidr === undefined && !pool) {
-        throw new BadRequest('Bad subnets request: a subnetpool must be specified in the absence of a cidr.');
+        // Neutron's exceptions.BadRequest(resource='subnets'), type BadRequest.
+        throw new BadResourceRequest('Bad subnets request: a subnetpool must be specified in the absence of a cidr.');
       }
+      // A cidr the request names (pool or not) gets Neutron's _gateway_ip_str default; one a pool
+      // picks gets the pool's (_allocate_any_subnet: network + 1 for both versions).
+      const cidrGiven = attrs.cidr !== undefined;
       if (pool) {
         attrs.cidr = await allocateFromPool(pool, poolRequest, tx);
         attrs.subnetpool_id = pool.id;
@@ -145,6 +149,10 @@ export function subnetHooks(networks: () => Collection, subnetpools: () => Colle
       const cidr = parseCidr(attrs.cidr as string)!;
       if (cidr.version !== version) {
         throw new InvalidInput(`Invalid input for operation: Cidr ${formatCidr(cidr)} does not match ip_version ${version}.`);
+      }
+      // Neutron's _validate_subnet: DHCP needs room for a server and a client.
+      if (attrs.enable_dhcp === true && ((version === 4 && cidr.prefixlen > 30) || (version === 6 && cidr.prefixlen > 126))) {
+        throw new InvalidInput('Invalid input for operation: Subnet has a prefix length that is incompatible with DHCP service enabled.');
       }
       if (cidr.prefixlen === 0) {
         throw new InvalidInput('Invalid input for operation: 0 is not allowed as CIDR prefix length.');
@@ -165,7 +173,10 @@ export function subnetHooks(networks: () => Collection, subnetpools: () => Colle
         }
       }
       checkIpv6Modes(version, attrs, cidr);
-      const gateway = attrs.gateway_ip === undefined ? cidr.network + 1n : checkGateway(cidr, attrs.gateway_ip);
+      // Neutron's _gateway_ip_str: an IPv6 subnet's default gateway is its Subnet-Router anycast
+      // address (the network address itself, RFC 4291 2.6.1), and the pool starts after it.
+      const defaultGateway = version === 6 && cidrGiven ? cidr.network : cidr.network + 1n;
+      const gateway = attrs.gateway_ip === undefined ? defaultGateway : checkGateway(cidr, attrs.gateway_ip);
       const gatewayInCidr = gateway !== null && cidrContains(cidr, { version, value: gateway });
       let pools: Range[];
       if (attrs.allocation_pools === undefined) {

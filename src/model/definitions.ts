@@ -84,8 +84,9 @@ export const subnet: ResourceDef = {
       post: false, put: false, visible: false, filter: 'boolean',
       filterThrough: { column: 'network_id', table: 'networks', targetColumn: 'shared' },
     },
-    ip_version: { post: true, put: false, convert: v.integer(4, 6), filter: 'integer', sort: true },
-    cidr: { post: true, put: false, derived: true, convert: v.subnetCidr, sort: true },
+    // convert_to_int, then type:values [4, 6] (5 is a validation 400, 'four' the converter's InvalidInput).
+    ip_version: { post: true, put: false, convert: v.integerIn([4, 6]), filter: 'integer', sort: true },
+    cidr: { post: true, put: false, derived: true, convert: v.subnetCidrConverted, sort: true },
     prefixlen: { post: true, put: false, derived: true, visible: false, convert: v.integer(0, 128) },
     subnetpool_id: { post: true, put: false, default: null, convert: v.uuidOrNull },
     use_default_subnetpool: { post: true, put: false, default: false, visible: false, convert: v.toBoolean },

@@ -140,6 +140,16 @@ export const subnetCidr: Converter = (v, attr) => {
   return formatCidr(c);
 };
 
+/**
+ * A subnet's cidr: neutron-lib's convert_cidr_to_canonical_format, whose failure is the
+ * converter's InvalidInput ("abc is not in a CIDR format"), not a validation 400.
+ */
+export const subnetCidrConverted: Converter = (v) => {
+  const c = parseCidr(v);
+  if (!c) return unconvertible(`${pyStr(v)} is not in a CIDR format`);
+  return formatCidr(c);
+};
+
 /** An address or a prefix, as allowed_address_pairs and remote_ip_prefix take them. */
 export const ipOrCidr: Converter = (v, attr) => {
   if (typeof v === 'string' && !v.includes('/')) {
