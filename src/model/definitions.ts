@@ -38,8 +38,12 @@ export const network: ResourceDef = {
     shared: { post: true, put: true, default: false, convert: v.toBoolean, sort: true },
     'router:external': { post: true, put: true, default: false, convert: v.toBoolean },
     // auto-allocated-topology: the external network a project's auto-allocated router goes out by.
-    // Neutron's _extend_external_network_default shows it on external networks only.
-    is_default: { post: true, put: true, default: false, convert: v.toBoolean, filter: 'boolean', shownOn: (d) => d['router:external'] === true },
+    // Neutron's _extend_external_network_default shows it on external networks only; a create's
+    // answer carries it on every network (the request's attribute, default false, as ML2 returns it).
+    is_default: {
+      post: true, put: true, default: false, convert: v.toBoolean, filter: 'boolean',
+      shownOn: (d, created) => created || d['router:external'] === true,
+    },
     status: { post: false, put: false, filter: 'string', sort: true },
     subnets: { post: false, put: false, filter: false },
     mtu: { post: true, put: true, derived: true, convert: v.integer(68, 65535), filter: 'integer', sort: true },

@@ -85,10 +85,10 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection, w
         return def.member in o && Object.keys(o).length === 1 ? o[def.member] : o;
       });
       const docs = await writes.create(name, ctx, bodies);
-      return { [def.collection]: docs.map((d) => view(def, d, undefined, hidden)) };
+      return { [def.collection]: docs.map((d) => view(def, d, undefined, hidden, true)) };
     }
     const [doc] = await writes.create(name, ctx, [body[def.member]]);
-    return { [def.member]: view(def, doc, undefined, hidden) };
+    return { [def.member]: view(def, doc, undefined, hidden, true) };
   });
 
   app.put<{ Params: IdParams }>(`${base}/:id`, async (req) => {
