@@ -50,7 +50,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     try {
       done(null, JSON.parse(text));
     } catch {
-      done(new BadRequest('Malformed request body'), undefined);
+      // Neutron's answer to a body that is not JSON.
+      done(new BadRequest('Body contains invalid data'), undefined);
     }
   });
 

@@ -64,7 +64,8 @@ function parseSort(def: ResourceDef, raw: RawQuery): SortKey[] {
     const a = attributeOf(def, attr);
     if (!a || !a.sort) throw new BadRequest(`[${attr}] is invalid attribute for sort_key`);
     const dir = dirs[i] ?? 'asc';
-    if (dir !== 'asc' && dir !== 'desc') throw new BadRequest(`[${dir}] is invalid value for sort_dir`);
+    // Neutron prints the list of bad directions as Python does.
+    if (dir !== 'asc' && dir !== 'desc') throw new BadRequest(`['${dir}'] is invalid value for sort_dirs, valid value is 'asc' and 'desc'`);
     return { attr: attr === 'tenant_id' ? 'project_id' : attr, dir };
   });
   if (!sort.some((s) => s.attr === 'id')) sort.push({ attr: 'id', dir: sort[0]?.dir ?? 'asc' });
@@ -87,7 +88,8 @@ export function parseListQuery(def: ResourceDef, raw: RawQuery): ParsedList {
       continue;
     }
     const attr = attributeOf(def, key);
-    if (!attr || filterTypeOf(attr) === false) throw new BadRequest(`[${key}] is invalid attribute for filtering`);
+    // Neutron prints the bad keys as a Python list: ['foo'].
+    if (!attr || filterTypeOf(attr) === false) throw new BadRequest(`['${key}'] is invalid attribute for filtering`);
     conditions.push({ attr: key, values: values.map((v) => filterValue(def, key, v)) });
   }
   const limitText = last(raw.limit);

@@ -171,9 +171,12 @@ export function networkHooks(
       // As Neutron: an external network goes with its unassociated floating IPs, not with associated ones.
       const fips = await tx.list(defs.floatingip, { conditions: [{ attr: 'floating_network_id', values: [current.id] }] });
       const associated = fips.some((f) => f.port_id !== null);
-      if (associated || ports.some((p) => !AUTO_DELETED_OWNERS.has(p.device_owner as string) && p.device_owner !== 'network:floatingip')) {
+      const inUse = ports.filter((p) => !AUTO_DELETED_OWNERS.has(p.device_owner as string) && p.device_owner !== 'network:floatingip');
+      if (associated || inUse.length > 0) {
+        // Neutron's NetworkInUse names the ports that hold the network (in its own, unspecified order).
+        const ids = inUse.length > 0 ? `, id for these ports is: ${inUse.map((p) => p.id).join(',')}` : '';
         throw new NetworkInUse(
-          `Unable to complete operation on network ${current.id}. There are one or more ports still in use on the network.`,
+          `Unable to complete operation on network ${current.id}. There are one or more ports still in use on the network${ids}.`,
         );
       }
       for (const f of fips) await tx.delete(defs.floatingip, f.id);

@@ -12,6 +12,13 @@ after(async () => { await t.close(); });
 describe('faults', () => {
   it('malformed and misshapen bodies are 400s', async () => {
     await expectError(api.post('/v2.0/networks', '{"network": {"name": '), 400);
+    // Neutron's prepare_request_body's words for each.
+    const said = async (res: Promise<any>, text: string) => assert.equal((await expectError(res, 400, 'HTTPBadRequest')).body.NeutronError.message, text);
+    await said(api.post('/v2.0/networks', '{"network": {"name": '), 'Body contains invalid data');
+    await said(api.post('/v2.0/networks', {}), 'Resource body required');
+    await said(api.request('POST', '/v2.0/networks'), "Unable to find 'network' in request body");
+    await said(api.post('/v2.0/networks', '[1,2]'), 'Body contains invalid data');
+    await said(api.post('/v2.0/networks', { network: 'x' }), "Object 'network' contains invalid data");
     await expectError(api.post('/v2.0/networks', '[1,2]'), 400);
     await expectError(api.post('/v2.0/networks', '"text"'), 400);
     await expectError(api.post('/v2.0/networks', { netwrk: {} }), 400);

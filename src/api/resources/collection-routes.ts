@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequest, MethodNotAllowed } from '../../core/errors.js';
 import type { Collection } from '../../domain/collection.js';
 import type { Writes } from '../../domain/writes.js';
+import type { ResourceDef } from '../../model/resource.js';
 import { checkTag, checkTags, notCreatable } from '../../domain/collection.js';
 import { hiddenAttributes } from '../../domain/policy.js';
 import { uuid } from '../../model/validators.js';
@@ -26,6 +27,24 @@ function bodyObject(body: unknown): Record<string, unknown> {
     throw new BadRequest('Resource body required');
   }
   return body as Record<string, unknown>;
+}
+
+/**
+ * A POST body's checks in prepare_request_body's order and words: no body at all has no resource in
+ * it, an empty one is no body, one that is not an object invalid data. Unlike Neutron, which reads
+ * the collection (bulk) or member key and ignores the rest, a body with other keys is refused: we
+ * keep that stricter reading (a typo'd key beside the right one is a client bug worth telling).
+ */
+function createBody(def: ResourceDef, body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) throw new BadRequest(`Unable to find '${def.member}' in request body`);
+  if (typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('Body contains invalid data');
+  const o = body as Record<string, unknown>;
+  if (Object.keys(o).length === 0) throw new BadRequest('Resource body required');
+  const keys = Object.keys(o);
+  if (keys.length !== 1 || (keys[0] !== def.member && keys[0] !== def.collection) || o[keys[0]] === null) {
+    throw new BadRequest(`Unable to find '${def.member}' in request body`);
+  }
+  return o;
 }
 
 function rawQueryString(req: FastifyRequest): string {
@@ -67,11 +86,8 @@ export function collectionRoutes(app: FastifyInstance, collection: Collection, w
   });
 
   app.post(base, async (req, reply) => {
-    const body = bodyObject(req.body);
+    const body = createBody(def, req.body);
     const keys = Object.keys(body);
-    if (keys.length !== 1 || (keys[0] !== def.member && keys[0] !== def.collection)) {
-      throw new BadRequest(`Unable to find '${def.member}' in request body`);
-    }
     // Answered here, as Neutron's API layer answers it, without a trip to the writer.
     if (!collection.creatable) throw notCreatable(def, keys[0] === def.collection ? [] : [body[def.member]]);
     reply.code(201);
