@@ -72,7 +72,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     void reply.code(rendered.status).send(rendered.body);
   });
   app.setNotFoundHandler((req, reply) => {
-    const rendered = renderError(new NotFound(`The resource could not be found: ${req.method} ${req.url.split('?')[0]}`));
+    const rendered = renderError(new NotFound('The resource could not be found.'));
     void reply.code(404).send(rendered.body);
   });
 

@@ -239,7 +239,7 @@ export class Collection {
 
   async hasTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
     const tags = await this.tags(ctx, id);
-    if (!tags.includes(tag)) throw new TagNotFound(`Tag ${tag} could not be found for ${this.def.member} ${id}.`);
+    if (!tags.includes(tag)) throw new TagNotFound(`Tag ${tag} could not be found.`);
   }
 
   /** Applies `change` to the tag list under the row's write lock; returns the new list. */

@@ -334,7 +334,7 @@ export function portHooks(
         await resolveGroups(ctx, changes.security_groups as string[], tx);
       } else if ('port_security_enabled' in changes && !portSecurity && (current.security_groups as string[]).length > 0) {
         // Neutron's 409: the groups must go (in this request or before) for port security to go.
-        throw new PortSecurityPortHasSecurityGroup('Port has security group associated. Cannot disable port security or ip address until security group is removed');
+        throw new PortSecurityPortHasSecurityGroup('Port has security group associated. Cannot disable port security or IP address until security group is removed.');
       }
       if (!portSecurity && (next.security_groups as string[]).length > 0) {
         throw new PortSecurityAndIPRequiredForSecurityGroups('Port security must be enabled and port must have an IP address in order to use security groups.');

@@ -71,7 +71,6 @@ export const network: ResourceDef = {
 };
 
 const allocationPool = v.shape({ start: v.ipAddress, end: v.ipAddress }, ['start', 'end']);
-const hostRoute = v.shape({ destination: v.subnetCidr, nexthop: v.ipAddress }, ['destination', 'nexthop']);
 const IPV6_MODES = ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless', null] as const;
 
 export const subnet: ResourceDef = {
@@ -96,8 +95,9 @@ export const subnet: ResourceDef = {
     use_default_subnetpool: { post: true, put: false, default: false, visible: false, convert: v.toBoolean },
     gateway_ip: { post: true, put: true, derived: true, convert: v.ipAddressOrNull, sort: true },
     allocation_pools: { post: true, put: true, derived: true, convert: v.listOf(allocationPool), filter: false },
-    dns_nameservers: { post: true, put: true, default: [], convert: v.listOf(v.ipAddress, { unique: true }), filter: false },
-    host_routes: { post: true, put: true, default: [], convert: v.listOf(hostRoute), filter: false },
+    dns_nameservers: { post: true, put: true, default: [], convert: v.nameservers, filter: false },
+    // type:hostroutes, as a router's routes; null is convert_none_to_empty_list's [].
+    host_routes: { post: true, put: true, default: [], convert: (x, a) => (x === null ? [] : v.hostRoutes(x, a)), filter: false },
     enable_dhcp: { post: true, put: true, default: true, convert: v.toBoolean, sort: true },
     ipv6_ra_mode: { post: true, put: false, default: null, convert: v.oneOf(IPV6_MODES), filter: 'string' },
     ipv6_address_mode: { post: true, put: false, default: null, convert: v.oneOf(IPV6_MODES), filter: 'string' },

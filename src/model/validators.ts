@@ -58,7 +58,7 @@ export function toInt(v: unknown): number {
 export function string(maxLen = 255, opts: { nullable?: boolean } = {}): Converter {
   return (v, attr) => {
     if (v === null && opts.nullable) return null;
-    if (typeof v !== 'string') return invalid(attr, `${show(v)} is not a valid string`);
+    if (typeof v !== 'string') return invalid(attr, `'${pyStr(v)}' is not a valid string`);
     if (v.length > maxLen) return invalid(attr, `${show(v)} exceeds maximum length of ${maxLen}`);
     return v;
   };
@@ -120,7 +120,8 @@ export function integerIn(values: readonly number[]): Converter {
 export function oneOf(values: readonly (string | null)[]): Converter {
   return (v, attr) => {
     if (!values.includes(v as string | null)) {
-      return invalid(attr, `${show(v)} is not in ${JSON.stringify(values)}`);
+      // validate_values' words: the value as Python prints it, the list as 'valid_values'.
+      return invalid(attr, `${pyStr(v)} is not in valid_values`);
     }
     return v;
   };
@@ -208,6 +209,23 @@ function macError(v: unknown): string | undefined {
   const mac = canonicalMac(v);
   return !mac || INVALID_MACS.has(mac) ? `'${pyStr(v)}' is not a valid MAC address` : undefined;
 }
+
+/**
+ * neutron-lib's validate_nameservers (a subnet's dns_nameservers): each a valid address, none twice,
+ * in its words. null is convert_none_to_empty_list's empty list.
+ */
+export const nameservers: Converter = (v, attr) => {
+  if (v === null) return [];
+  if (!Array.isArray(v)) return invalid(attr, `Invalid data format for nameserver: '${pyStr(v)}'`);
+  const seen: unknown[] = [];
+  return v.map((host: unknown) => {
+    const ip = typeof host === 'string' ? canonicalIp(host) : undefined;
+    if (ip === undefined) return invalid(attr, `'${pyStr(host)}' is not a valid nameserver. '${pyStr(host)}' is not a valid IP address`);
+    if (seen.includes(host)) return invalid(attr, `Duplicate nameserver '${pyStr(host)}'`);
+    seen.push(host);
+    return ip;
+  });
+};
 
 export const macAddress: Converter = (v, attr) => {
   const msg = macError(v);
@@ -374,7 +392,8 @@ export function shape(
     for (const key of Object.keys(d)) {
       const conv = fields[key];
       if (!conv) return invalid(attr, `Unrecognized attribute(s) '${key}'`);
-      out[key] = conv(d[key], `${attr}.${key}`);
+      // neutron-lib's dict validators name the attribute, not the key.
+      out[key] = conv(d[key], attr);
     }
     for (const key of required) {
       if (!(key in out)) return invalid(attr, `Required key '${key}' not specified`);

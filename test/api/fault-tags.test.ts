@@ -15,7 +15,8 @@ describe('faults', () => {
     // Neutron's prepare_request_body's words for each.
     const said = async (res: Promise<any>, text: string) => assert.equal((await expectError(res, 400, 'HTTPBadRequest')).body.NeutronError.message, text);
     await said(api.post('/v2.0/networks', '{"network": {"name": '), 'Body contains invalid data');
-    await said(api.post('/v2.0/networks', {}), 'Resource body required');
+    await said(api.post('/v2.0/networks', {}), "Unable to find 'network' in request body");
+    await said(api.post('/v2.0/routers', {}), 'Resource body required');
     await said(api.request('POST', '/v2.0/networks'), "Unable to find 'network' in request body");
     await said(api.post('/v2.0/networks', '[1,2]'), 'Body contains invalid data');
     await said(api.post('/v2.0/networks', { network: 'x' }), "Object 'network' contains invalid data");

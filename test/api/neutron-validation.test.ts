@@ -73,8 +73,36 @@ describe('Neutron validation conformance', () => {
       await fault(post({ ip_version: 4, cidr: '10.51.0.1/32' }), 400, 'InvalidInput', text);
       await fault(post({ ip_version: 4, cidr: '10.52.0.0/31' }), 400, 'InvalidInput', text);
       await fault(post({ ip_version: 6, cidr: '2001:db8:51::/127' }), 400, 'InvalidInput', text);
+      await fault(post({ ip_version: 4, cidr: '0.0.0.0/0' }), 400, 'InvalidInput',
+        "Invalid input for operation: First IP '0.0.0.0' of network is not supported if enable_dhcp is True..");
+      await fault(post({ ip_version: 4, cidr: '127.0.0.0/24' }), 400, 'InvalidInput',
+        'Invalid input for operation: Loopback IP subnet is not supported if enable_dhcp is True.');
+      await fault(post({ ip_version: 4, cidr: '224.0.0.0/24' }), 400, 'InvalidInput',
+        'Invalid input for operation: Multicast IP subnet is not supported if enable_dhcp is True.');
       const plain = await post({ ip_version: 4, cidr: '10.52.0.0/31', enable_dhcp: false });
       assert.equal(plain.status, 201, JSON.stringify(plain.body));
+    });
+
+    it("gateway, nameserver, host route and mode checks in Neutron's words", async () => {
+      await fault(post({ ip_version: 4, cidr: '10.55.0.0/24', gateway_ip: '10.55.0.0' }), 400, 'InvalidInput', 'Invalid input for operation: Gateway is not valid on subnet.');
+      await fault(post({ ip_version: 4, cidr: '10.55.0.0/24', gateway_ip: '10.55.0.255' }), 400, 'InvalidInput', 'Invalid input for operation: Gateway is not valid on subnet.');
+      // On IPv6 the network address is a valid gateway (the default one).
+      const v6 = await post({ ip_version: 6, cidr: '2001:db8:55::/64', gateway_ip: '2001:db8:55::' });
+      assert.equal(v6.status, 201, JSON.stringify(v6.body));
+      await fault(post({ ip_version: 4, cidr: '10.56.0.0/24', dns_nameservers: ['1.1.1.1', '1.1.1.1'] }), 400, 'HTTPBadRequest',
+        "Invalid input for dns_nameservers. Reason: Duplicate nameserver '1.1.1.1'.");
+      await fault(post({ ip_version: 4, cidr: '10.56.0.0/24', dns_nameservers: ['dns'] }), 400, 'HTTPBadRequest',
+        "Invalid input for dns_nameservers. Reason: 'dns' is not a valid nameserver. 'dns' is not a valid IP address.");
+      await fault(post({ ip_version: 6, cidr: '2001:db8:56::/64', dns_nameservers: ['8.8.8.8'] }), 400, 'InvalidInput',
+        "Invalid input for operation: dns_nameserver '8.8.8.8' does not match the ip_version '6'.");
+      await fault(post({ ip_version: 4, cidr: '10.56.0.0/24', host_routes: [{ destination: 'x', nexthop: '10.56.0.9' }] }), 400, 'HTTPBadRequest',
+        "Invalid input for host_routes. Reason: 'x' is not a valid CIDR.");
+      await fault(post({ ip_version: 6, cidr: '10.2.0.0/24' }), 400, 'InvalidInput', "Invalid input for operation: cidr '10.2.0.0/24' does not match the ip_version '6'.");
+      await fault(post({ ip_version: 4, cidr: '10.57.0.0/24', ipv6_ra_mode: 'slaac' }), 400, 'InvalidInput', 'Invalid input for operation: ipv6_ra_mode is not valid when ip_version is 4.');
+      await fault(post({ ip_version: 6, cidr: '2001:db8:57::/64', ipv6_ra_mode: 'magic' }), 400, 'HTTPBadRequest', 'Invalid input for ipv6_ra_mode. Reason: magic is not in valid_values.');
+      const nulls = await post({ ip_version: 4, cidr: '10.58.0.0/24', dns_nameservers: null, host_routes: null });
+      assert.equal(nulls.status, 201, JSON.stringify(nulls.body));
+      assert.deepEqual([nulls.body.subnet.dns_nameservers, nulls.body.subnet.host_routes], [[], []]);
     });
 
     it('ip_version 5 is a validation 400; no cidr and no pool is BadRequest', async () => {
@@ -126,6 +154,7 @@ describe('Neutron validation conformance', () => {
       await fault(post({ fixed_ips: [{ subnet_id: MISSING_ID }] }), 404, 'SubnetNotFound');
       await fault(post({ fixed_ips: [{ subnet_id: slaac.id, ip_address: '2001:db8:9::99' }] }), 400, 'AllocationOnAutoAddressSubnet');
       await fault(post({ fixed_ips: { ip_address: '10.9.0.12' } }), 400, 'HTTPBadRequest');
+      await fault(post({ fixed_ips: [{ subnet_id: sub.id, ip_address: 'ip' }] }), 400, 'HTTPBadRequest', "Invalid input for fixed_ips. Reason: 'ip' is not a valid IP address.");
     });
 
     it('allowed_address_pairs and extra_dhcp_opts fail with Neutron\'s faults', async () => {
