@@ -83,7 +83,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     try {
       done(null, JSON.parse(text));
     } catch {
-      done(new BadRequest('Malformed request body'), undefined);
+      // Neutron's answer to a body that is not JSON.
+      done(new BadRequest('Body contains invalid data'), undefined);
     }
   });
 
@@ -106,7 +107,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     void reply.code(rendered.status).send(rendered.body);
   });
   app.setNotFoundHandler((req, reply) => {
-    const rendered = renderError(new NotFound(`The resource could not be found: ${req.method} ${req.url.split('?')[0]}`));
+    const rendered = renderError(new NotFound('The resource could not be found.'));
     void reply.code(404).send(rendered.body);
   });
 

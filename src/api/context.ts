@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { RequestContext } from '../core/context.js';
-import { BadRequest } from '../core/errors.js';
+import { BadResourceRequest } from '../core/errors.js';
 import type { IfMatch } from '../domain/collection.js';
 
 declare module 'fastify' {
@@ -18,7 +18,8 @@ export function ifMatchOf(req: FastifyRequest): IfMatch {
   const raw = req.headers['if-match'];
   if (raw === undefined) return {};
   const m = /^\s*revision_number=(\d+)\s*$/.exec(Array.isArray(raw) ? raw[0] : raw);
-  if (!m) throw new BadRequest(`Invalid If-Match header: '${String(raw)}'. Expected revision_number=<integer>.`);
+  // Neutron's check_request_for_revision_constraint raises exceptions.BadRequest(resource='if-match').
+  if (!m) throw new BadResourceRequest('Bad if-match request: Revision number etag must be in the format of revision_number=<int>.');
   return { revisionNumber: Number(m[1]) };
 }
 

@@ -3,7 +3,8 @@
  * key to OR its values), `fields`, several sort_key/sort_dir pairs, limit/marker/page_reverse, the
  * tag filters, and ports' fixed_ips. An unknown filter is a 400 (Neutron's filter-validation).
  */
-import { BadRequest } from '../core/errors.js';
+import { BadRequest, BadResourceRequest } from '../core/errors.js';
+import { boolFromString, toInt } from '../model/validators.js';
 import type { ResourceDef } from '../model/resource.js';
 import { attributeOf, filterTypeOf } from '../model/resource.js';
 import type { Condition, ListQuery, SortKey, TagFilter } from '../domain/index.js';
@@ -23,20 +24,15 @@ const last = (v: string | string[] | undefined): string | undefined => {
   return a[a.length - 1];
 };
 
-function toBool(key: string, value: string): boolean {
-  const s = value.toLowerCase();
-  if (s === 'true' || s === '1') return true;
-  if (s === 'false' || s === '0') return false;
-  throw new BadRequest(`Invalid input for ${key}. Reason: '${value}' cannot be converted to boolean.`);
-}
-
+/**
+ * Neutron's get_filters runs each value through the attribute's convert_to, so a bad boolean or
+ * integer is the converter's own InvalidInput ("Invalid input for operation: ..."), and booleans
+ * take strutils' spellings ("yes", "off", ...).
+ */
 function filterValue(def: ResourceDef, key: string, value: string): unknown {
   const type = filterTypeOf(attributeOf(def, key)!);
-  if (type === 'boolean') return toBool(key, value);
-  if (type === 'integer') {
-    if (!/^-?\d+$/.test(value)) throw new BadRequest(`Invalid input for ${key}. Reason: '${value}' is not an integer.`);
-    return Number(value);
-  }
+  if (type === 'boolean') return boolFromString(value);
+  if (type === 'integer') return toInt(value);
   return value;
 }
 
@@ -68,7 +64,8 @@ function parseSort(def: ResourceDef, raw: RawQuery): SortKey[] {
     const a = attributeOf(def, attr);
     if (!a || !a.sort) throw new BadRequest(`[${attr}] is invalid attribute for sort_key`);
     const dir = dirs[i] ?? 'asc';
-    if (dir !== 'asc' && dir !== 'desc') throw new BadRequest(`[${dir}] is invalid value for sort_dir`);
+    // Neutron prints the list of bad directions as Python does.
+    if (dir !== 'asc' && dir !== 'desc') throw new BadRequest(`['${dir}'] is invalid value for sort_dirs, valid value is 'asc' and 'desc'`);
     return { attr: attr === 'tenant_id' ? 'project_id' : attr, dir };
   });
   if (!sort.some((s) => s.attr === 'id')) sort.push({ attr: 'id', dir: sort[0]?.dir ?? 'asc' });
@@ -91,16 +88,18 @@ export function parseListQuery(def: ResourceDef, raw: RawQuery): ParsedList {
       continue;
     }
     const attr = attributeOf(def, key);
-    if (!attr || filterTypeOf(attr) === false) throw new BadRequest(`[${key}] is invalid attribute for filtering`);
+    // Neutron prints the bad keys as a Python list: ['foo'].
+    if (!attr || filterTypeOf(attr) === false) throw new BadRequest(`['${key}'] is invalid attribute for filtering`);
     conditions.push({ attr: key, values: values.map((v) => filterValue(def, key, v)) });
   }
   const limitText = last(raw.limit);
   let limit: number | undefined;
   if (limitText !== undefined) {
-    if (!/^\d+$/.test(limitText)) throw new BadRequest(`Limit must be an integer 0 or greater and not '${limitText}'`);
+    // Neutron's _get_limit_param: exceptions.BadRequest(resource='limit').
+    if (!/^\d+$/.test(limitText)) throw new BadResourceRequest(`Bad limit request: Limit must be an integer 0 or greater and not '${limitText}'.`);
     limit = Number(limitText) || undefined;
   }
-  const pageReverse = raw.page_reverse !== undefined && toBool('page_reverse', last(raw.page_reverse)!);
+  const pageReverse = raw.page_reverse !== undefined && boolFromString(last(raw.page_reverse)!);
   const markerId = last(raw.marker);
   const fields = raw.fields === undefined ? undefined : all(raw.fields).flatMap((f) => f.split(',')).filter(Boolean);
   const sort = parseSort(def, raw);

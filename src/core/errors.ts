@@ -50,6 +50,10 @@ export const SubnetPoolQuotaExceeded = fault(409, 'SubnetPoolQuotaExceeded');
 export const SubnetPoolInUse = fault(409, 'SubnetPoolInUse');
 export const InvalidIpForSubnet = fault(400, 'InvalidIpForSubnet');
 export const InvalidIpForNetwork = fault(400, 'InvalidIpForNetwork');
+/** Neutron's ipam AllocationOnAutoAddressSubnet (an InvalidInput of its own type). */
+export const AllocationOnAutoAddressSubnet = fault(400, 'AllocationOnAutoAddressSubnet');
+/** neutron-lib's AllowedAddressPairsMissingIP, which its allowed-address-pairs validator raises. */
+export const AllowedAddressPairsMissingIP = fault(400, 'AllowedAddressPairsMissingIP');
 export const InvalidAllocationPool = fault(400, 'InvalidAllocationPool');
 export const OverlappingAllocationPools = fault(409, 'OverlappingAllocationPools');
 export const DNSNameServersExhausted = fault(400, 'DNSNameServersExhausted');

@@ -13,7 +13,8 @@ export type Attrs = Record<string, unknown>;
 
 function asObject(def: ResourceDef, body: unknown): Attrs {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new BadRequest(`Invalid input for ${def.member}. Reason: the body must be a dictionary.`);
+    // Neutron's prepare_request_body words it so.
+    throw new BadRequest(`Object '${def.member}' contains invalid data`);
   }
   return body as Attrs;
 }

@@ -5,10 +5,10 @@
  */
 import { merged } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
-import { BadRequest, NeutronError, NotFound, PreconditionFailed, TagNotFound } from '../core/errors.js';
+import { BadRequest, InvalidInput, NeutronError, NotFound, PreconditionFailed, TagNotFound } from '../core/errors.js';
 import { newId, timestamp } from '../core/ids.js';
 import type { ResourceDef } from '../model/resource.js';
-import { tagName } from '../model/validators.js';
+import { MAX_TAG_LEN, validateListOfUniqueStrings, validateString } from '../model/validators.js';
 import type { Doc, ListQuery, RawDoc, ReadTx, Scope, Store, WriteTx } from '../store/store.js';
 import { UniqueViolation } from '../store/store.js';
 import type { Attrs } from './attributes.js';
@@ -239,7 +239,7 @@ export class Collection {
 
   async hasTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
     const tags = await this.tags(ctx, id);
-    if (!tags.includes(tag)) throw new TagNotFound(`Tag ${tag} could not be found for ${this.def.member} ${id}.`);
+    if (!tags.includes(tag)) throw new TagNotFound(`Tag ${tag} could not be found.`);
   }
 
   /** Applies `change` to the tag list under the row's write lock; returns the new list. */
@@ -261,11 +261,25 @@ export class Collection {
   }
 }
 
-export function checkTags(value: unknown): string[] {
-  if (!Array.isArray(value)) throw new BadRequest('Invalid input for tags. Reason: tags must be a list.');
-  const tags = value.map((t) => tagName(t, 'tags') as string);
-  if (new Set(tags).size !== tags.length) throw new BadRequest(`Invalid input for tags. Reason: Duplicate items in the list: '${tags.join(', ')}'.`);
-  return tags;
+/**
+ * Neutron's tagging extension's validate_tags on a PUT /tags body: a dict with a `tags` list of
+ * unique strings of at most 255 characters (commas and all: Neutron stores "a,b", which its
+ * comma-separated filters then cannot name). Each failure is InvalidInput, in the validator's words.
+ */
+export function checkTags(body: unknown): string[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || !('tags' in body)) {
+    throw new InvalidInput('Invalid input for operation: Invalid tags body.');
+  }
+  const msg = validateListOfUniqueStrings((body as { tags: unknown }).tags, MAX_TAG_LEN);
+  if (msg) throw new InvalidInput(`Invalid input for operation: ${msg}.`);
+  return (body as { tags: string[] }).tags;
+}
+
+/** Neutron's validate_tag for PUT /tags/{tag}: a string of at most 255 characters, else InvalidInput. */
+export function checkTag(tag: string): string {
+  const msg = validateString(tag, MAX_TAG_LEN);
+  if (msg) throw new InvalidInput(`Invalid input for operation: ${msg}.`);
+  return tag;
 }
 
 /**

@@ -62,7 +62,7 @@ export function createDomain(store: Store, config: DomainConfig, remoteWrites?: 
         const subnets = await tx.list(defs.subnet, { conditions: [{ attr: 'network_id', values: [networkId] }] });
         for (const s of subnets) await tx.delete(defs.subnet, s.id);
       },
-    })),
+    }), (projectId, tx) => securityGroups.ensureDefault(projectId, tx)),
     subnetHooks(get('networks'), get('subnetpools')),
     portHooks(config, new AddressPicker(), get('networks'), get('security_groups'), securityGroups),
     securityGroups.hooks(),

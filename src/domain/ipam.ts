@@ -88,12 +88,22 @@ export function formatPools(version: IpVersion, pools: readonly Range[]): Array<
   return pools.map((p) => ({ start: formatIp(version, p.start), end: formatIp(version, p.end) }));
 }
 
-/** Whether an address may be held by a port at all: inside the cidr, not its network or broadcast. */
-export function isUsableAddress(s: SubnetView, ip: bigint): boolean {
+/** neutron-lib's ROUTER_PORT_OWNERS and the DHCP port: they may hold an IPv6 subnet's network address. */
+const ANYCAST_OWNERS = new Set([
+  'network:router_interface', 'network:router_gateway', 'network:ha_router_replicated_interface',
+  'network:router_interface_distributed', 'network:router_centralized_snat', 'network:dhcp',
+]);
+
+/**
+ * Whether an address may be held by a port at all (Neutron's check_subnet_ip): inside the cidr, not
+ * its network or broadcast; on IPv6 the network address (the Subnet-Router anycast address, an
+ * IPv6 subnet's default gateway) is a router's or the DHCP port's only.
+ */
+export function isUsableAddress(s: SubnetView, ip: bigint, owner = ''): boolean {
   const last = cidrLast(s.cidr);
   if (ip < s.cidr.network || ip > last) return false;
   if (s.version === 4 && s.cidr.prefixlen < 31) return ip !== s.cidr.network && ip !== last;
-  return s.version === 6 ? ip !== s.cidr.network : true;
+  return s.version === 6 ? ip !== s.cidr.network || ANYCAST_OWNERS.has(owner) : true;
 }
 
 function randomBelow(n: bigint): bigint {

@@ -44,7 +44,47 @@ async function checkDefault(tx: ReadTx, network: Doc): Promise<void> {
   if (other) throw new DefaultExternalNetworkExists(`A default external network already exists: ${other.id}.`);
 }
 
-export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade): ResourceHooks {
+const PROVIDER_TYPE = 'provider:network_type';
+const PROVIDER_PHYSNET = 'provider:physical_network';
+const PROVIDER_SEGID = 'provider:segmentation_id';
+
+/**
+ * ML2's _update_provider_network_attributes: the type and physical network never change (the same
+ * value again is no change), and a segmentation id only on a VLAN network, which ML2 alone allows
+ * (type_manager.update_network_segment). We do not move a VLAN network to another tag either: the
+ * data plane has no way yet to re-tag a live network's ports, so that is refused too.
+ */
+function checkProviderUpdate(current: Doc, changes: Attrs): void {
+  for (const attr of [PROVIDER_TYPE, PROVIDER_PHYSNET]) {
+    if (attr in changes && changes[attr] !== current[attr]) {
+      throw new InvalidInput(
+        `Invalid input for operation: Plugin does not support updating the following provider network attributes: ${PROVIDER_TYPE}, ${PROVIDER_PHYSNET}.`,
+      );
+    }
+  }
+  // As ML2's "if net_data.get(SEGMENTATION_ID)": 0 and null are no request.
+  const segid = changes[PROVIDER_SEGID];
+  if (segid) {
+    // Neutron's message ends in two periods: its own, then InvalidInput's.
+    if (current[PROVIDER_TYPE] !== 'vlan') throw new InvalidInput('Invalid input for operation: Only VLAN type networks can be updated..');
+    if (segid !== current[PROVIDER_SEGID]) {
+      throw new InvalidInput('Invalid input for operation: Updating the segmentation id of a VLAN network is not supported.');
+    }
+  }
+  delete changes[PROVIDER_TYPE];
+  delete changes[PROVIDER_PHYSNET];
+  delete changes[PROVIDER_SEGID];
+}
+
+/**
+ * `ensureDefaultGroup` makes the project's default security group if it has none: Neutron's
+ * _ensure_default_security_group_handler runs on a network's BEFORE_CREATE as on a port's, so a
+ * project that made a network has its default group (and quota usage counts it) before any port.
+ */
+export function networkHooks(
+  config: DomainConfig, cascade: () => NetworkCascade,
+  ensureDefaultGroup?: (projectId: string, tx: WriteTx) => Promise<unknown>,
+): ResourceHooks {
   const checkMtu = (networkType: unknown, mtu: unknown): number => {
     const max = maxMtu(config, networkType);
     const value = (mtu ?? max) as number;
@@ -65,7 +105,10 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
     // A member's `shared` filter is on `shared` as it sees it.
     prepareQuery: (query, ctx) => (ctx.isAdmin ? query : { ...query, sharedFor: ctx.projectId }),
 
-    async create(_ctx, attrs: Attrs, base: Doc, tx: WriteTx) {
+    async create(ctx, attrs: Attrs, base: Doc, tx: WriteTx) {
+      // As Neutron (bug 1987410): only for the caller's own project, unless an admin asks.
+      const owner = base.project_id as string;
+      if (ensureDefaultGroup && owner && (owner === ctx.projectId || ctx.isAdmin)) await ensureDefaultGroup(owner, tx);
       const given = attrs['provider:network_type'] as string | undefined;
       if (given === undefined && (attrs['provider:segmentation_id'] != null || attrs['provider:physical_network'] != null)) {
         throw new InvalidInput('Invalid input for operation: network_type required.');
@@ -95,6 +138,7 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
     },
 
     async update(_ctx, current, changes, tx) {
+      checkProviderUpdate(current, changes);
       if ('mtu' in changes) checkMtu(current['provider:network_type'], changes.mtu);
       if (changes.shared === false) {
         // Projects reached by a policy of their own keep their ports (Neutron's wildcard check).
@@ -127,9 +171,12 @@ export function networkHooks(config: DomainConfig, cascade: () => NetworkCascade
       // As Neutron: an external network goes with its unassociated floating IPs, not with associated ones.
       const fips = await tx.list(defs.floatingip, { conditions: [{ attr: 'floating_network_id', values: [current.id] }] });
       const associated = fips.some((f) => f.port_id !== null);
-      if (associated || ports.some((p) => !AUTO_DELETED_OWNERS.has(p.device_owner as string) && p.device_owner !== 'network:floatingip')) {
+      const inUse = ports.filter((p) => !AUTO_DELETED_OWNERS.has(p.device_owner as string) && p.device_owner !== 'network:floatingip');
+      if (associated || inUse.length > 0) {
+        // Neutron's NetworkInUse names the ports that hold the network (in its own, unspecified order).
+        const ids = inUse.length > 0 ? `, id for these ports is: ${inUse.map((p) => p.id).join(',')}` : '';
         throw new NetworkInUse(
-          `Unable to complete operation on network ${current.id}. There are one or more ports still in use on the network.`,
+          `Unable to complete operation on network ${current.id}. There are one or more ports still in use on the network${ids}.`,
         );
       }
       for (const f of fips) await tx.delete(defs.floatingip, f.id);

@@ -2,7 +2,7 @@ import { merged } from '../core/objects.js';
 import type { DomainConfig } from '../core/config.js';
 import type { RequestContext } from '../core/context.js';
 import {
-  AddressPairAndPortSecurityRequired, BadRequest, DuplicateAddressPairInRequest, HTTPForbidden, InvalidInput,
+  AddressPairAndPortSecurityRequired, AllocationOnAutoAddressSubnet, BadRequest, SubnetNotFound, DuplicateAddressPairInRequest, HTTPForbidden, InvalidInput,
   InvalidIpForNetwork, InvalidIpForSubnet, IpAddressGenerationFailure, IpAddressGenerationFailureNoMatchingSubnet, ServicePortInUse, PortBound,
   PortSecurityAndIPRequiredForSecurityGroups, PortSecurityPortHasSecurityGroup, PortNotFound,
 } from '../core/errors.js';
@@ -34,6 +34,10 @@ interface FixedIpRequest {
 
 /** Owners whose ports get no security groups: Neutron's network:* service ports. */
 const isServiceOwner = (owner: unknown): boolean => typeof owner === 'string' && owner.startsWith('network:');
+const UNPLUGGED_VIF_TYPES = new Set(['unbound', 'binding_failed']);
+
+/** neutron-lib's ROUTER_INTERFACE_OWNERS: the owners that may name an address on an auto-address subnet. */
+const ROUTER_INTERFACE_OWNERS = new Set(['network:router_interface', 'network:ha_router_replicated_interface', 'network:router_interface_distributed']);
 const ROUTER_OWNERS = new Set(['network:router_interface', 'network:router_gateway', 'network:router_centralized_snat', 'network:router_interface_distributed', 'network:ha_router_replicated_interface']);
 
 async function networkSubnets(tx: ReadTx, networkId: string): Promise<SubnetView[]> {
@@ -93,16 +97,20 @@ export async function allocateFixedIps(
     return out;
   }
 
+  // Neutron's _get_subnet_for_fixed_ip and _test_fixed_ips_for_port, request by request.
+  const owner = port.device_owner;
   for (const req of requests) {
     let s: SubnetView | undefined;
     if (req.subnet_id !== undefined) {
       s = byId.get(req.subnet_id);
       if (!s) {
+        // A subnet that does not exist at all is its 404 ("to keep original status code").
+        if (!(await tx.get(defs.subnet, req.subnet_id))) throw new SubnetNotFound(`Subnet ${req.subnet_id} could not be found.`);
         throw new InvalidInput(`Invalid input for operation: Failed to create port on network ${port.network_id}, because fixed_ips included invalid subnet ${req.subnet_id}.`);
       }
     }
     if (req.ip_address === undefined) {
-      if (!s) throw new BadRequest('Invalid input for fixed_ips. Reason: a fixed IP needs a subnet_id or an ip_address.');
+      if (!s) throw new InvalidInput('Invalid input for operation: IP allocation requires subnet_id or ip_address.');
       if (!(await takeAny(s))) {
         throw new IpAddressGenerationFailure(`No more IP addresses available for subnet ${s.id}.`);
       }
@@ -110,17 +118,23 @@ export async function allocateFixedIps(
     }
     const ip = parseIp(req.ip_address)!;
     if (!s) {
-      s = subnets.find((c) => c.version === ip.version && isUsableAddress(c, ip.value));
+      s = subnets.find((c) => c.version === ip.version && isUsableAddress(c, ip.value, owner));
       if (!s) {
         throw new InvalidIpForNetwork(`IP address ${req.ip_address} is not a valid IP for any of the subnets on the specified network.`);
       }
     }
-    if (s.version !== ip.version || !isUsableAddress(s, ip.value)) {
+    if (s.version !== ip.version || !isUsableAddress(s, ip.value, owner)) {
       throw new InvalidIpForSubnet(`IP address ${req.ip_address} is not a valid IP for the specified subnet.`);
     }
-    if (s.gateway === ip.value && !ROUTER_OWNERS.has(port.device_owner)) {
-      throw new InvalidIpForSubnet(`IP address ${req.ip_address} is the gateway of subnet ${s.id} and cannot be given to a port.`);
+    // An auto-address (SLAAC, DHCPv6-stateless) subnet's address is the port's EUI-64 one; only a
+    // router interface names its own there.
+    if (isAutoAddress(s) && !ROUTER_INTERFACE_OWNERS.has(owner)) {
+      throw new AllocationOnAutoAddressSubnet(
+        `IPv6 address ${req.ip_address} cannot be directly assigned to a port on subnet ${s.id} as the subnet is configured for automatic addresses`,
+      );
     }
+    // As Neutron, a port may be given the gateway address explicitly (a router made by hand, a
+    // service VM): the address is held like any other, so a router interface then finds it in use.
     await take(s, ip.value);
   }
   return out;
@@ -233,7 +247,10 @@ export function portHooks(
       const mac = attrs.mac_address === undefined || attrs.mac_address === null
         ? await pickMac(tx, network.id, config.baseMac)
         : await claimMac(tx, network.id, attrs.mac_address as string);
-      const portSecurity = (attrs.port_security_enabled as boolean | undefined) ?? (network.port_security_enabled as boolean);
+      // Neutron's _determine_port_security: a port not saying is its network's, except a trusted
+      // one (a network:* owner: DHCP, router ports), which Neutron never filters.
+      const portSecurity = (attrs.port_security_enabled as boolean | undefined)
+        ?? (isServiceOwner(attrs.device_owner) ? false : network.port_security_enabled as boolean);
       let sgs = attrs.security_groups as string[] | undefined;
       if (sgs === undefined) {
         sgs = portSecurity && !isServiceOwner(attrs.device_owner)
@@ -284,7 +301,8 @@ export function portHooks(
         if ('port_security_enabled' in changes) enforce(ctx, 'update_port:port_security_enabled', onNetwork);
       }
       if ('mac_address' in changes && changes.mac_address !== current.mac_address) {
-        if (current['binding:host_id'] !== '') {
+        // ML2's _check_mac_update_allowed: only a plugged port (neither unbound nor binding_failed) keeps its MAC.
+        if (current['binding:host_id'] !== '' && !UNPLUGGED_VIF_TYPES.has(current['binding:vif_type'] as string)) {
           throw new PortBound(`Unable to complete operation on port ${current.id}, port is already bound, port type: ${String(current['binding:vif_type'])}, old_mac ${String(current.mac_address)}, new_mac ${String(changes.mac_address)}.`);
         }
         await claimMac(tx, current.network_id as string, changes.mac_address as string);
@@ -316,7 +334,7 @@ export function portHooks(
         await resolveGroups(ctx, changes.security_groups as string[], tx);
       } else if ('port_security_enabled' in changes && !portSecurity && (current.security_groups as string[]).length > 0) {
         // Neutron's 409: the groups must go (in this request or before) for port security to go.
-        throw new PortSecurityPortHasSecurityGroup('Port has security group associated. Cannot disable port security or ip address until security group is removed');
+        throw new PortSecurityPortHasSecurityGroup('Port has security group associated. Cannot disable port security or IP address until security group is removed.');
       }
       if (!portSecurity && (next.security_groups as string[]).length > 0) {
         throw new PortSecurityAndIPRequiredForSecurityGroups('Port security must be enabled and port must have an IP address in order to use security groups.');

@@ -1,7 +1,7 @@
-import { merged } from '../core/objects.js';
+import { merged, pyStr } from '../core/objects.js';
 import type { RequestContext } from '../core/context.js';
 import {
-  BadRequest, DNSNameServersExhausted, GatewayConflictWithAllocationPools, HostRoutesExhausted, InvalidAllocationPool, InvalidInput, NetworkSubnetPoolAffinityError,
+  BadRequest, BadResourceRequest, DNSNameServersExhausted, NeutronError, GatewayConflictWithAllocationPools, HostRoutesExhausted, InvalidAllocationPool, InvalidInput, NetworkSubnetPoolAffinityError,
   OutOfBoundsAllocationPool, OverlappingAllocationPools, SubnetInUse, SubnetNotFound,
 } from '../core/errors.js';
 import type { Cidr, IpVersion } from '../core/ip.js';
@@ -17,11 +17,14 @@ import { enforce } from './policy.js';
 import { allocateFromPool, requestedPool } from './subnet-allocation.js';
 import { SHARED, reaches } from './rbac.js';
 
-function checkVersion(version: IpVersion, address: string, what: string): bigint {
+/** Neutron's _validate_ip_version, in its words: `what` is the field ('cidr', 'dns_nameserver', ...). */
+function versionMismatch(what: string, given: string, version: IpVersion): NeutronError {
+  return new InvalidInput(`Invalid input for operation: ${what} '${given}' does not match the ip_version '${version}'.`);
+}
+
+function checkVersion(version: IpVersion, address: string, what: string, given = address): bigint {
   const ip = parseIp(address)!;
-  if (ip.version !== version) {
-    throw new InvalidInput(`Invalid input for operation: ${what} ${address} does not match the ip_version ${version}.`);
-  }
+  if (ip.version !== version) throw versionMismatch(what, given, version);
   return ip.value;
 }
 
@@ -29,9 +32,11 @@ function checkGateway(cidr: Cidr, gateway: unknown): bigint | null {
   if (gateway === null) return null;
   const gw = checkVersion(cidr.version, gateway as string, 'gateway_ip');
   const inside = gw >= cidr.network && gw <= cidrLast(cidr);
-  const isNetworkOrBroadcast = gw === cidr.network || (cidr.version === 4 && cidr.prefixlen < 31 && gw === cidrLast(cidr));
+  // Neutron's check_gateway_invalid_in_subnet: on IPv4 the network and last addresses; on IPv6
+  // the network address is the Subnet-Router anycast address, the default gateway itself.
+  const isNetworkOrBroadcast = cidr.version === 4 && (gw === cidr.network || gw === cidrLast(cidr));
   if (inside && isNetworkOrBroadcast) {
-    throw new InvalidInput(`Invalid input for operation: Gateway is not valid on subnet: ${gateway as string}.`);
+    throw new InvalidInput('Invalid input for operation: Gateway is not valid on subnet.');
   }
   return gw;
 }
@@ -40,7 +45,7 @@ function checkPools(cidr: Cidr, raw: Array<{ start: string; end: string }>, subn
   const pools = raw.map((p) => {
     const start = checkVersion(cidr.version, p.start, 'allocation_pools');
     const end = checkVersion(cidr.version, p.end, 'allocation_pools');
-    if (start > end) throw new InvalidAllocationPool(`The allocation pool ${p.start}-${p.end} is not valid.`);
+    if (start > end) throw new InvalidAllocationPool(`The allocation pool ${pyStr(p)} is not valid.`);
     const usableFirst = cidr.network + (cidr.version === 4 && cidr.prefixlen >= 31 ? 0n : 1n);
     const usableLast = cidrLast(cidr) - (cidr.version === 4 && cidr.prefixlen < 31 ? 1n : 0n);
     if (start < usableFirst || end > usableLast) {
@@ -88,8 +93,8 @@ function checkListLimits(subnet: string, dns: readonly unknown[] | undefined, ro
 function checkHostRoutes(version: IpVersion, routes: Array<{ destination: string; nexthop: string }>): void {
   for (const r of routes) {
     const dest = parseCidr(r.destination)!;
-    if (dest.version !== version) checkVersion(version, r.destination.split('/')[0], 'host_routes destination');
-    checkVersion(version, r.nexthop, 'host_routes nexthop');
+    checkVersion(version, r.nexthop, 'nexthop');
+    if (dest.version !== version) throw versionMismatch('destination', r.destination, version);
   }
 }
 
@@ -97,8 +102,8 @@ function checkIpv6Modes(version: IpVersion, attrs: Attrs, cidr: Cidr): void {
   const ra = attrs.ipv6_ra_mode as string | null;
   const addr = attrs.ipv6_address_mode as string | null;
   if (version === 4) {
-    if (ra !== null) throw new InvalidInput(`Invalid input for operation: ipv6_ra_mode set to '${ra}' with ip_version set to '4' is not valid. ipv6_ra_mode can only be set on IPv6 subnets.`);
-    if (addr !== null) throw new InvalidInput(`Invalid input for operation: ipv6_address_mode set to '${addr}' with ip_version set to '4' is not valid. ipv6_address_mode can only be set on IPv6 subnets.`);
+    if (ra !== null) throw new InvalidInput('Invalid input for operation: ipv6_ra_mode is not valid when ip_version is 4.');
+    if (addr !== null) throw new InvalidInput('Invalid input for operation: ipv6_address_mode is not valid when ip_version is 4.');
     return;
   }
   if (ra !== null && addr !== null && ra !== addr) {
@@ -136,15 +141,35 @@ export function subnetHooks(networks: () => Collection, subnetpools: () => Colle
       };
       const pool = await requestedPool(ctx, poolRequest, subnetpools(), tx);
       if (attrs.cidr === undefined && !pool) {
-        throw new BadRequest('Bad subnets request: a subnetpool must be specified in the absence of a cidr.');
+        // Neutron's exceptions.BadRequest(resource='subnets'), type BadRequest.
+        throw new BadResourceRequest('Bad subnets request: a subnetpool must be specified in the absence of a cidr.');
       }
+      // A cidr the request names (pool or not) gets Neutron's _gateway_ip_str default; one a pool
+      // picks gets the pool's (_allocate_any_subnet: network + 1 for both versions).
+      const cidrGiven = attrs.cidr !== undefined;
       if (pool) {
         attrs.cidr = await allocateFromPool(pool, poolRequest, tx);
         attrs.subnetpool_id = pool.id;
       }
       const cidr = parseCidr(attrs.cidr as string)!;
       if (cidr.version !== version) {
-        throw new InvalidInput(`Invalid input for operation: Cidr ${formatCidr(cidr)} does not match ip_version ${version}.`);
+        throw versionMismatch('cidr', attrs.cidr as string, version);
+      }
+      // Neutron's _validate_subnet: DHCP needs room for a server and a client.
+      if (attrs.enable_dhcp === true && ((version === 4 && cidr.prefixlen > 30) || (version === 6 && cidr.prefixlen > 126))) {
+        throw new InvalidInput('Invalid input for operation: Subnet has a prefix length that is incompatible with DHCP service enabled.');
+      }
+      // The rest of _validate_subnet's DHCP checks, in its order and words (its messages end in a
+      // period of their own, before InvalidInput's).
+      if (attrs.enable_dhcp === true) {
+        const first = cidr.network;
+        const multicast = version === 4 ? first >> 28n === 0xen : first >> 120n === 0xffn;
+        const loopback = version === 4 ? first >> 24n === 127n : cidr.prefixlen === 128 && first === 1n;
+        if (multicast) throw new InvalidInput('Invalid input for operation: Multicast IP subnet is not supported if enable_dhcp is True.');
+        if (loopback) throw new InvalidInput('Invalid input for operation: Loopback IP subnet is not supported if enable_dhcp is True.');
+        if (version === 4 && first === 0n) {
+          throw new InvalidInput("Invalid input for operation: First IP '0.0.0.0' of network is not supported if enable_dhcp is True..");
+        }
       }
       if (cidr.prefixlen === 0) {
         throw new InvalidInput('Invalid input for operation: 0 is not allowed as CIDR prefix length.');
@@ -165,7 +190,10 @@ export function subnetHooks(networks: () => Collection, subnetpools: () => Colle
         }
       }
       checkIpv6Modes(version, attrs, cidr);
-      const gateway = attrs.gateway_ip === undefined ? cidr.network + 1n : checkGateway(cidr, attrs.gateway_ip);
+      // Neutron's _gateway_ip_str: an IPv6 subnet's default gateway is its Subnet-Router anycast
+      // address (the network address itself, RFC 4291 2.6.1), and the pool starts after it.
+      const defaultGateway = version === 6 && cidrGiven ? cidr.network : cidr.network + 1n;
+      const gateway = attrs.gateway_ip === undefined ? defaultGateway : checkGateway(cidr, attrs.gateway_ip);
       const gatewayInCidr = gateway !== null && cidrContains(cidr, { version, value: gateway });
       let pools: Range[];
       if (attrs.allocation_pools === undefined) {
@@ -176,7 +204,7 @@ export function subnetHooks(networks: () => Collection, subnetpools: () => Colle
       }
       checkListLimits('new subnet', attrs.dns_nameservers as unknown[], attrs.host_routes as unknown[]);
       checkHostRoutes(version, attrs.host_routes as Array<{ destination: string; nexthop: string }>);
-      for (const ns of attrs.dns_nameservers as string[]) checkVersion(version, ns, 'dns_nameservers');
+      for (const ns of attrs.dns_nameservers as string[]) checkVersion(version, ns, 'dns_nameserver');
       delete attrs.prefixlen;
       delete attrs.use_default_subnetpool;
       // A network's revision counts its subnets' comings and goings, as Neutron's does.
@@ -211,7 +239,7 @@ export function subnetHooks(networks: () => Collection, subnetpools: () => Colle
       }
       checkListLimits(current.id, changes.dns_nameservers as unknown[] | undefined, changes.host_routes as unknown[] | undefined);
       if ('host_routes' in changes) checkHostRoutes(cidr.version, changes.host_routes as Array<{ destination: string; nexthop: string }>);
-      if ('dns_nameservers' in changes) for (const ns of changes.dns_nameservers as string[]) checkVersion(cidr.version, ns, 'dns_nameservers');
+      if ('dns_nameservers' in changes) for (const ns of changes.dns_nameservers as string[]) checkVersion(cidr.version, ns, 'dns_nameserver');
       next.gateway_ip = gateway === null ? null : formatIp(cidr.version, gateway);
       return next;
     },

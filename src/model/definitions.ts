@@ -38,22 +38,28 @@ export const network: ResourceDef = {
     shared: { post: true, put: true, default: false, convert: v.toBoolean, sort: true },
     'router:external': { post: true, put: true, default: false, convert: v.toBoolean },
     // auto-allocated-topology: the external network a project's auto-allocated router goes out by.
-    // Neutron's _extend_external_network_default shows it on external networks only.
-    is_default: { post: true, put: true, default: false, convert: v.toBoolean, filter: 'boolean', shownOn: (d) => d['router:external'] === true },
+    // Neutron's _extend_external_network_default shows it on external networks only; a create's
+    // answer carries it on every network (the request's attribute, default false, as ML2 returns it).
+    is_default: {
+      post: true, put: true, default: false, convert: v.toBoolean, filter: 'boolean',
+      shownOn: (d, created) => created || d['router:external'] === true,
+    },
     status: { post: false, put: false, filter: 'string', sort: true },
     subnets: { post: false, put: false, filter: false },
     mtu: { post: true, put: true, derived: true, convert: v.integer(68, 65535), filter: 'integer', sort: true },
     port_security_enabled: { post: true, put: true, default: true, convert: v.toBoolean },
+    // As Neutron's provider extension: type:string (the type driver names an unknown type, an
+    // InvalidInput), allow_put True (ML2 refuses most changes itself: networks.ts's update).
     'provider:network_type': {
-      post: true, put: false, derived: true, filter: 'string',
-      convert: v.oneOf(['vxlan', 'flat', 'vlan', 'local']),
+      post: true, put: true, derived: true, filter: 'string',
+      convert: v.string(32),
     },
     'provider:physical_network': {
-      post: true, put: false, derived: true, filter: 'string',
+      post: true, put: true, derived: true, filter: 'string',
       convert: v.string(64, { nullable: true }),
     },
     'provider:segmentation_id': {
-      post: true, put: false, derived: true, filter: 'integer',
+      post: true, put: true, derived: true, filter: 'integer',
       convert: v.integer(0, 16777215, { nullable: true }),
     },
     availability_zone_hints: { post: true, put: false, default: [], convert: v.listOf(v.string(255)) },
@@ -65,7 +71,6 @@ export const network: ResourceDef = {
 };
 
 const allocationPool = v.shape({ start: v.ipAddress, end: v.ipAddress }, ['start', 'end']);
-const hostRoute = v.shape({ destination: v.subnetCidr, nexthop: v.ipAddress }, ['destination', 'nexthop']);
 const IPV6_MODES = ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless', null] as const;
 
 export const subnet: ResourceDef = {
@@ -82,15 +87,17 @@ export const subnet: ResourceDef = {
       post: false, put: false, visible: false, filter: 'boolean',
       filterThrough: { column: 'network_id', table: 'networks', targetColumn: 'shared' },
     },
-    ip_version: { post: true, put: false, convert: v.integer(4, 6), filter: 'integer', sort: true },
-    cidr: { post: true, put: false, derived: true, convert: v.subnetCidr, sort: true },
+    // convert_to_int, then type:values [4, 6] (5 is a validation 400, 'four' the converter's InvalidInput).
+    ip_version: { post: true, put: false, convert: v.integerIn([4, 6]), filter: 'integer', sort: true },
+    cidr: { post: true, put: false, derived: true, convert: v.subnetCidrConverted, sort: true },
     prefixlen: { post: true, put: false, derived: true, visible: false, convert: v.integer(0, 128) },
     subnetpool_id: { post: true, put: false, default: null, convert: v.uuidOrNull },
     use_default_subnetpool: { post: true, put: false, default: false, visible: false, convert: v.toBoolean },
     gateway_ip: { post: true, put: true, derived: true, convert: v.ipAddressOrNull, sort: true },
     allocation_pools: { post: true, put: true, derived: true, convert: v.listOf(allocationPool), filter: false },
-    dns_nameservers: { post: true, put: true, default: [], convert: v.listOf(v.ipAddress, { unique: true }), filter: false },
-    host_routes: { post: true, put: true, default: [], convert: v.listOf(hostRoute), filter: false },
+    dns_nameservers: { post: true, put: true, default: [], convert: v.nameservers, filter: false },
+    // type:hostroutes, as a router's routes; null is convert_none_to_empty_list's [].
+    host_routes: { post: true, put: true, default: [], convert: (x, a) => (x === null ? [] : v.hostRoutes(x, a)), filter: false },
     enable_dhcp: { post: true, put: true, default: true, convert: v.toBoolean, sort: true },
     ipv6_ra_mode: { post: true, put: false, default: null, convert: v.oneOf(IPV6_MODES), filter: 'string' },
     ipv6_address_mode: { post: true, put: false, default: null, convert: v.oneOf(IPV6_MODES), filter: 'string' },
@@ -98,13 +105,6 @@ export const subnet: ResourceDef = {
     segment_id: { post: true, put: false, default: null, convert: v.uuidOrNull, filter: 'string' },
   },
 };
-
-const fixedIp = v.shape({ subnet_id: v.uuid, ip_address: v.ipAddress });
-const addressPair = v.shape({ ip_address: v.ipOrCidr, mac_address: v.macAddress }, ['ip_address']);
-const dhcpOpt = v.shape(
-  { opt_name: v.string(255), opt_value: v.string(255, { nullable: true }), ip_version: v.integer(4, 6) },
-  ['opt_name'],
-);
 
 export const port: ResourceDef = {
   member: 'port',
@@ -125,14 +125,14 @@ export const port: ResourceDef = {
     network_id: { post: true, put: false, convert: v.uuid, sort: true },
     admin_state_up: { post: true, put: true, default: true, convert: v.toBoolean, sort: true },
     mac_address: { post: true, put: true, derived: true, convert: v.macAddressOrNull, sort: true },
-    fixed_ips: { post: true, put: true, derived: true, convert: v.listOf(fixedIp), filter: false },
+    fixed_ips: { post: true, put: true, derived: true, convert: v.fixedIps, filter: false },
     device_id: { post: true, put: true, default: '', convert: v.string(255), sort: true },
     device_owner: { post: true, put: true, default: '', convert: v.string(255), sort: true },
     status: { post: false, put: false, filter: 'string', sort: true },
     security_groups: { post: true, put: true, derived: true, convert: v.listOf(v.uuid, { unique: true }), filter: false },
-    allowed_address_pairs: { post: true, put: true, default: [], convert: v.listOf(addressPair), filter: false },
+    allowed_address_pairs: { post: true, put: true, default: [], convert: v.allowedAddressPairs, filter: false },
     port_security_enabled: { post: true, put: true, derived: true, convert: v.toBoolean, filter: 'boolean' },
-    extra_dhcp_opts: { post: true, put: true, default: [], convert: v.listOf(dhcpOpt), filter: false },
+    extra_dhcp_opts: { post: true, put: true, default: [], convert: v.extraDhcpOpts, filter: false },
     'binding:host_id': { post: true, put: true, default: '', convert: v.hostId },
     'binding:vnic_type': {
       post: true, put: true, default: 'normal',
@@ -146,7 +146,7 @@ export const port: ResourceDef = {
     ip_allocation: { post: false, put: false, filter: false },
     // tag-ports-during-bulk-creation: a port's tags may come with its create (bulk too); later
     // changes go through the tags API, as in Neutron.
-    tags: { post: true, put: false, default: [], convert: v.listOf(v.tagName, { unique: true }), filter: false },
+    tags: { post: true, put: false, default: [], convert: v.tagList, filter: false },
   },
 };
 

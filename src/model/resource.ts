@@ -12,8 +12,8 @@ export interface AttributeDef {
   readonly put: boolean;
   /** Shown in responses (default true). */
   readonly visible?: boolean;
-  /** Shown only on resources this holds for (an extension that extends only some of them). */
-  readonly shownOn?: (doc: Readonly<Record<string, unknown>>) => boolean;
+  /** Shown only on resources this holds for (an extension that extends only some of them); `created` on a create's answer. */
+  readonly shownOn?: (doc: Readonly<Record<string, unknown>>, created: boolean) => boolean;
   /** Absent on POST means: required when there is no default. */
   readonly default?: unknown;
   /** Optional on POST without a default: the domain derives it (e.g. gateway_ip, mac_address). */

@@ -29,9 +29,13 @@ describe('auto-allocated-topology', () => {
     assert.ok(aliases.includes('auto-allocated-topology'));
   });
 
-  it('is_default: admin only, on external networks only, one at a time', async () => {
+  it('is_default: admin only, on external networks only (and every create\'s answer), one at a time', async () => {
     const plain = await api.create('networks', 'network', { name: 'aat-plain' });
-    assert.equal('is_default' in plain, false);
+    // As Neutron: the create's answer has it (false), a show of an internal network not.
+    assert.equal(plain.is_default, false);
+    assert.equal('is_default' in (await api.get(`/v2.0/networks/${plain.id}`)).body.network, false);
+    const bulk = await api.post('/v2.0/networks', { networks: [{ name: 'aat-b1' }] });
+    assert.equal(bulk.body.networks[0].is_default, false);
     await expectError(api.as('aat-m').post('/v2.0/networks', { network: { name: 'x', is_default: true } }), 403);
     await expectError(api.post('/v2.0/networks', { network: { name: 'x', is_default: true } }), 400, 'InvalidInput');
     const ext1 = await api.create('networks', 'network', { name: 'aat-ext1', 'router:external': true, is_default: true });

@@ -12,6 +12,14 @@ after(async () => { await t.close(); });
 describe('faults', () => {
   it('malformed and misshapen bodies are 400s', async () => {
     await expectError(api.post('/v2.0/networks', '{"network": {"name": '), 400);
+    // Neutron's prepare_request_body's words for each.
+    const said = async (res: Promise<any>, text: string) => assert.equal((await expectError(res, 400, 'HTTPBadRequest')).body.NeutronError.message, text);
+    await said(api.post('/v2.0/networks', '{"network": {"name": '), 'Body contains invalid data');
+    await said(api.post('/v2.0/networks', {}), "Unable to find 'network' in request body");
+    await said(api.post('/v2.0/routers', {}), 'Resource body required');
+    await said(api.request('POST', '/v2.0/networks'), "Unable to find 'network' in request body");
+    await said(api.post('/v2.0/networks', '[1,2]'), 'Body contains invalid data');
+    await said(api.post('/v2.0/networks', { network: 'x' }), "Object 'network' contains invalid data");
     await expectError(api.post('/v2.0/networks', '[1,2]'), 400);
     await expectError(api.post('/v2.0/networks', '"text"'), 400);
     await expectError(api.post('/v2.0/networks', { netwrk: {} }), 400);
@@ -70,9 +78,14 @@ describe('tags, revisions and If-Match', () => {
       await expectError(api.delete(`${base}/a`), 404);
       assert.equal((await api.delete(base)).status, 204);
       assert.deepEqual((await api.get(base)).body.tags, []);
-      await expectError(api.put(`${base}/${encodeURIComponent('a,b')}`, undefined), 400);
-      await expectError(api.put(base, { tags: ['x'.repeat(256)] }), 400);
-      await expectError(api.put(base, { tags: 'nope' }), 400);
+      // As Neutron's validate_tag: any string of at most 255 characters, a comma too.
+      assert.equal((await api.put(`${base}/${encodeURIComponent('a,b')}`, undefined)).status, 201, path);
+      await api.delete(base);
+      await expectError(api.put(`${base}/${'x'.repeat(256)}`, undefined), 400, 'InvalidInput');
+      await expectError(api.put(base, { tags: ['x'.repeat(256)] }), 400, 'InvalidInput');
+      await expectError(api.put(base, { tags: 'nope' }), 400, 'InvalidInput');
+      await expectError(api.put(base, { labels: ['x'] }), 400, 'InvalidInput');
+      await expectError(api.put(base, { tags: ['x', 'x'] }), 400, 'InvalidInput');
     }
   });
 

@@ -55,10 +55,10 @@ describe('network IP availability', () => {
     await api.create('ports', 'port', { network_id: n.id });
     const res = await fetch(`${api.url}/v2.0/network-ip-availabilities/${n.id}`);
     const text = await res.text();
-    // 2^64 - 2: ::2 to ::ffff:ffff:ffff:ffff, the gateway ::1 left out; the network adds the IPv4 15.
-    // (Debian's Neutron makes the gateway :: and the pool ::1 on, and so answers 2^64 - 1.)
-    assert.match(text, /"total_ips":18446744073709551614\}/);
-    assert.match(text, /"total_ips":18446744073709551629\}\}$/);
+    // 2^64 - 1: ::1 to ::ffff:ffff:ffff:ffff, the gateway being :: (the Subnet-Router anycast
+    // address, as Neutron makes it); the network adds the IPv4 15.
+    assert.match(text, /"total_ips":18446744073709551615\}/);
+    assert.match(text, /"total_ips":18446744073709551630\}\}$/);
     const body = (await show(n.id));
     const byId = new Map(body.subnet_ip_availability.map((e: { subnet_id: string }) => [e.subnet_id, e]));
     assert.equal((byId.get(s4.id) as { total_ips: number }).total_ips, 15);

@@ -133,8 +133,8 @@ describe('subnets', () => {
     ]);
     const s6 = await subnet(n.id, { ip_version: 6, cidr: '2001:DB8:0:0::/64' });
     assert.equal(s6.cidr, '2001:db8::/64');
-    assert.equal(s6.gateway_ip, '2001:db8::1');
-    assert.deepEqual(s6.allocation_pools, [{ start: '2001:db8::2', end: '2001:db8::ffff:ffff:ffff:ffff' }]);
+    assert.equal(s6.gateway_ip, '2001:db8::'); // Neutron's default: the network (Subnet-Router anycast) address
+    assert.deepEqual(s6.allocation_pools, [{ start: '2001:db8::1', end: '2001:db8::ffff:ffff:ffff:ffff' }]);
   });
 
   it('validates allocation pools', async () => {

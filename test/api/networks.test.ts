@@ -113,7 +113,9 @@ describe('networks', () => {
       const n = await api.create('networks', 'network', { name: 'shown', description: 'to be shown' });
       const res = await api.get(`/v2.0/networks/${n.id}`);
       assert.equal(res.status, 200);
-      assert.deepEqual(res.body.network, n);
+      // Less is_default, which Neutron puts in a create's answer only (on an internal network).
+      const { is_default: _created, ...asShown } = n;
+      assert.deepEqual(res.body.network, asShown);
       assert.equal(res.body.network.description, 'to be shown');
     });
 
@@ -124,8 +126,9 @@ describe('networks', () => {
       assert.equal(res.status, 200);
       assert.ok(Array.isArray(res.body.networks));
       const byId = new Map(res.body.networks.map((n: { id: string }) => [n.id, n]));
-      assert.deepEqual(byId.get(a.id), a);
-      assert.deepEqual(byId.get(b.id), b);
+      const shown = ({ is_default: _created, ...rest }: Record<string, unknown>) => rest;
+      assert.deepEqual(byId.get(a.id), shown(a));
+      assert.deepEqual(byId.get(b.id), shown(b));
       const filtered = await api.get('/v2.0/networks?name=list-b');
       assert.equal(filtered.status, 200);
       assert.deepEqual(filtered.body.networks.map((n: { id: string }) => n.id), [b.id]);
@@ -172,7 +175,22 @@ describe('networks', () => {
     it('refuses read-only attributes in PUT with 400 HTTPBadRequest', async () => {
       const n = await api.create('networks', 'network', { name: 'ro-upd' });
       assertFault(await api.put(`/v2.0/networks/${n.id}`, { network: { status: 'DOWN' } }), 400, 'HTTPBadRequest');
-      assertFault(await api.put(`/v2.0/networks/${n.id}`, { network: { 'provider:segmentation_id': 99 } }), 400, 'HTTPBadRequest');
+    });
+
+    it('refuses provider changes as ML2 does, with 400 InvalidInput', async () => {
+      const n = await api.create('networks', 'network', { name: 'prov-upd' });
+      const segid = await api.put(`/v2.0/networks/${n.id}`, { network: { 'provider:segmentation_id': 99 } });
+      assertFault(segid, 400, 'InvalidInput');
+      assert.equal(segid.body.NeutronError.message, 'Invalid input for operation: Only VLAN type networks can be updated..');
+      assertFault(await api.put(`/v2.0/networks/${n.id}`, { network: { 'provider:network_type': 'flat' } }), 400, 'InvalidInput');
+      // The same values again are no change.
+      const same = await api.put(`/v2.0/networks/${n.id}`, { network: { 'provider:network_type': 'vxlan', name: 'same' } });
+      assert.equal(same.status, 200, JSON.stringify(same.body));
+      assert.equal(same.body.network['provider:segmentation_id'], n['provider:segmentation_id']);
+      // An unknown type is the type manager's InvalidInput, as in Neutron.
+      const gre = await api.post('/v2.0/networks', { network: { 'provider:network_type': 'gre' } });
+      assertFault(gre, 400, 'InvalidInput');
+      assert.equal(gre.body.NeutronError.message, "Invalid input for operation: network_type value 'gre' not supported.");
     });
   });
 

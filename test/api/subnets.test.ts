@@ -95,8 +95,8 @@ describe('subnets', () => {
       const s = await subnet(n.id, { ip_version: 6, cidr: '2001:DB8:0:0::/64' });
       assert.equal(s.cidr, '2001:db8::/64');
       assert.equal(s.ip_version, 6);
-      assert.equal(s.gateway_ip, '2001:db8::1');
-      assert.deepEqual(s.allocation_pools, [{ start: '2001:db8::2', end: '2001:db8::ffff:ffff:ffff:ffff' }]);
+      assert.equal(s.gateway_ip, '2001:db8::'); // Neutron's default: the network (Subnet-Router anycast) address
+      assert.deepEqual(s.allocation_pools, [{ start: '2001:db8::1', end: '2001:db8::ffff:ffff:ffff:ffff' }]);
       assert.equal(s.ipv6_ra_mode, null);
       assert.equal(s.ipv6_address_mode, null);
     });
@@ -230,12 +230,13 @@ describe('subnets', () => {
       assertFault(await postSubnet({ network_id: n.id, ip_version: 4, cidr: '2001:db8:60::/64' }), 400, 'InvalidInput');
     });
 
-    it('refuses a malformed cidr with 400 HTTPBadRequest', async () => {
-      // neutron-lib's type:subnet_or_none validator fails in convert_values, which raises webob's HTTPBadRequest.
+    it('refuses a malformed cidr with 400 InvalidInput', async () => {
+      // neutron-lib's convert_cidr_to_canonical_format fails first, with its InvalidInput.
       const n = await network('bad-cidr');
       for (const cidr of ['banana', '10.7.0.0/33', '10.7.0.256/24']) {
         const res = await postSubnet({ network_id: n.id, ip_version: 4, cidr });
-        assertFault(res, 400, 'HTTPBadRequest');
+        assertFault(res, 400, 'InvalidInput');
+        assert.equal(res.body.NeutronError.message, `Invalid input for operation: ${cidr} is not in a CIDR format.`);
       }
     });
 

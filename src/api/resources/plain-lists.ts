@@ -13,7 +13,7 @@ export function filtersOf(raw: RawQuery, allowed: ReadonlySet<string>): Record<s
   const out: Record<string, string[]> = {};
   for (const [key, value] of Object.entries(raw)) {
     if (value === undefined || CONTROL.has(key)) continue;
-    if (!allowed.has(key)) throw new BadRequest(`[${key}] is invalid attribute for filtering`);
+    if (!allowed.has(key)) throw new BadRequest(`['${key}'] is invalid attribute for filtering`);
     (out[key] ??= []).push(...all(value));
   }
   return out;
