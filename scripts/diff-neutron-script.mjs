@@ -195,7 +195,9 @@ export function buildScript() {
   S('subnet-create-v4-explicit', 'POST', `${V}/subnets`, { subnet: { network_id: '{netE}', ip_version: 4, cidr: '10.9.0.0/24', name: 'se' } }, { as: 'a', save: { sE: 'subnet.id' } });
   S('subnet-create-v4-full', 'POST', `${V}/subnets`, { subnet: { network_id: '{netFull}', ip_version: 4, cidr: '10.20.0.0/24', name: 'full', description: 'd', gateway_ip: '10.20.0.254', enable_dhcp: false, dns_nameservers: ['8.8.8.8', '1.1.1.1'], host_routes: [{ destination: '192.168.0.0/16', nexthop: '10.20.0.5' }], allocation_pools: [{ start: '10.20.0.10', end: '10.20.0.20' }, { start: '10.20.0.100', end: '10.20.0.110' }] } }, { save: { sFull: 'subnet.id' }, exactIps: true });
   S('subnet-create-no-gateway', 'POST', `${V}/subnets`, { subnet: { network_id: '{netFull}', ip_version: 4, cidr: '10.21.0.0/24', gateway_ip: null } }, { save: { sNoGw: 'subnet.id' } });
-  S('subnet-create-external', 'POST', `${V}/subnets`, { subnet: { network_id: '{ext}', ip_version: 4, cidr: '172.24.4.0/24', name: 'ext-sub' } }, { save: { sExt: 'subnet.id' } });
+  // Random allocations stay below .100, so the calls that ask for .100-.250 by address never find
+  // it taken on one side only.
+  S('subnet-create-external', 'POST', `${V}/subnets`, { subnet: { network_id: '{ext}', ip_version: 4, cidr: '172.24.4.0/24', name: 'ext-sub', allocation_pools: [{ start: '172.24.4.2', end: '172.24.4.99' }] } }, { save: { sExt: 'subnet.id' } });
   S('subnet-create-b', 'POST', `${V}/subnets`, { subnet: { network_id: '{netB}', ip_version: 4, cidr: '10.30.0.0/24' } }, { as: 'b', save: { sB: 'subnet.id' } });
   S('subnet-create-shared-a', 'POST', `${V}/subnets`, { subnet: { network_id: '{netSharedA}', ip_version: 4, cidr: '10.40.0.0/24' } }, { as: 'a', save: { sSharedA: 'subnet.id' } });
   S('subnet-create-on-shared-other', 'POST', `${V}/subnets`, { subnet: { network_id: '{netSharedA}', ip_version: 4, cidr: '10.41.0.0/24' } }, { as: 'b' });
