@@ -30,10 +30,7 @@ describe('linux data plane: admin state, DHCP options, DHCPv6, replication, refu
     t = await startTestServer({ southboundListen: `unix:${lab.socket}`, dataDir });
     api = t.api;
     await lab.startRelay();
-    for (const h of lab.hosts) lab.startAgent(h);
-    for (const h of lab.hosts) {
-      await waitFor(`agent ${h.name} registered`, async () => (await api.get(`/v2.0/agents?host=${h.name}`)).body.agents[0]?.alive, 20_000);
-    }
+    await lab.startAgents(api);
   });
 
   after(async () => {

@@ -53,10 +53,7 @@ describe('linux data plane: the metadata proxy', { skip: missing, timeout: 180_0
     const secretFile = join(lab.dir, 'metadata-secret');
     writeFileSync(secretFile, `${SECRET}\n`);
     agentArgs = ['--metadata-url', url, '--metadata-secret-file', secretFile];
-    for (const h of lab.hosts) lab.startAgent(h, agentArgs);
-    for (const h of lab.hosts) {
-      await waitFor(`agent ${h.name} registered`, async () => (await api.get(`/v2.0/agents?host=${h.name}`)).body.agents[0]?.alive, 20_000);
-    }
+    await lab.startAgents(api, agentArgs);
   });
 
   after(async () => {

@@ -8,6 +8,8 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { Lab as BenchLab, DHCP4_CONF, leaseOf, sh } from '../../src/bench/lab.js';
 import type { LabHost } from '../../src/bench/lab.js';
+import { waitFor } from './hosts.js';
+import type { Api } from './server.js';
 
 export { labMissing, ok, sh } from '../../src/bench/lab.js';
 export type { LabHost } from '../../src/bench/lab.js';
@@ -16,6 +18,14 @@ export class Lab extends BenchLab {
   constructor(hostCount: number) {
     super({ prefix: 'al', net: '198.19.254' });
     this.addUnderlay(hostCount);
+  }
+
+  /** An agent on every host (`extra`: more of its options), each waited for until the API lists it alive. */
+  async startAgents(api: Api, extra: string[] = []): Promise<void> {
+    for (const h of this.hosts) this.startAgent(h, extra);
+    for (const h of this.hosts) {
+      await waitFor(`agent ${h.name} registered`, async () => (await api.get(`/v2.0/agents?host=${h.name}`)).body.agents[0]?.alive, 20_000);
+    }
   }
 
   private physicals = 0;

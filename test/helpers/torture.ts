@@ -16,6 +16,8 @@ import { join } from 'node:path';
 import { RESOURCES } from '../../src/model/definitions.js';
 import { freePort } from '../../src/cli/controller-process.js';
 import { ROOT } from './process.js';
+import { Api } from './server.js';
+import type { ApiResponse } from './server.js';
 
 const BIN = join(ROOT, 'bin', 'alcor.js');
 const ADMIN = { 'content-type': 'application/json', 'x-project-id': 'torture', 'x-roles': 'admin' };
@@ -58,11 +60,9 @@ export async function startController(dataDir: string, port: number, wrap?: (arg
   return { url, child, log, exited };
 }
 
-async function call(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(url + path, { method, headers: ADMIN, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+/** A JSON call as the torture project's admin. */
+const call = (url: string, method: string, path: string, body?: unknown): Promise<ApiResponse> =>
+  new Api(url, ADMIN).request(method, path, body);
 
 /** The torture project's quotas unlimited: the pool, not Neutron's 500 ports, is what runs out. */
 async function unlimited(url: string): Promise<void> {

@@ -83,11 +83,8 @@ export class Dhcp {
 
   /** The network's dnsmasq, if it runs: its namespace is the DHCP namespace. */
   pid(network: string): number | undefined {
-    try {
-      const pid = Number(readFileSync(this.paths(network).pid, 'utf8').trim());
-      if (pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.paths(network).pid)) return pid;
-    } catch { /* none */ }
-    return undefined;
+    const file = this.paths(network).pid;
+    return pidOf(file, file);
   }
 
   /** Brings the network's namespace, addresses and dnsmasq to what `n` needs. */
@@ -286,7 +283,7 @@ export class Dhcp {
     for (const link of [dhcpLinkName(network), metaLinkName(network)]) {
       if (existsSync(`/sys/class/net/${link}`)) await run('ip', ['link', 'del', 'dev', link]);
     }
-    rmSync(this.paths(network).dir, { recursive: true, force: true });
+    rmSync(p.dir, { recursive: true, force: true });
   }
 
   /** Every network with files here, running or not (a start sweeps those it does not need). */
