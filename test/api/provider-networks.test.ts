@@ -38,6 +38,9 @@ describe('provider networks: flat and vlan', () => {
     assert.equal(r.status, 201, JSON.stringify(r.body));
     return r.body.network;
   };
+  const removed = async (...networks: Record<string, any>[]) => {
+    for (const n of networks) assert.equal((await api.delete(`/v2.0/networks/${n.id}`)).status, 204);
+  };
   const flat = (physnet: unknown, extra: Record<string, unknown> = {}) => ({ 'provider:network_type': 'flat', 'provider:physical_network': physnet, ...extra });
   const vlan = (physnet?: string, id?: number, extra: Record<string, unknown> = {}) => ({
     'provider:network_type': 'vlan',
@@ -136,7 +139,10 @@ describe('provider networks: flat and vlan', () => {
       const n = await created(vlan('physnet2'));
       assert.equal(n['provider:physical_network'], 'physnet2');
       assert.ok(n['provider:segmentation_id'] >= 1 && n['provider:segmentation_id'] <= 4094, String(n['provider:segmentation_id']));
-      assert.equal((await created(vlan('physnet2', 4094)))['provider:segmentation_id'], 4094);
+      const top = await created(vlan('physnet2', 4094));
+      assert.equal(top['provider:segmentation_id'], 4094);
+      // A randomly chosen id stays taken otherwise, and the tests below name fixed ids on physnet2.
+      await removed(n, top);
     });
 
     it('without a physical network: one with a free id is picked', async () => {
@@ -145,6 +151,7 @@ describe('provider networks: flat and vlan', () => {
       const physnet = n['provider:physical_network'] as string;
       assert.ok(physnet in ranges, physnet);
       assert.ok(ranges[physnet].some(([lo, hi]) => n['provider:segmentation_id'] >= lo && n['provider:segmentation_id'] <= hi));
+      await removed(n);
     });
 
     it('refuses what Neutron\'s VLAN type driver refuses, with its messages (400 InvalidInput)', async () => {
