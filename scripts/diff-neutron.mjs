@@ -7,7 +7,7 @@
 // (ids, timestamps, MACs, generated addresses, segmentation ids), list contents and order, links.
 // Known differences (scripts/diff-neutron-known.json, each with a reason) are reported apart; exit 1
 // when there is a new one.
-//   npm run diff:neutron [-- --neutron-port 9797] [--keep-neutron] [--only SUBSTRING]
+//   npm run diff:neutron [-- --neutron-port 9797] [--keep-neutron] [--verbose]
 //   npm run diff:neutron -- --neutron-url http://127.0.0.1:9797   (a Neutron already running, started
 //                                                               with NEUTRON_HEADER_CONTEXT=1 and a fresh database)
 import { execFileSync } from 'node:child_process';
