@@ -40,7 +40,7 @@ export function textSummary(run: RunResult): string {
     table(SUMMARY_HEADER, rows),
     `QPS = concurrency / mean duration (first call of each kind per iteration left out when repeated); thru/s = successful calls / load wall time`,
     ...(server.length ? [`inside the server (its /metrics histogram): ${server.join('; ')}`] : []),
-    ...(run.vms ? [`${run.vms.count} VMs, ${run.vms.failed} failed (no lease or no answer from the gateway)${run.vms.errors.length ? `: ${run.vms.errors.join('; ')}` : ''}`] : []),
+    ...(run.vms ? [`${run.vms.count} VMs, ${run.vms.failed} failed ${run.vms.bootToActive ? '(Nova boot or port not ACTIVE)' : '(no lease or no answer from the gateway)'}${run.vms.errors.length ? `: ${run.vms.errors.join('; ')}` : ''}`] : []),
   ].join('\n');
 }
 
