@@ -61,7 +61,8 @@ export function validateUpdate(def: ResourceDef, ctx: RequestContext, raw: unkno
   const out: Attrs = {};
   for (const [name, value] of Object.entries(body)) {
     const attr = def.attributes[name];
-    if (!attr.put) throw new BadRequest(`Cannot update read-only attribute ${name}`);
+    // Neutron has turned project_id into tenant_id before it checks, and names that.
+    if (!attr.put) throw new BadRequest(`Cannot update read-only attribute ${name === 'project_id' ? 'tenant_id' : name}`);
     out[name] = attr.convert ? attr.convert(value, name) : value;
     checkPolicy(def, ctx, name, 'update', out[name]);
   }

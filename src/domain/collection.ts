@@ -193,9 +193,16 @@ export class Collection {
       this.store.write(async (tx) => {
         const current = await this.findOwned(ctx, id, 'update', tx);
         checkRevision(current, ifMatch);
+        // An empty update is not a new revision, as in Neutron (a PUT of {} leaves a network's,
+        // port's, router's or security group's revision_number and updated_at as they were; one
+        // that names an attribute bumps them even when the value is the same, there and here).
+        // Its hook still runs (it may refuse); the row is compared as it was before the hook,
+        // which may change `current` in place.
+        const empty = Object.keys(changes).length === 0 ? JSON.stringify(current) : undefined;
         const next = this.hooks.update
           ? await this.hooks.update(ctx, current, changes, tx)
           : merged<Doc>(current, changes);
+        if (empty !== undefined && JSON.stringify(next) === empty) return next;
         return this.bump(next, tx);
       }),
     );

@@ -59,21 +59,24 @@ export function allowed(ctx: RequestContext, rule: string, target: PolicyTarget 
   return check(ctx, target);
 }
 
+// Refusals name the rules as oslo.policy prints what Neutron enforced: a lone rule bare, the
+// action's rule and an attribute's rule as one parenthesised conjunction.
+
 /** Like allowed(), but a refusal is Neutron's 403 naming the rule. */
 export function enforce(ctx: RequestContext, rule: string, target: PolicyTarget = {}): void {
-  if (!allowed(ctx, rule, target)) throw new PolicyNotAuthorized(`(rule:${rule}) is disallowed by policy`);
+  if (!allowed(ctx, rule, target)) throw new PolicyNotAuthorized(`rule:${rule} is disallowed by policy`);
 }
 
 /** Setting an attribute that only an admin may set (create_network:shared and the like). */
 export function enforceAttribute(ctx: RequestContext, action: 'create' | 'update', member: string, attr: string): void {
   if (ADMIN_ATTRIBUTES[member]?.includes(attr) && !ctx.isAdmin) {
-    throw new PolicyNotAuthorized(`(rule:${action}_${member}:${attr}) is disallowed by policy`);
+    throw new PolicyNotAuthorized(`(rule:${action}_${member} and rule:${action}_${member}:${attr}) is disallowed by policy`);
   }
 }
 
 /** create/update/delete of a row: Neutron's rule is named <action>_<member>. */
 export function authorize(ctx: RequestContext, action: 'create' | 'update' | 'delete', member: string, target: PolicyTarget): void {
-  if (!RULES[action](ctx, target)) throw new PolicyNotAuthorized(`(rule:${action}_${member}) is disallowed by policy`);
+  if (!RULES[action](ctx, target)) throw new PolicyNotAuthorized(`rule:${action}_${member} is disallowed by policy`);
 }
 
 /** Rows of other projects are read only by an admin; shared rows are the resource's own business. */

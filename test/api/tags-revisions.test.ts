@@ -219,6 +219,18 @@ describe('revision_number and If-Match', () => {
     assert.equal(up.body.port.revision_number, 2);
   });
 
+  it('an empty update is no new revision; one naming an attribute is, even with the same value (as Neutron)', async () => {
+    for (const x of targets.filter((y) => y.path !== 'subnets')) {
+      const before = (await api.get(`/v2.0/${x.path}/${x.id}`)).body[x.member];
+      const empty = await status(api.put(`/v2.0/${x.path}/${x.id}`, { [x.member]: {} }), 200);
+      assert.equal(empty.body[x.member].revision_number, before.revision_number, `${x.path}: {}`);
+      assert.equal(empty.body[x.member].updated_at, before.updated_at, `${x.path}: {}`);
+      assert.equal(await revisionOf(x), before.revision_number, `${x.path}: {} stored`);
+      const same = await status(api.put(`/v2.0/${x.path}/${x.id}`, { [x.member]: { name: before.name } }), 200);
+      assert.equal(same.body[x.member].revision_number, before.revision_number + 1, `${x.path}: the same name`);
+    }
+  });
+
   it('increments on tag changes', async () => {
     for (const x of targets) {
       const r0 = await revisionOf(x);

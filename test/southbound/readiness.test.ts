@@ -231,9 +231,14 @@ describe('restarts', () => {
       await boundPort(t.api, net.id, 'empty-1', { security_groups: [client.id] });
       await settle(t);
       // A fresh agent process (no saved cursors) on the same host: sgm/<target> has no members.
+      const old = t.server.controlPlane.southbound.session('empty-1');
       await agent.stop();
       agent = agentOn(t.server.controlPlane.url, 'empty-1', new FakeDataPlane());
-      await waitFor('back', async () => t.server.controlPlane.southbound.session('empty-1')?.synced === true);
+      // The new process's own session: until its hello is in, the one found may be the old one's.
+      await waitFor('back', async () => {
+        const s = t.server.controlPlane.southbound.session('empty-1');
+        return s !== undefined && s !== old && s.synced;
+      });
       await settle(t);
       const member = await t.api.create('ports', 'port', { network_id: net.id, security_groups: [target.id] });
       await settle(t);
