@@ -63,14 +63,25 @@ export function allowed(ctx: RequestContext, rule: string, target: PolicyTarget 
 // action's rule and an attribute's rule as one parenthesised conjunction.
 
 /** Like allowed(), but a refusal is Neutron's 403 naming the rule. */
-export function enforce(ctx: RequestContext, rule: string, target: PolicyTarget = {}): void {
-  if (!allowed(ctx, rule, target)) throw new PolicyNotAuthorized(`rule:${rule} is disallowed by policy`);
+export function enforce(ctx: RequestContext, rule: string, target: PolicyTarget = {}, shown = `rule:${rule}`): void {
+  if (!allowed(ctx, rule, target)) throw new PolicyNotAuthorized(`${shown} is disallowed by policy`);
+}
+
+/**
+ * The rule Neutron enforces for an attribute of a create or update, as oslo.policy prints it: the
+ * action's rule and the attribute's, and the attribute's sub-rules (fixed_ips' subnet_id and
+ * ip_address) when given, each level an AndCheck in parentheses.
+ */
+export function attributeRule(action: string, attr: string, subAttrs: readonly string[] = []): string {
+  const own = `rule:${action}:${attr}`;
+  const withSubs = subAttrs.length === 0 ? own : `(${own} and (${subAttrs.map((k) => `rule:${action}:${attr}:${k}`).join(' and ')}))`;
+  return `(rule:${action} and ${withSubs})`;
 }
 
 /** Setting an attribute that only an admin may set (create_network:shared and the like). */
 export function enforceAttribute(ctx: RequestContext, action: 'create' | 'update', member: string, attr: string): void {
   if (ADMIN_ATTRIBUTES[member]?.includes(attr) && !ctx.isAdmin) {
-    throw new PolicyNotAuthorized(`(rule:${action}_${member} and rule:${action}_${member}:${attr}) is disallowed by policy`);
+    throw new PolicyNotAuthorized(`${attributeRule(`${action}_${member}`, attr)} is disallowed by policy`);
   }
 }
 

@@ -20,7 +20,7 @@ import { usableAgentsOnHost } from './agents.js';
 import { disassociatePort } from './floating-ips.js';
 import { claimMac, pickMac } from './mac-pool.js';
 import type { SecurityGroups } from './security-groups.js';
-import { enforce } from './policy.js';
+import { attributeRule, enforce } from './policy.js';
 
 export interface FixedIp {
   subnet_id: string;
@@ -238,9 +238,11 @@ export function portHooks(
         throw new HTTPForbidden(`Tenant ${ctx.projectId} not allowed to create port on this network`);
       }
       const onNetwork = { network_project_id: network.project_id };
-      if (attrs.mac_address !== undefined) enforce(ctx, 'create_port:mac_address', onNetwork);
-      if (attrs.fixed_ips !== undefined && (attrs.fixed_ips as FixedIpRequest[]).some((f) => f.ip_address !== undefined)) {
-        enforce(ctx, 'create_port:fixed_ips:ip_address', onNetwork);
+      if (attrs.mac_address !== undefined) enforce(ctx, 'create_port:mac_address', onNetwork, attributeRule('create_port', 'mac_address'));
+      const requestedIps = attrs.fixed_ips as FixedIpRequest[] | undefined;
+      if (requestedIps !== undefined && requestedIps.some((f) => f.ip_address !== undefined)) {
+        const given = ['subnet_id', 'ip_address'].filter((k) => requestedIps.some((f) => (f as Record<string, unknown>)[k] !== undefined));
+        enforce(ctx, 'create_port:fixed_ips:ip_address', onNetwork, attributeRule('create_port', 'fixed_ips', given));
       }
       if ((attrs.allowed_address_pairs as unknown[]).length > 0) enforce(ctx, 'create_port:allowed_address_pairs', onNetwork);
       if (attrs.port_security_enabled !== undefined) enforce(ctx, 'create_port:port_security_enabled', onNetwork);
@@ -293,7 +295,7 @@ export function portHooks(
         changes = { ...changes, mac_address: await pickMac(tx, current.network_id as string, config.baseMac) };
       }
       const next: Doc = merged<Doc>(current, changes);
-      if ('mac_address' in changes) enforce(ctx, 'update_port:mac_address');
+      if ('mac_address' in changes) enforce(ctx, 'update_port:mac_address', {}, attributeRule('update_port', 'mac_address'));
       if ('allowed_address_pairs' in changes || 'port_security_enabled' in changes) {
         const network = await tx.get(defs.network, current.network_id as string);
         const onNetwork = { network_project_id: network?.project_id };

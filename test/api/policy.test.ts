@@ -31,3 +31,32 @@ describe('policy: admin-only attributes', () => {
     assert.equal((await t.api.get(`/v2.0/networks/${net.id}`)).body.network['provider:network_type'], 'vxlan');
   });
 });
+
+describe('policy: refusals name the rules as Neutron does', () => {
+  let t: TestServer;
+  before(async () => { t = await startTestServer(); });
+  after(async () => { await t?.close(); });
+  const message = (r: { status: number; body: any }) => {
+    assert.equal(r.status, 403, JSON.stringify(r.body));
+    assert.equal(r.body.NeutronError.type, 'PolicyNotAuthorized');
+    return r.body.NeutronError.message as string;
+  };
+
+  it('a lone rule bare; an action with an attribute, or with its sub-attributes, as one conjunction', async () => {
+    const owner = t.api.as('project-o');
+    const other = t.api.as('project-x');
+    const shared = await t.api.create('networks', 'network', { name: 'shared', shared: true, project_id: 'project-o' });
+    const subnet = await t.api.create('subnets', 'subnet', { network_id: shared.id, ip_version: 4, cidr: '10.51.0.0/24', project_id: 'project-o' });
+    assert.equal(message(await owner.post('/v2.0/networks', { network: { shared: true } })),
+      '(rule:create_network and rule:create_network:shared) is disallowed by policy');
+    assert.equal(message(await other.put(`/v2.0/networks/${shared.id}`, { network: { name: 'x' } })),
+      'rule:update_network is disallowed by policy');
+    assert.equal(message(await other.post('/v2.0/ports', { port: { network_id: shared.id, mac_address: 'fa:16:3e:44:55:66' } })),
+      '(rule:create_port and rule:create_port:mac_address) is disallowed by policy');
+    assert.equal(message(await other.post('/v2.0/ports', { port: { network_id: shared.id, fixed_ips: [{ subnet_id: subnet.id, ip_address: '10.51.0.50' }] } })),
+      '(rule:create_port and (rule:create_port:fixed_ips and (rule:create_port:fixed_ips:subnet_id and rule:create_port:fixed_ips:ip_address))) is disallowed by policy');
+    const port = await owner.create('ports', 'port', { network_id: shared.id });
+    assert.equal(message(await owner.put(`/v2.0/ports/${port.id}`, { port: { mac_address: 'fa:16:3e:11:22:34' } })),
+      '(rule:update_port and rule:update_port:mac_address) is disallowed by policy');
+  });
+});
