@@ -35,6 +35,10 @@ async function publicNetwork(url, token) {
   };
   const { network } = await call('POST', '/v2.0/networks', { network: { name: 'public', 'router:external': true } });
   await call('POST', '/v2.0/subnets', { subnet: { network_id: network.id, ip_version: 4, cidr: '172.24.4.0/24', name: 'public-subnet' } });
+  // Default subnet pools, as devstack makes them: the auto-allocated topology tests need one
+  // (they skip with "No default subnetpool" otherwise). Outside every range Tempest allocates from.
+  await call('POST', '/v2.0/subnetpools', { subnetpool: { name: 'shared-default-subnetpool-v4', prefixes: ['10.200.0.0/16'], default_prefixlen: 26, shared: true, is_default: true } });
+  await call('POST', '/v2.0/subnetpools', { subnetpool: { name: 'shared-default-subnetpool-v6', prefixes: ['fd00:200::/48'], default_prefixlen: 64, shared: true, is_default: true } });
   return network.id;
 }
 
@@ -117,6 +121,8 @@ api_extensions = ${extensions.join(',')}
 ipv6 = true
 ipv6_subnet_attributes = true
 port_security = true
+[neutron_plugin_options]
+available_type_drivers = vxlan
 [enforce_scope]
 neutron = false
 [validation]
