@@ -198,11 +198,11 @@ export class Collection {
         // that names an attribute bumps them even when the value is the same, there and here).
         // Its hook still runs (it may refuse); the row is compared as it was before the hook,
         // which may change `current` in place.
-        const empty = Object.keys(changes).length === 0 ? JSON.stringify(current) : undefined;
+        const before = Object.keys(changes).length === 0 ? JSON.stringify(current) : undefined;
         const next = this.hooks.update
           ? await this.hooks.update(ctx, current, changes, tx)
           : merged<Doc>(current, changes);
-        if (empty !== undefined && JSON.stringify(next) === empty) return next;
+        if (before !== undefined && JSON.stringify(next) === before) return next;
         return this.bump(next, tx);
       }),
     );
